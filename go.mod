@@ -1,0 +1,3 @@
+module github.com/proxykit/proxykit
+
+go 1.26
