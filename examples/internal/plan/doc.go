@@ -1,4 +1,60 @@
 // Package plan is the engine of proxykit's example programs: a plan of edits
 // to files under a root, shown as a redacted diff, applied atomically,
 // confined to the root, and reversible.
+//
+// Reach first for [Open], then build a [Plan] of [Step]s, each an [Edit] of
+// one file — the func(old []byte) ([]byte, error) that every proxykit
+// package returns — and compute it:
+//
+//	t, err := plan.Open("/")                  // or a chroot, an image tree
+//	defer t.Close()
+//	var p plan.Plan
+//	p.AddAction(plan.Action{Name: "daemon-reload", Argv: []string{"systemctl", "daemon-reload"}})
+//	p.Add(plan.Step{Path: "etc/systemd/system/docker.service.d/proxy.conf",
+//		Edit: edit, Secret: true, Why: "proxy for the Docker daemon",
+//		Actions: []string{"daemon-reload"}})
+//	p.AddSecret(password)
+//	ch, err := t.Compute(&p)                  // reads, runs the edits; writes nothing
+//	fmt.Print(ch.Diff())                      // unified diff, every secret masked
+//	rep, err := t.Apply(ctx, ch, plan.Exec{}) // atomic writes, manifest, actions
+//	rep, err = t.Undo(ctx, plan.Exec{})       // back to before the first apply
+//
+// # Guarantees
+//
+//   - Confinement: every path is relative to the root and every access goes
+//     through an [os.Root]. Symbolic links are followed as in a chroot (an
+//     absolute target starts at the root, ".." stops at it, 40 links at
+//     most); a step through a link edits the file it leads to and keeps the
+//     link. A directory, device or FIFO where a file is expected is an
+//     [ErrNotRegular] error, never read.
+//   - Review what you apply: [Changes] hold the old and new bytes; [Target.Apply]
+//     refuses ([ErrStale]) when a file changed since [Target.Compute].
+//   - Atomic, whole files: a write is an exclusive temporary file beside the
+//     target, written, synced, renamed over it, and the directory synced. An
+//     existing file keeps its mode and owner; a new one gets the step's mode
+//     (0600 for a secret, 0644 otherwise); missing parent directories are
+//     created (0755) and recorded. A crash or a failed write leaves each file
+//     old or new, and an [*ApplyError] says which were and were not applied.
+//   - Idempotence: Compute runs each edit twice and refuses one that does not
+//     settle ([ErrNotIdempotent]); a second Apply writes nothing — not even
+//     the manifest — and runs no action.
+//   - Undo: before writing, Apply records each file's old bytes, mode and
+//     owner, and the directories it creates, in a manifest under the root
+//     ([DefaultManifest], 0600). The manifest accumulates over applies: Undo
+//     returns the root to its state before the first apply, byte for byte,
+//     and refuses ([ErrModified]) to overwrite a file someone else changed
+//     since.
+//   - Actions: each [Action] runs at most once per Apply, in plan order, and
+//     only when a file whose step names it changed, through a [Runner]:
+//     [Exec] for real, [Recorder] in tests, [NoActions] to run nothing.
+//   - One run at a time: Apply and Undo hold an exclusive flock on the root
+//     directory, waiting up to [WithLockWait] before failing with
+//     [ErrLocked].
+//   - Secrets: [Changes.Diff] masks every value of [Plan.Secrets] raw,
+//     percent-encoded (URL userinfo, path, query), %%- and $$-escaped for
+//     systemd, JSON-escaped, and shell-quoted or backslash-escaped, and any
+//     password in a URL's userinfo. Errors name paths, never content.
+//
+// The engine does not delete files, keep hard links (a rename replaces the
+// link with a new file), or keep extended attributes and SELinux labels.
 package plan

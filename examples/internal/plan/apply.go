@@ -1,0 +1,296 @@
+package plan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// A Report says what Apply or Undo did. Paths are as the plan named them
+// (for Undo, as the manifest recorded them).
+type Report struct {
+	Written   []string // existing files rewritten (Undo: restored)
+	Created   []string // files created
+	Removed   []string // files and directories removed (Undo only)
+	Unchanged []string // files already as planned
+	Dirs      []string // directories created
+	Ran       []string // actions run
+	Skipped   []string // actions the Runner skipped ([NoActions])
+	Failed    []string // actions that failed
+	Manifest  string   // the manifest, when it was written or removed
+}
+
+// String lists the report one item a line: "wrote etc/environment".
+func (r *Report) String() string {
+	var b strings.Builder
+	for _, l := range []struct {
+		verb  string
+		items []string
+	}{
+		{"created directory", r.Dirs},
+		{"created", r.Created},
+		{"wrote", r.Written},
+		{"removed", r.Removed},
+		{"unchanged", r.Unchanged},
+		{"ran", r.Ran},
+		{"skipped", r.Skipped},
+		{"failed", r.Failed},
+	} {
+		for _, it := range l.items {
+			fmt.Fprintf(&b, "%s %s\n", l.verb, it)
+		}
+	}
+	return b.String()
+}
+
+// Apply writes the changes under the root's lock, then runs the actions
+// that changed files trigger through r (nil runs none, like [NoActions]).
+//
+// Before writing anything, Apply checks under the lock that every file is
+// still as Compute read it ([ErrStale] otherwise) and records the files'
+// current state in the manifest. Each file is then replaced atomically, so
+// that a crash or a failure leaves every file whole: old or new. A failed
+// write stops Apply with an [*ApplyError] that lists which files were and
+// were not applied. Changes that change nothing write nothing, not even the
+// manifest, and run no action.
+//
+// The report is never nil. A failed action does not stop the others; their
+// [*ActionError]s are joined in the returned error.
+func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, error) {
+	rep := &Report{}
+	if ch.target != t {
+		return rep, errors.New("apply: changes were computed for another target")
+	}
+	unlock, err := t.lock(ctx)
+	if err != nil {
+		return rep, err
+	}
+	defer unlock()
+	t.at("locked")
+
+	var todo []*Change
+	fresh := map[string][]string{}
+	for i := range ch.Files {
+		c := &ch.Files[i]
+		res, err := t.resolve(c.Path)
+		if err != nil {
+			return rep, &FileError{Path: c.Path, Op: "apply", Err: err}
+		}
+		if res.real != c.Real {
+			return rep, &FileError{Path: c.Path, Op: "apply", Err: fmt.Errorf("%w: now leads to %s", ErrStale, res.real)}
+		}
+		st, err := t.read(c.Real)
+		if err != nil {
+			return rep, &FileError{Path: c.Path, Op: "apply", Err: err}
+		}
+		if st.exists != (c.Old != nil) || !bytes.Equal(st.data, c.Old) {
+			return rep, &FileError{Path: c.Path, Op: "apply", Err: ErrStale}
+		}
+		if c.Changed() {
+			todo = append(todo, c)
+			fresh[c.Real] = res.missing
+		} else {
+			rep.Unchanged = append(rep.Unchanged, c.Path)
+		}
+	}
+	if len(todo) == 0 {
+		return rep, nil
+	}
+
+	m, err := t.loadManifest()
+	if err != nil {
+		return rep, err
+	}
+	if m == nil {
+		m = &manifest{Version: manifestVersion}
+	}
+	for _, a := range ch.actions {
+		if !slices.ContainsFunc(m.Actions, func(b Action) bool { return b.Name == a.Name }) {
+			m.Actions = append(m.Actions, a)
+		}
+	}
+	for _, c := range todo {
+		e := m.entry(c.Real)
+		if e == nil {
+			m.Files = append(m.Files, manifestEntry{
+				Path: c.Real, Existed: c.Old != nil, Old: c.Old,
+				Mode: c.Mode, UID: c.uid, GID: c.gid,
+			})
+			e = &m.Files[len(m.Files)-1]
+		}
+		if d := digest(c.New); !slices.Contains(e.Wrote, d) {
+			e.Wrote = append(e.Wrote, d)
+		}
+		for _, a := range c.Actions {
+			if !slices.Contains(e.Actions, a) {
+				e.Actions = append(e.Actions, a)
+			}
+		}
+		for _, d := range fresh[c.Real] {
+			if !slices.Contains(m.Dirs, d) {
+				m.Dirs = append(m.Dirs, d)
+			}
+		}
+	}
+	if err := t.storeManifest(m); err != nil {
+		return rep, err
+	}
+	rep.Manifest = t.manifest
+
+	for i, c := range todo {
+		if err := t.applyOne(c, fresh[c.Real], rep); err != nil {
+			ae := &ApplyError{Path: c.Path, Err: err}
+			for _, d := range todo[:i] {
+				ae.Applied = append(ae.Applied, d.Path)
+			}
+			for _, d := range todo[i:] {
+				ae.NotApplied = append(ae.NotApplied, d.Path)
+			}
+			return rep, ae
+		}
+	}
+	t.at("files-written")
+	return rep, t.run(ctx, r, ch.Actions(), rep)
+}
+
+func (t *Target) applyOne(c *Change, missing []string, rep *Report) error {
+	for _, d := range missing {
+		if err := t.mkdir(d, 0o755); err != nil {
+			return fmt.Errorf("create directory %s: %w", d, err)
+		}
+		rep.Dirs = append(rep.Dirs, d)
+	}
+	uid, gid := c.uid, c.gid
+	if c.Old == nil {
+		uid, gid = -1, -1
+	}
+	if err := t.write(c.Real, c.New, c.Mode, uid, gid); err != nil {
+		return err
+	}
+	if c.Old == nil {
+		rep.Created = append(rep.Created, c.Path)
+	} else {
+		rep.Written = append(rep.Written, c.Path)
+	}
+	return nil
+}
+
+// run runs actions in order through r, recording each outcome in rep.
+func (t *Target) run(ctx context.Context, r Runner, actions []Action, rep *Report) error {
+	if r == nil {
+		r = NoActions
+	}
+	var errs []error
+	for _, a := range actions {
+		err := r.Run(ctx, a)
+		switch {
+		case err == nil:
+			rep.Ran = append(rep.Ran, a.Name)
+		case errors.Is(err, ErrSkipped):
+			rep.Skipped = append(rep.Skipped, a.Name)
+		default:
+			rep.Failed = append(rep.Failed, a.Name)
+			var ae *ActionError
+			if !errors.As(err, &ae) {
+				err = &ActionError{Action: a, Err: err}
+			}
+			errs = append(errs, err)
+		}
+		t.at("action")
+	}
+	return errors.Join(errs...)
+}
+
+// Undo puts back every file the manifest records, under the root's lock:
+// files that existed get their old bytes, mode and owner back; files the
+// engine created are removed, then the directories it created if they are
+// empty, then the manifest. The actions of the files it touched then run
+// through r (nil runs none).
+//
+// Undo first checks every file: one changed by someone else since the
+// engine wrote it makes Undo fail with [ErrModified] before touching
+// anything. Undo is itself crash-safe: it leaves the manifest until the
+// end, and running it again finishes the job. With no manifest it returns
+// [ErrNoManifest].
+func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
+	rep := &Report{}
+	unlock, err := t.lock(ctx)
+	if err != nil {
+		return rep, err
+	}
+	defer unlock()
+	m, err := t.loadManifest()
+	if err != nil {
+		return rep, err
+	}
+	if m == nil {
+		return rep, ErrNoManifest
+	}
+	states := make([]state, len(m.Files))
+	var conflicts []error
+	for i := range m.Files {
+		e := &m.Files[i]
+		st, err := t.read(e.Path)
+		if err != nil {
+			return rep, &FileError{Path: e.Path, Op: "undo", Err: err}
+		}
+		states[i] = st
+		ok := st.exists && e.wrote(st.data) ||
+			e.Existed && st.exists && bytes.Equal(st.data, e.Old) ||
+			!e.Existed && !st.exists
+		if !ok {
+			conflicts = append(conflicts, &FileError{Path: e.Path, Op: "undo", Err: ErrModified})
+		}
+	}
+	if len(conflicts) > 0 {
+		return rep, errors.Join(conflicts...)
+	}
+
+	triggered := map[string]bool{}
+	for i := len(m.Files) - 1; i >= 0; i-- {
+		e, st := &m.Files[i], states[i]
+		var err error
+		switch {
+		case e.Existed && (!bytes.Equal(st.data, e.Old) || st.mode != e.Mode):
+			err = t.write(e.Path, e.Old, e.Mode, e.UID, e.GID)
+			rep.Written = append(rep.Written, e.Path)
+		case !e.Existed && st.exists:
+			err = t.remove(e.Path)
+			rep.Removed = append(rep.Removed, e.Path)
+		default:
+			rep.Unchanged = append(rep.Unchanged, e.Path)
+			continue
+		}
+		if err != nil {
+			ae := &ApplyError{Path: e.Path, Err: fmt.Errorf("undo: %w", err)}
+			for j := range m.Files {
+				if j > i {
+					ae.Applied = append(ae.Applied, m.Files[j].Path)
+				} else {
+					ae.NotApplied = append(ae.NotApplied, m.Files[j].Path)
+				}
+			}
+			return rep, ae
+		}
+		for _, a := range e.Actions {
+			triggered[a] = true
+		}
+	}
+	rep.Removed = append(rep.Removed, t.removeDirs(m.Dirs)...)
+	own, err := t.removeManifest(m)
+	if err != nil {
+		return rep, err
+	}
+	rep.Removed = append(rep.Removed, own...)
+	rep.Manifest = t.manifest
+	var actions []Action
+	for _, a := range m.Actions {
+		if triggered[a.Name] {
+			actions = append(actions, a)
+		}
+	}
+	return rep, t.run(ctx, r, actions, rep)
+}

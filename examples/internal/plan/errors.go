@@ -1,0 +1,105 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Conditions callers may branch on with [errors.Is].
+var (
+	// ErrInvalidPlan: a step or action is malformed (no edit, unknown
+	// action, duplicate action name).
+	ErrInvalidPlan = errors.New("invalid plan")
+	// ErrBadPath: a step's path is empty, has "." or ".." elements or
+	// names the engine's state directory.
+	ErrBadPath = errors.New("bad path")
+	// ErrNotRegular: a path names a directory, device, socket or other
+	// non-regular file, or goes through a file as if it were a directory.
+	ErrNotRegular = errors.New("not a regular file")
+	// ErrTooManyLinks: resolving a path followed too many symbolic links.
+	ErrTooManyLinks = errors.New("too many levels of symbolic links")
+	// ErrTooLarge: a file is larger than the engine reads.
+	ErrTooLarge = errors.New("file too large")
+	// ErrNotIdempotent: an edit applied to its own output changed it again.
+	ErrNotIdempotent = errors.New("edit is not idempotent")
+	// ErrStale: a file changed between computing the changes and applying
+	// them; compute again.
+	ErrStale = errors.New("file changed since the plan was computed")
+	// ErrLocked: another run holds the root's lock and did not release it
+	// in time.
+	ErrLocked = errors.New("root is locked by another run")
+	// ErrNoManifest: there is nothing to undo.
+	ErrNoManifest = errors.New("no manifest: nothing to undo")
+	// ErrModified: a file changed since the engine wrote it; undo would
+	// lose that change.
+	ErrModified = errors.New("file modified since it was applied")
+	// ErrSkipped is returned by a [Runner] that does not run actions
+	// ([NoActions]); the report lists those actions as skipped.
+	ErrSkipped = errors.New("action skipped")
+)
+
+// A FileError is a failure on one file: reading, resolving, editing,
+// writing or restoring it.
+type FileError struct {
+	Path string // the path as the step named it
+	Op   string // "plan", "read", "edit", "write", "undo", …
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.Op + " " + e.Path + ": " + e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// An ApplyError reports a write that failed during Apply. Every file is
+// whole: each is either as it was or as planned. Applied lists the files
+// written before the failure, NotApplied those left as they were (the
+// failing one first). The manifest covers both, so Undo reverts what was
+// applied, and running Apply again completes the plan.
+type ApplyError struct {
+	Path       string
+	Applied    []string
+	NotApplied []string
+	Err        error
+}
+
+func (e *ApplyError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apply %s: %v", e.Path, e.Err)
+	fmt.Fprintf(&b, "; applied: %s", listOrNone(e.Applied))
+	fmt.Fprintf(&b, "; not applied: %s", listOrNone(e.NotApplied))
+	return b.String()
+}
+
+func (e *ApplyError) Unwrap() error { return e.Err }
+
+// An ActionError is a follow-up action that failed. Output holds its
+// combined output, bounded.
+type ActionError struct {
+	Action Action
+	Output []byte
+	Err    error
+}
+
+func (e *ActionError) Error() string {
+	msg := fmt.Sprintf("action %s (%s): %v", e.Action.Name, strings.Join(e.Action.Argv, " "), e.Err)
+	if out := strings.TrimSpace(string(e.Output)); out != "" {
+		msg += ": " + lastLine(out)
+	}
+	return msg
+}
+
+func (e *ActionError) Unwrap() error { return e.Err }
+
+func listOrNone(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return strings.Join(l, ", ")
+}
+
+func lastLine(s string) string {
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return boundedQuote(s)
+}

@@ -1,0 +1,166 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"syscall"
+)
+
+// maxFileSize bounds what the engine reads into memory. The largest files
+// it edits are Java keystores of a few hundred KiB.
+const maxFileSize = 64 << 20
+
+// modeBits are the mode bits the engine keeps and restores.
+const modeBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+
+// state is a file's content and metadata as read under the root.
+type state struct {
+	exists   bool
+	data     []byte // non-nil when exists
+	mode     fs.FileMode
+	uid, gid int
+}
+
+// read reads the regular file at real, a resolved path. A missing file is
+// not an error. The open neither follows a link nor blocks on a FIFO, and
+// the file's type is checked on the open descriptor.
+func (t *Target) read(real string) (state, error) {
+	f, err := t.root.OpenFile(real, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return state{}, nil
+	}
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR) {
+			return state{}, ErrNotRegular
+		}
+		return state{}, unwrapPathError(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return state{}, unwrapPathError(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return state{}, ErrNotRegular
+	}
+	if fi.Size() > maxFileSize {
+		return state{}, ErrTooLarge
+	}
+	data := make([]byte, 0, fi.Size()+1)
+	for {
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return state{}, unwrapPathError(err)
+		}
+		if len(data) > maxFileSize {
+			return state{}, ErrTooLarge
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+	}
+	s := state{exists: true, data: data, mode: fi.Mode() & modeBits}
+	s.uid, s.gid = owner(fi)
+	return s, nil
+}
+
+func owner(fi fs.FileInfo) (uid, gid int) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid), int(st.Gid)
+	}
+	return -1, -1
+}
+
+// tempName is the temporary file written beside real. The name is fixed so
+// that a run killed between creating and renaming it leaves one stale file,
+// which the next write of real removes (writes hold the root's lock).
+func tempName(real string) string {
+	dir, base := path.Split(real)
+	return dir + "." + base + ".proxykit-tmp"
+}
+
+// write replaces real atomically: an exclusive temporary file beside it,
+// written, given mode (and owner when uid >= 0), synced, closed, renamed
+// over real, then the directory synced. A reader, or a crash, sees the old
+// content or the new, never a mix.
+func (t *Target) write(real string, data []byte, mode fs.FileMode, uid, gid int) error {
+	tmp := tempName(real)
+	if err := t.root.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove stale temporary file: %w", unwrapPathError(err))
+	}
+	f, err := t.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, mode.Perm()&0o600)
+	if err != nil {
+		return fmt.Errorf("create temporary file: %w", unwrapPathError(err))
+	}
+	fail := func(err error) error {
+		f.Close()
+		t.root.Remove(tmp)
+		return err
+	}
+	t.at("temp-created")
+	if _, err := f.Write(data); err != nil {
+		return fail(fmt.Errorf("write: %w", unwrapPathError(err)))
+	}
+	if uid >= 0 {
+		if fi, err := f.Stat(); err == nil {
+			if u, g := owner(fi); u != uid || g != gid {
+				if err := f.Chown(uid, gid); err != nil {
+					return fail(fmt.Errorf("keep owner: %w", unwrapPathError(err)))
+				}
+			}
+		}
+	}
+	if err := f.Chmod(mode); err != nil {
+		return fail(fmt.Errorf("set mode: %w", unwrapPathError(err)))
+	}
+	if err := f.Sync(); err != nil {
+		return fail(fmt.Errorf("sync: %w", unwrapPathError(err)))
+	}
+	if err := f.Close(); err != nil {
+		t.root.Remove(tmp)
+		return fmt.Errorf("close: %w", unwrapPathError(err))
+	}
+	t.at("temp-synced")
+	if err := t.root.Rename(tmp, real); err != nil {
+		t.root.Remove(tmp)
+		return fmt.Errorf("rename: %w", unwrapPathError(err))
+	}
+	t.at("renamed")
+	return t.syncDir(path.Dir(real))
+}
+
+// remove deletes real and syncs its directory.
+func (t *Target) remove(real string) error {
+	if err := t.root.Remove(real); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return unwrapPathError(err)
+	}
+	return t.syncDir(path.Dir(real))
+}
+
+// mkdir creates dir (its parent exists) and syncs the parent.
+func (t *Target) mkdir(dir string, mode fs.FileMode) error {
+	if err := t.root.Mkdir(dir, mode); err != nil && !errors.Is(err, fs.ErrExist) {
+		return unwrapPathError(err)
+	}
+	return t.syncDir(path.Dir(dir))
+}
+
+func (t *Target) syncDir(dir string) error {
+	d, err := t.root.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync directory: %w", unwrapPathError(err))
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync directory: %w", unwrapPathError(err))
+	}
+	return nil
+}

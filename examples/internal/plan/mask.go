@@ -1,0 +1,162 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Redacted replaces every secret in a diff; it is what proxyenv.Secret
+// prints.
+const Redacted = "xxxxx"
+
+// masker replaces each secret, in each form an edit may have written it.
+type masker struct {
+	r *strings.Replacer
+}
+
+// newMasker builds the replacer once for a plan's secrets.
+func newMasker(secrets []string) *masker {
+	seen := map[string]bool{}
+	var forms []string
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		for _, f := range encodings(s) {
+			if f != "" && !seen[f] {
+				seen[f] = true
+				forms = append(forms, f)
+			}
+		}
+	}
+	// Longest first: at one position the replacer takes the first form
+	// listed that matches, and a longer form must win over its prefix.
+	slices.SortFunc(forms, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	if len(forms) == 0 {
+		return &masker{}
+	}
+	args := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		args = append(args, f, Redacted)
+	}
+	return &masker{r: strings.NewReplacer(args...)}
+}
+
+// userinfoPassword finds the password of a URL's userinfo (scheme://user:pw@),
+// so that a credential the plan did not register — the old password in a
+// file being rotated — is masked too.
+var userinfoPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:'"]*:)([^\s/?#@'"]+)@`)
+
+func (m *masker) mask(s string) string {
+	if m.r != nil {
+		s = m.r.Replace(s)
+	}
+	return userinfoPassword.ReplaceAllString(s, "${1}"+Redacted+"@")
+}
+
+// encodings lists the forms of s that files written by proxykit may hold: a
+// base form (raw; percent-encoded as in URL userinfo, path and query; fully
+// percent-encoded, upper and lower case) under up to two layers of quoting
+// (systemd's %% and $$, JSON, shell single and double quotes, backslash
+// escapes, Go quoting).
+func encodings(s string) []string {
+	userinfo := strings.TrimPrefix(url.UserPassword("u", s).String(), "u:")
+	user := url.User(s).String()
+	all := percentAll(s)
+	bases := []string{
+		s,
+		userinfo,
+		user,
+		url.PathEscape(s),
+		url.QueryEscape(s),
+		strings.ReplaceAll(url.QueryEscape(s), "+", "%20"),
+		all,
+		strings.ToLower(all),
+	}
+	layers := []func(string) string{
+		func(x string) string { return x },
+		func(x string) string { return strings.ReplaceAll(x, "%", "%%") },
+		func(x string) string { return strings.ReplaceAll(x, "$", "$$") },
+		jsonEscape(true),
+		jsonEscape(false),
+		func(x string) string { return strings.ReplaceAll(x, "'", `'\''`) },
+		func(x string) string { return strings.ReplaceAll(x, "'", `'"'"'`) },
+		doubleQuoteEscape,
+		backslashEscape,
+		func(x string) string { q := strconv.Quote(x); return q[1 : len(q)-1] },
+	}
+	var out []string
+	for _, b := range bases {
+		for _, l1 := range layers {
+			for _, l2 := range layers {
+				out = append(out, l2(l1(b)))
+			}
+		}
+	}
+	return out
+}
+
+func jsonEscape(html bool) func(string) string {
+	return func(x string) string {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		_ = enc.Encode(x) // a string always encodes
+		q := strings.TrimSuffix(b.String(), "\n")
+		return q[1 : len(q)-1]
+	}
+}
+
+// doubleQuoteEscape escapes what a POSIX shell interprets inside double
+// quotes (and what systemd's Environment= unescapes).
+func doubleQuoteEscape(x string) string {
+	var b strings.Builder
+	for _, r := range x {
+		switch r {
+		case '\\', '"', '$', '`':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// backslashEscape escapes every character that is not a letter or digit, as
+// an unquoted shell word may.
+func backslashEscape(x string) string {
+	var b strings.Builder
+	for _, r := range x {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r >= 0x80) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// percentAll percent-encodes every byte outside RFC 3986's unreserved set.
+func percentAll(x string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(x); i++ {
+		c := x[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
