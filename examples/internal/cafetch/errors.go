@@ -1,0 +1,71 @@
+package cafetch
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors callers branch on.
+var (
+	ErrBadFingerprint = errors.New("invalid SHA-256 fingerprint")
+	ErrNoFingerprint  = errors.New("certificate not trusted: no fingerprint given")
+	ErrMismatch       = errors.New("certificate not trusted: fingerprint does not match")
+	ErrNoCertificate  = errors.New("no certificate found")
+	ErrTooLarge       = errors.New("response too large")
+	ErrProxyScheme    = errors.New("unsupported proxy scheme")
+	ErrProxyAuth      = errors.New("proxy authentication required")
+	ErrConnect        = errors.New("proxy refused CONNECT")
+	ErrNoChain        = errors.New("no certificate presented")
+)
+
+// MismatchError reports certificates whose fingerprints do not match the one
+// the user gave, or that no fingerprint was given. It carries the
+// fingerprints seen so that they can be shown for comparison.
+type MismatchError struct {
+	Source string        // where the certificates came from, credentials redacted
+	Want   Fingerprint   // the fingerprint given; zero when none was
+	Got    []Fingerprint // the fingerprint of each certificate found
+}
+
+func (e *MismatchError) Error() string {
+	got := make([]string, len(e.Got))
+	for i, f := range e.Got {
+		got[i] = f.String()
+	}
+	if e.Want.IsZero() {
+		return fmt.Sprintf("%s: %v: it has SHA-256 fingerprint %s; compare it with one from a trusted source and give it", e.Source, ErrNoFingerprint, strings.Join(got, ", "))
+	}
+	return fmt.Sprintf("%s: %v: got %s, want %s", e.Source, ErrMismatch, strings.Join(got, ", "), e.Want)
+}
+
+// Unwrap returns [ErrNoFingerprint] or [ErrMismatch].
+func (e *MismatchError) Unwrap() error {
+	if e.Want.IsZero() {
+		return ErrNoFingerprint
+	}
+	return ErrMismatch
+}
+
+// match returns the certificate among ders whose fingerprint is want, or a
+// *MismatchError.
+func match(source string, ders [][]byte, want Fingerprint) ([]byte, error) {
+	e := &MismatchError{Source: source, Want: want}
+	for _, der := range ders {
+		f := Sum(der)
+		if !want.IsZero() && f == want {
+			return der, nil
+		}
+		e.Got = append(e.Got, f)
+	}
+	return nil, e
+}
+
+// bounded shortens s for quoting in an error.
+func bounded(s string) string {
+	const max = 120
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
+}

@@ -1,0 +1,222 @@
+package cafetch
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/proxykit/proxykit/proxyenv"
+)
+
+// Offer is the certificate authority a TLS-intercepting proxy signs with, as
+// discovered by [FromProxy]. It is offered, not trusted: show [Offer.Fingerprint]
+// and let the user compare it before anything trusts [Offer.CA].
+type Offer struct {
+	Target      string              // the host:port the proxy was asked to CONNECT to
+	CA          *x509.Certificate   // the chain's self-signed root, or its top-most certificate
+	Fingerprint Fingerprint         // SHA-256 of CA
+	Chain       []*x509.Certificate // the presented chain from the leaf up, ordered by issuer
+	SelfSigned  bool                // CA is a self-signed root: the chain is complete
+	Verified    bool                // the chain verifies for Target against the roots (see [WithRoots]): the proxy does not intercept Target
+	Warnings    []string            // what a person must know before trusting CA
+}
+
+// PEM returns the offered CA as one PEM block.
+func (o *Offer) PEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: o.CA.Raw})
+}
+
+// FromProxy discovers the CA of a TLS-intercepting proxy: it connects to
+// proxy (http, or https verified against the roots), asks it to CONNECT to
+// target ("host" or "host:port", port 443 by default), performs a TLS
+// handshake without verification, and offers the root of the chain the proxy
+// presents. Proxy credentials, if any, are sent as a Basic Proxy-Authorization
+// header and never appear in an error.
+//
+// The offered certificate is the chain's self-signed root when the proxy
+// sends it; otherwise the top-most certificate of the chain, with a warning
+// saying that the root is missing. When the chain verifies for target against
+// the roots, [Offer.Verified] is set: the proxy passes target through and
+// nothing needs trusting.
+func FromProxy(ctx context.Context, proxy proxyenv.Proxy, target string, opts ...Option) (*Offer, error) {
+	cfg := newConfig(opts)
+	hostport, host, err := splitTarget(target)
+	if err != nil {
+		return nil, err
+	}
+	where := fmt.Sprintf("discover CA through %s for %s", proxy, hostport)
+	if proxy.Scheme != "http" && proxy.Scheme != "https" {
+		return nil, fmt.Errorf("%s: %w %q (CONNECT needs an http or https proxy)", where, ErrProxyScheme, proxy.Scheme)
+	}
+	ctx, cancel := cfg.bound(ctx)
+	defer cancel()
+
+	chain, err := presentedChain(ctx, cfg, proxy, hostport, host)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	o := analyse(chain)
+	o.Target = hostport
+	if roots := cfg.rootPool(); roots != nil {
+		inter := x509.NewCertPool()
+		for _, c := range chain[1:] {
+			inter.AddCert(c)
+		}
+		if _, err := chain[0].Verify(x509.VerifyOptions{DNSName: host, Roots: roots, Intermediates: inter}); err == nil {
+			o.Verified = true
+			o.Warnings = append(o.Warnings, fmt.Sprintf("the chain for %s verifies against the trusted roots: the proxy does not intercept it, and %q need not be added", hostport, o.CA.Subject.String()))
+		}
+	}
+	return o, nil
+}
+
+// splitTarget reads "host" or "host:port" and returns "host:port" and host.
+func splitTarget(target string) (hostport, host string, err error) {
+	target = strings.TrimSpace(target)
+	bad := fmt.Errorf("%w: target %q, want host or host:port", ErrURL, bounded(target))
+	h, port, err := net.SplitHostPort(target)
+	if err != nil {
+		h, port = strings.TrimSuffix(strings.TrimPrefix(target, "["), "]"), "443"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", "", bad
+	}
+	if h == "" || strings.ContainsAny(h, "/@ []") {
+		return "", "", bad
+	}
+	return net.JoinHostPort(h, port), h, nil
+}
+
+// presentedChain dials the proxy, tunnels to hostport and returns the
+// certificates the far end (the proxy, when it intercepts) presents.
+func presentedChain(ctx context.Context, cfg config, proxy proxyenv.Proxy, hostport, host string) ([]*x509.Certificate, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", proxy.HostPort())
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	// Unblock reads and writes as soon as ctx is done.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	if proxy.Scheme == "https" {
+		tc := tls.Client(conn, &tls.Config{ServerName: proxy.Host, RootCAs: cfg.rootPool()})
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, fmt.Errorf("tls to proxy: %w", err)
+		}
+		conn = tc
+	}
+
+	var req strings.Builder
+	fmt.Fprintf(&req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: proxykit-cafetch\r\n", hostport, hostport)
+	if proxy.HasCredentials() {
+		cred := base64.StdEncoding.EncodeToString([]byte(proxy.Username + ":" + proxy.Password.Reveal()))
+		req.WriteString("Proxy-Authorization: Basic " + cred + "\r\n")
+	}
+	req.WriteString("\r\n")
+	if _, err := conn.Write([]byte(req.String())); err != nil {
+		return nil, fmt.Errorf("send CONNECT: %w", err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+	if err != nil {
+		return nil, fmt.Errorf("read CONNECT response: %w", err)
+	}
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusProxyAuthRequired:
+		return nil, fmt.Errorf("%w: %s", ErrProxyAuth, bounded(resp.Status))
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return nil, fmt.Errorf("%w: %s", ErrConnect, bounded(resp.Status))
+	}
+	var tunnel net.Conn = conn
+	if br.Buffered() > 0 {
+		tunnel = &bufferedConn{Conn: conn, r: br}
+	}
+	tcfg := &tls.Config{InsecureSkipVerify: true} // we read the chain; the user checks its fingerprint
+	if net.ParseIP(host) == nil {
+		tcfg.ServerName = host
+	}
+	tc := tls.Client(tunnel, tcfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, fmt.Errorf("tls through the tunnel: %w", err)
+	}
+	chain := tc.ConnectionState().PeerCertificates
+	if len(chain) == 0 {
+		return nil, ErrNoChain
+	}
+	return chain, nil
+}
+
+// bufferedConn reads first what the CONNECT response reader buffered.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// analyse orders a presented chain from its leaf up and picks the
+// certificate to offer.
+func analyse(presented []*x509.Certificate) *Offer {
+	chain := []*x509.Certificate{presented[0]}
+	used := make([]bool, len(presented))
+	used[0] = true
+	for cur := presented[0]; !selfSigned(cur); {
+		next := -1
+		for i, c := range presented {
+			if !used[i] && signs(c, cur) {
+				next = i
+				break
+			}
+		}
+		if next < 0 {
+			break
+		}
+		used[next] = true
+		cur = presented[next]
+		chain = append(chain, cur)
+	}
+	top := chain[len(chain)-1]
+	o := &Offer{CA: top, Fingerprint: Sum(top.Raw), Chain: chain, SelfSigned: selfSigned(top)}
+	if !o.SelfSigned {
+		o.Warnings = append(o.Warnings, fmt.Sprintf("the chain does not end in a self-signed root: %q is issued by %q, which was not presented; get that root from the proxy's operators, or trust %q (Go and Java accept it as an anchor; OpenSSL-based clients may not)",
+			top.Subject.String(), top.Issuer.String(), top.Subject.String()))
+	}
+	if !top.IsCA {
+		o.Warnings = append(o.Warnings, fmt.Sprintf("%q is not a CA certificate: trusting it trusts only this one server certificate", top.Subject.String()))
+	}
+	for i, c := range presented {
+		if !used[i] {
+			o.Warnings = append(o.Warnings, fmt.Sprintf("the proxy also presented %q, which is not part of the chain", c.Subject.String()))
+		}
+	}
+	return o
+}
+
+// selfSigned reports whether c names itself as issuer and its signature
+// verifies with its own key.
+func selfSigned(c *x509.Certificate) bool {
+	return string(c.RawSubject) == string(c.RawIssuer) &&
+		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// signs reports whether parent issued child. Unlike CheckSignatureFrom it
+// does not insist on parent's basic constraints: some proxies' CAs lack them.
+func signs(parent, child *x509.Certificate) bool {
+	return string(parent.RawSubject) == string(child.RawIssuer) &&
+		parent.CheckSignature(child.SignatureAlgorithm, child.RawTBSCertificate, child.Signature) == nil
+}

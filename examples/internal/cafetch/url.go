@@ -1,0 +1,160 @@
+package cafetch
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// DCOSCAPath is where a DC/OS cluster serves its root CA. [FromURL] fetches
+// it when the URL has no path.
+const DCOSCAPath = "/ca/dcos-ca.crt"
+
+// MaxResponse bounds the body [FromURL] reads.
+const MaxResponse = 1 << 20
+
+// Errors of [FromURL].
+var (
+	ErrURL    = errors.New("invalid CA URL")
+	ErrStatus = errors.New("unexpected HTTP status")
+)
+
+// FromURL fetches the certificate authority served at rawURL and returns it
+// only if its SHA-256 fingerprint is want.
+//
+// rawURL is an http or https URL, or a bare cluster name taken as https; a
+// URL without a path gets [DCOSCAPath], so "https://dcos.corp" fetches
+// https://dcos.corp/ca/dcos-ca.crt. The server's certificate is not verified:
+// the CA is what would verify it, and the fingerprint is what makes the
+// answer trustworthy. The body may hold PEM blocks or one DER certificate; the
+// certificate whose fingerprint is want is returned.
+//
+// When want is zero or matches no certificate, FromURL returns a
+// *[MismatchError] that carries the fingerprint of every certificate served,
+// so the caller can show them for comparison; errors.Is reports
+// [ErrNoFingerprint] or [ErrMismatch]. Errors quote the URL with any
+// credentials redacted.
+func FromURL(ctx context.Context, rawURL string, want Fingerprint, opts ...Option) (*x509.Certificate, error) {
+	cfg := newConfig(opts)
+	u, err := parseCAURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	source := u.Redacted()
+	ctx, cancel := cfg.bound(ctx)
+	defer cancel()
+
+	tr := &http.Transport{
+		// Verification is what the fingerprint is for: this CA is the one
+		// that would verify the server.
+		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
+		DisableKeepAlives: true,
+	}
+	if cfg.proxy != nil {
+		switch cfg.proxy.Scheme {
+		case "http", "https", "socks5", "socks5h":
+		default:
+			return nil, fmt.Errorf("fetch %s: %w %q", source, ErrProxyScheme, cfg.proxy.Scheme)
+		}
+		tr.Proxy = http.ProxyURL(cfg.proxy.URL())
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", source, ErrURL)
+	}
+	req.Header.Set("Accept", "application/x-x509-ca-cert, application/pkix-cert, application/x-pem-file, */*")
+	resp, err := client.Do(req)
+	if err != nil {
+		// *url.Error quotes the whole URL, credentials included.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("fetch %s: %w", source, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetch %s: %w: %s", source, ErrStatus, bounded(resp.Status))
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse+1))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", source, err)
+	}
+	if len(body) > MaxResponse {
+		return nil, fmt.Errorf("fetch %s: %w (over %d bytes)", source, ErrTooLarge, MaxResponse)
+	}
+	ders := ParseCertificates(body)
+	if len(ders) == 0 {
+		return nil, fmt.Errorf("fetch %s: %w in %d bytes", source, ErrNoCertificate, len(body))
+	}
+	der, err := match(source, ders, want)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(der)
+}
+
+// parseCAURL reads a CA URL or a bare cluster name without quoting it in an
+// error (it may carry credentials).
+func parseCAURL(raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, fmt.Errorf("%w: empty", ErrURL)
+	}
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: cannot parse it", ErrURL)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%w: scheme %q, want http or https", ErrURL, bounded(u.Scheme))
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%w: no host", ErrURL)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = DCOSCAPath
+	}
+	return u, nil
+}
+
+// ParseCertificates returns the DER of each certificate in data: every
+// CERTIFICATE block of a PEM file (other blocks and text between them are
+// skipped), or data itself when it is one DER certificate. Blocks that do not
+// parse as certificates are skipped.
+func ParseCertificates(data []byte) [][]byte {
+	var ders [][]byte
+	rest := data
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		if _, err := x509.ParseCertificate(b.Bytes); err == nil {
+			ders = append(ders, b.Bytes)
+		}
+	}
+	if len(ders) == 0 && len(data) > 0 && data[0] == 0x30 {
+		if c, err := x509.ParseCertificate(data); err == nil {
+			ders = append(ders, bytes.Clone(c.Raw))
+		}
+	}
+	return ders
+}
