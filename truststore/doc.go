@@ -1,4 +1,22 @@
 // Package truststore adds and removes a certificate authority in the trust
 // stores of a Linux node: PEM bundles, Java keystores (JKS and password-less
 // PKCS#12) and the system CA store of each distribution family.
+//
+// Reach first for [ParseCertificate]: it reads the CA from PEM or DER, and the
+// [Certificate] it returns is identified by its SHA-256 [Fingerprint], printed
+// as keytool prints it. [Certificate.Warnings] says when it is not a CA or not
+// valid at the time given.
+//
+// Every change to a store is an edit, a func(old []byte) ([]byte, error)
+// where old == nil means the file does not exist. Edits are pure,
+// deterministic and idempotent, keep every byte they do not own, and return
+// an error and no bytes on input they do not understand:
+//
+//   - [AddToBundle] and [RemoveFromBundle] edit PEM bundles (certifi's
+//     cacert.pem, ca-certificates.crt) in place, in the bundle's own style;
+//     [ListBundle] lists one.
+//
+// The system store of each distribution family is data: [Layouts] lists the
+// anchor directory, the update command and the stores it regenerates;
+// [DetectLayout] picks the layout of a file tree from etc/os-release.
 package truststore

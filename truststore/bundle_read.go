@@ -1,0 +1,197 @@
+package truststore
+
+import (
+	"bytes"
+	"encoding/asn1"
+	"encoding/base64"
+	"fmt"
+	"strings"
+)
+
+// BundleEntry is one certificate found in a PEM bundle.
+type BundleEntry struct {
+	Fingerprint Fingerprint
+	Line        int    // 1-based line of the BEGIN line
+	Type        string // PEM type: "CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE"
+	Label       string // from the comment header above the block, if any
+}
+
+// ListBundle returns the certificates of a PEM bundle in file order,
+// duplicates included. Text outside PEM blocks and blocks of other types are
+// skipped, as OpenSSL skips them; a certificate block that does not decode is
+// an error, since OpenSSL would reject the whole file.
+func ListBundle(bundle []byte) ([]BundleEntry, error) {
+	blocks, err := scanBundle(bundle)
+	if err != nil {
+		return nil, fmt.Errorf("read bundle: %w", err)
+	}
+	var out []BundleEntry
+	for _, b := range blocks {
+		if b.cert {
+			out = append(out, BundleEntry{Fingerprint: FingerprintOf(b.der), Line: b.line, Type: b.typ, Label: b.label})
+		}
+	}
+	return out, nil
+}
+
+// pemBlock is one PEM block of a bundle with the byte spans an edit needs.
+type pemBlock struct {
+	typ   string
+	cert  bool   // a certificate type OpenSSL loads into a trust store
+	der   []byte // for certificates: the certificate's DER
+	line  int    // 1-based line of BEGIN
+	label string // from the header
+
+	headStart int // offset of the first header line attached above BEGIN (== start when none)
+	headLines int // number of header lines
+	start     int // offset of the BEGIN line
+	end       int // offset just past the END line's line ending
+}
+
+// textLine is one line of a bundle: bytes [start, end) without its line
+// ending, next is the offset of the following line.
+type textLine struct {
+	start, end, next int
+}
+
+func splitLines(b []byte) []textLine {
+	var lines []textLine
+	for off := 0; off < len(b); {
+		i := bytes.IndexByte(b[off:], '\n')
+		if i < 0 {
+			lines = append(lines, textLine{off, len(b), len(b)})
+			break
+		}
+		end := off + i
+		if end > off && b[end-1] == '\r' {
+			end--
+		}
+		lines = append(lines, textLine{off, end, off + i + 1})
+		off += i + 1
+	}
+	return lines
+}
+
+func isCertType(typ string) bool {
+	switch typ {
+	case "CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE":
+		return true
+	}
+	return false
+}
+
+// scanBundle finds the PEM blocks of b the way OpenSSL reads a CA file: a
+// block starts at a line "-----BEGIN TYPE-----" and ends at
+// "-----END TYPE-----"; everything else is ignored.
+func scanBundle(b []byte) ([]pemBlock, error) {
+	if len(b) > MaxInput {
+		return nil, fmt.Errorf("bundle of %d bytes exceeds %d: %w", len(b), MaxInput, ErrMalformed)
+	}
+	lines := splitLines(b)
+	text := func(i int) string {
+		return strings.TrimRight(string(b[lines[i].start:lines[i].end]), " \t")
+	}
+	synErr := func(i int, msg string) error {
+		return &SyntaxError{Line: i + 1, Msg: msg, Near: bounded(text(i)), Err: ErrMalformed}
+	}
+	var blocks []pemBlock
+	lastEnd := -1 // index of the last END line
+	for i := 0; i < len(lines); i++ {
+		t := text(i)
+		if !strings.HasPrefix(t, "-----BEGIN ") {
+			continue
+		}
+		if !strings.HasSuffix(t, "-----") || len(t) < len("-----BEGIN -----") {
+			return nil, synErr(i, "malformed BEGIN line")
+		}
+		blk := pemBlock{typ: t[len("-----BEGIN ") : len(t)-len("-----")], line: i + 1, start: lines[i].start}
+		blk.cert = isCertType(blk.typ)
+		// Header: the non-blank lines directly above, back to a blank line or
+		// the previous block.
+		h := i
+		for h-1 > lastEnd && strings.TrimSpace(text(h-1)) != "" {
+			h--
+		}
+		blk.headStart, blk.headLines = lines[h].start, i-h
+		blk.label = headerLabel(lines, b, h, i)
+		// Body.
+		var body strings.Builder
+		j := i + 1
+		for ; j < len(lines); j++ {
+			u := text(j)
+			if strings.HasPrefix(u, "-----END ") {
+				break
+			}
+			if strings.HasPrefix(u, "-----BEGIN ") {
+				return nil, synErr(j, fmt.Sprintf("BEGIN inside the %s block started on line %d", blk.typ, blk.line))
+			}
+			if blk.cert {
+				if strings.ContainsRune(u, ':') {
+					return nil, synErr(j, "header inside a certificate block")
+				}
+				body.WriteString(strings.TrimSpace(u))
+			}
+		}
+		if j == len(lines) {
+			return nil, synErr(i, fmt.Sprintf("%s block is not closed", blk.typ))
+		}
+		if want := "-----END " + blk.typ + "-----"; text(j) != want {
+			return nil, synErr(j, fmt.Sprintf("END does not match BEGIN %s on line %d", blk.typ, blk.line))
+		}
+		blk.end = lines[j].next
+		lastEnd, i = j, j
+		if blk.cert {
+			der, err := certDER(blk.typ, body.String())
+			if err != nil {
+				return nil, &SyntaxError{Line: blk.line, Msg: err.Error(), Err: ErrMalformed}
+			}
+			blk.der = der
+		}
+		blocks = append(blocks, blk)
+	}
+	return blocks, nil
+}
+
+// certDER decodes a certificate block's body and returns the certificate's
+// DER: one ASN.1 SEQUENCE. A TRUSTED CERTIFICATE (OpenSSL's format) carries
+// trust settings after it, which do not change the certificate's identity.
+func certDER(typ, body string) ([]byte, error) {
+	raw, err := base64.StdEncoding.DecodeString(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s block: bad base64", typ)
+	}
+	var v asn1.RawValue
+	rest, err := asn1.Unmarshal(raw, &v)
+	if err != nil || v.Class != asn1.ClassUniversal || v.Tag != asn1.TagSequence || !v.IsCompound {
+		return nil, fmt.Errorf("%s block: not a DER certificate", typ)
+	}
+	if len(rest) > 0 && typ != "TRUSTED CERTIFICATE" {
+		return nil, fmt.Errorf("%s block: %d bytes after the certificate", typ, len(rest))
+	}
+	return v.FullBytes, nil
+}
+
+// headerLabel finds a certificate's name in the header lines [h, i):
+// certifi's `# Label: "…"`, curl's title underlined with '=', or a single
+// "# name" comment.
+func headerLabel(lines []textLine, b []byte, h, i int) string {
+	get := func(k int) string { return strings.TrimSpace(string(b[lines[k].start:lines[k].end])) }
+	for k := h; k < i; k++ {
+		if rest, ok := strings.CutPrefix(get(k), "# Label:"); ok {
+			return strings.Trim(strings.TrimSpace(rest), `"`)
+		}
+	}
+	if i-h >= 2 && isUnderline(get(i-1)) {
+		return get(i - 2)
+	}
+	if i-h == 1 {
+		if rest, ok := strings.CutPrefix(get(h), "#"); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return ""
+}
+
+func isUnderline(s string) bool {
+	return len(s) >= 3 && strings.Trim(s, "=") == ""
+}

@@ -1,0 +1,51 @@
+package truststore
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors callers branch on. Every error this package returns wraps at most one
+// of them; test with [errors.Is].
+var (
+	// ErrMalformed: the input is not what it claims to be (bad PEM, bad DER,
+	// a truncated keystore). The edit refuses it and returns no bytes.
+	ErrMalformed = errors.New("malformed input")
+	// ErrNoCertificate: the input holds no certificate at all.
+	ErrNoCertificate = errors.New("no certificate found")
+	// ErrWrongPassword: the keystore's integrity check fails with the given
+	// password. Nothing is changed.
+	ErrWrongPassword = errors.New("keystore password is incorrect")
+	// ErrUnsupportedFormat: a keystore format this package recognises but does
+	// not edit (JCEKS, password-protected PKCS#12). The [FormatError] names
+	// the keytool command that would do it.
+	ErrUnsupportedFormat = errors.New("keystore format not supported for editing")
+	// ErrAliasTaken: the alias asked for already names a different
+	// certificate.
+	ErrAliasTaken = errors.New("alias already names a different certificate")
+	// ErrNotTrustedCertificate: the entry to change holds a private key, not a
+	// trusted certificate; this package never touches key entries.
+	ErrNotTrustedCertificate = errors.New("entry is not a trusted certificate")
+	// ErrVerify: the edited output did not read back as exactly the expected
+	// certificates. It indicates a bug or input this package misreads; the
+	// edit returns no bytes.
+	ErrVerify = errors.New("edited output does not verify")
+)
+
+// SyntaxError says where a PEM bundle could not be read: the 1-based line,
+// what was wrong, and a bounded quote of the line.
+type SyntaxError struct {
+	Line int
+	Msg  string
+	Near string // at most 40 bytes of the offending line
+	Err  error  // ErrMalformed
+}
+
+func (e *SyntaxError) Error() string {
+	if e.Near != "" {
+		return fmt.Sprintf("line %d: %s near %q", e.Line, e.Msg, e.Near)
+	}
+	return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+}
+
+func (e *SyntaxError) Unwrap() error { return e.Err }

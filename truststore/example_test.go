@@ -1,0 +1,77 @@
+package truststore_test
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/proxykit/proxykit/truststore"
+)
+
+// A corporate proxy's CA, as an administrator would paste it.
+const proxyCAPEM = `-----BEGIN CERTIFICATE-----
+MIIBWTCCAQugAwIBAgIJAMZatzCQAH8DMAUGAytlcDAwMRYwFAYDVQQKEw1Qcm94
+eWtpdCBUZXN0MRYwFAYDVQQDEw1Db3JwIFByb3h5IENBMB4XDTI1MDEwMTAwMDAw
+MFoXDTQ1MDEwMTAwMDAwMFowMDEWMBQGA1UEChMNUHJveHlraXQgVGVzdDEWMBQG
+A1UEAxMNQ29ycCBQcm94eSBDQTAqMAUGAytlcAMhADncCQv8JuE4agkrphtvfAzp
++G/MBxSdJJX3aRUMjY6fo0IwQDAOBgNVHQ8BAf8EBAMCAQYwDwYDVR0TAQH/BAUw
+AwEB/zAdBgNVHQ4EFgQUxlq3MJAAfwMgjn+pdh2IjVuMODQwBQYDK2VwA0EAYNOh
+nNhJsZJsZRu7uur1d+jqijevgXJGRH177QA72gDb59UfwjTBLIU8w09w6/gbrvtW
+FUvgIzmFkGICIkzqCw==
+-----END CERTIFICATE-----
+`
+
+func ExampleParseCertificate() {
+	ca, err := truststore.ParseCertificate([]byte(proxyCAPEM))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(ca.Label())
+	fmt.Println(ca.Fingerprint())
+	fmt.Println(ca.Alias())
+	for _, w := range ca.Warnings(epoch) {
+		fmt.Println("warning:", w)
+	}
+	// Output:
+	// Corp Proxy CA
+	// F8:62:78:90:73:8E:E2:18:38:AE:D9:CC:AF:9F:07:47:DA:9E:AA:73:F2:06:D0:69:8F:B9:85:F1:D9:4A:B0:BC
+	// corp-proxy-ca-f8627890
+}
+
+// A bundle whose last line lacks its newline: "cat ca.pem >> bundle" would
+// glue two PEM blocks together and break every certificate in it.
+const oldBundle = `# site CAs
+-----BEGIN CERTIFICATE-----
+MIIBWTCCAQugAwIBAgIJAM8qNZ280G4RMAUGAytlcDAwMRYwFAYDVQQKEw1Qcm94
+eWtpdCBUZXN0MRYwFAYDVQQDEw1BbHBoYSBSb290IENBMB4XDTI1MDEwMTAwMDAw
+MFoXDTQ1MDEwMTAwMDAwMFowMDEWMBQGA1UEChMNUHJveHlraXQgVGVzdDEWMBQG
+A1UEAxMNQWxwaGEgUm9vdCBDQTAqMAUGAytlcAMhAHiyTZX5UYUYO8FHfrpdQcZ1
+8RUGqk7sS2mhGyzl41Y/o0IwQDAOBgNVHQ8BAf8EBAMCAQYwDwYDVR0TAQH/BAUw
+AwEB/zAdBgNVHQ4EFgQUzyo1nbzQbhEHh+tOWh/8EvmeIekwBQYDK2VwA0EAgWf0
+JPIA4XnpnPkyn52dCJ8KgS/2F/o6r8yP6jrqS5Jp4rJ5/JLPCBXPDQEdyozKqPvq
+Nb6qufz6gAOhjovaAQ==
+-----END CERTIFICATE-----`
+
+func ExampleAddToBundle() {
+	ca, _ := truststore.ParseCertificate([]byte(proxyCAPEM))
+	add := truststore.AddToBundle(ca)
+
+	out, err := add([]byte(oldBundle))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	entries, _ := truststore.ListBundle(out)
+	for _, e := range entries {
+		fmt.Printf("line %d: %s %q\n", e.Line, e.Fingerprint.String()[:11], e.Label)
+	}
+	again, _ := add(out)
+	fmt.Println("adding twice changes nothing:", string(again) == string(out))
+	back, _ := truststore.RemoveFromBundle(ca.Fingerprint())(out)
+	fmt.Printf("removed: %q\n", strings.TrimPrefix(string(back), oldBundle))
+	// Output:
+	// line 2: CC:37:D7:82 "site CAs"
+	// line 13: F8:62:78:90 "Corp Proxy CA"
+	// adding twice changes nothing: true
+	// removed: "\n"
+}
