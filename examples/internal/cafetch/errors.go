@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // Errors callers branch on.
@@ -23,9 +25,9 @@ var (
 // the user gave, or that no fingerprint was given. It carries the
 // fingerprints seen so that they can be shown for comparison.
 type MismatchError struct {
-	Source string        // where the certificates came from, credentials redacted
-	Want   Fingerprint   // the fingerprint given; zero when none was
-	Got    []Fingerprint // the fingerprint of each certificate found
+	Source string                   // where the certificates came from, credentials redacted
+	Want   truststore.Fingerprint   // the fingerprint given; zero when none was
+	Got    []truststore.Fingerprint // the fingerprint of each certificate found
 }
 
 func (e *MismatchError) Error() string {
@@ -33,7 +35,7 @@ func (e *MismatchError) Error() string {
 	for i, f := range e.Got {
 		got[i] = f.String()
 	}
-	if e.Want.IsZero() {
+	if isZero(e.Want) {
 		return fmt.Sprintf("%s: %v: it has SHA-256 fingerprint %s; compare it with one from a trusted source and give it", e.Source, ErrNoFingerprint, strings.Join(got, ", "))
 	}
 	return fmt.Sprintf("%s: %v: got %s, want %s", e.Source, ErrMismatch, strings.Join(got, ", "), e.Want)
@@ -41,22 +43,21 @@ func (e *MismatchError) Error() string {
 
 // Unwrap returns [ErrNoFingerprint] or [ErrMismatch].
 func (e *MismatchError) Unwrap() error {
-	if e.Want.IsZero() {
+	if isZero(e.Want) {
 		return ErrNoFingerprint
 	}
 	return ErrMismatch
 }
 
-// match returns the certificate among ders whose fingerprint is want, or a
+// match returns the certificate among certs whose fingerprint is want, or a
 // *MismatchError.
-func match(source string, ders [][]byte, want Fingerprint) ([]byte, error) {
+func match(source string, certs []*truststore.Certificate, want truststore.Fingerprint) (*truststore.Certificate, error) {
 	e := &MismatchError{Source: source, Want: want}
-	for _, der := range ders {
-		f := Sum(der)
-		if !want.IsZero() && f == want {
-			return der, nil
+	for _, c := range certs {
+		if !isZero(want) && c.Fingerprint() == want {
+			return c, nil
 		}
-		e.Got = append(e.Got, f)
+		e.Got = append(e.Got, c.Fingerprint())
 	}
 	return nil, e
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/proxykit/proxykit/examples/internal/cafetch"
 	"github.com/proxykit/proxykit/examples/internal/cafetch/cafetchtest"
 	"github.com/proxykit/proxykit/proxyenv"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 func ExampleFromURL() {
@@ -20,7 +21,7 @@ func ExampleFromURL() {
 	defer cancel()
 
 	// Without a fingerprint the CA is refused, and its fingerprint shown.
-	_, err := cafetch.FromURL(ctx, cluster.URL, cafetch.Fingerprint{})
+	_, err := cafetch.FromURL(ctx, cluster.URL, truststore.Fingerprint{})
 	var me *cafetch.MismatchError
 	if errors.As(err, &me) {
 		fmt.Println("compare:", me.Got[0])
@@ -33,7 +34,7 @@ func ExampleFromURL() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("trusted:", cert.Subject.CommonName)
+	fmt.Println("trusted:", cert.Label())
 	// Output:
 	// compare: AF:0C:23:21:5A:A9:AB:4C:24:26:13:4B:E0:D3:8D:F4:78:9C:2E:09:B7:07:EF:F1:E8:B1:D6:9E:11:41:82:29
 	// trusted: DC/OS Root CA example
@@ -59,8 +60,8 @@ func ExampleFromProxy() {
 	for _, c := range o.Chain {
 		fmt.Println("presented:", c.Subject.CommonName)
 	}
-	fmt.Println("offered:", o.CA.Subject.CommonName, o.SelfSigned)
-	fmt.Println("fingerprint:", o.Fingerprint)
+	fmt.Println("offered:", o.CA.Label(), o.SelfSigned)
+	fmt.Println("fingerprint:", o.CA.Fingerprint())
 	// Output:
 	// presented: registry-1.docker.io
 	// presented: Corp Issuing CA

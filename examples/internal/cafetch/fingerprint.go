@@ -1,42 +1,20 @@
 package cafetch
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/proxykit/proxykit/truststore"
 )
-
-// Fingerprint is the SHA-256 digest of a certificate's DER encoding, the
-// identity keytool, openssl and browsers show for a certificate.
-type Fingerprint [sha256.Size]byte
-
-// Sum returns the fingerprint of a DER-encoded certificate.
-func Sum(der []byte) Fingerprint { return sha256.Sum256(der) }
-
-// IsZero reports whether f is the zero value (no fingerprint given).
-func (f Fingerprint) IsZero() bool { return f == Fingerprint{} }
-
-// String returns the fingerprint as keytool prints it: upper-case hex bytes
-// separated by colons.
-func (f Fingerprint) String() string {
-	const hexdigits = "0123456789ABCDEF"
-	b := make([]byte, 0, len(f)*3-1)
-	for i, c := range f {
-		if i > 0 {
-			b = append(b, ':')
-		}
-		b = append(b, hexdigits[c>>4], hexdigits[c&0xf])
-	}
-	return string(b)
-}
 
 // labels are the prefixes tools print before a SHA-256 fingerprint, lower
 // case: keytool ("SHA256: "), openssl x509 -fingerprint ("sha256
 // Fingerprint="), and what people write.
 var labels = []string{"sha256 fingerprint=", "sha-256 fingerprint=", "sha256:", "sha-256:", "sha256=", "sha-256="}
 
-// ParseFingerprint reads a SHA-256 fingerprint as people paste it: 32 bytes
+// ParseFingerprint reads a SHA-256 fingerprint ([truststore.Fingerprint]) as
+// people paste it: 32 bytes
 // in hex, any case, with colons, spaces, tabs or nothing between the bytes,
 // optionally after keytool's "SHA256:" or openssl's "sha256 Fingerprint="
 // label:
@@ -47,8 +25,8 @@ var labels = []string{"sha256 fingerprint=", "sha-256 fingerprint=", "sha256:", 
 //	sha256 Fingerprint=AB:CD:…:EF     openssl x509 -fingerprint -sha256
 //
 // A SHA-1 fingerprint (20 bytes) is refused with a message saying so.
-func ParseFingerprint(s string) (Fingerprint, error) {
-	var f Fingerprint
+func ParseFingerprint(s string) (truststore.Fingerprint, error) {
+	var f truststore.Fingerprint
 	in := strings.TrimSpace(s)
 	lower := strings.ToLower(in)
 	for _, l := range labels {
@@ -84,7 +62,10 @@ func ParseFingerprint(s string) (Fingerprint, error) {
 		return f, fmt.Errorf("%w: %d hex digits, want 64, in %q", ErrBadFingerprint, len(digits), bounded(s))
 	}
 	if _, err := hex.Decode(f[:], digits); err != nil {
-		return Fingerprint{}, fmt.Errorf("%w: %q", ErrBadFingerprint, bounded(s))
+		return truststore.Fingerprint{}, fmt.Errorf("%w: %q", ErrBadFingerprint, bounded(s))
 	}
 	return f, nil
 }
+
+// isZero reports whether f is the zero value: no fingerprint given.
+func isZero(f truststore.Fingerprint) bool { return f == truststore.Fingerprint{} }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/proxykit/proxykit/examples/internal/cafetch"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 const fpColons = "3A:0F:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E"
@@ -41,7 +42,7 @@ func TestParseFingerprint(t *testing.T) {
 			if tt.err != "" {
 				require.ErrorIs(t, err, cafetch.ErrBadFingerprint)
 				assert.Contains(t, err.Error(), tt.err)
-				assert.True(t, f.IsZero())
+				assert.Zero(t, f)
 				return
 			}
 			require.NoError(t, err)
@@ -51,7 +52,7 @@ func TestParseFingerprint(t *testing.T) {
 }
 
 func TestFingerprintStringRoundTrip(t *testing.T) {
-	f := cafetch.Sum([]byte("any DER"))
+	f := truststore.FingerprintOf([]byte("any DER"))
 	g, err := cafetch.ParseFingerprint(f.String())
 	require.NoError(t, err)
 	assert.Equal(t, f, g)
@@ -65,7 +66,7 @@ func FuzzParseFingerprint(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		fp, err := cafetch.ParseFingerprint(s)
 		if err != nil {
-			if !fp.IsZero() {
+			if fp != (truststore.Fingerprint{}) {
 				t.Fatalf("error with a non-zero fingerprint: %v", err)
 			}
 			return

@@ -33,7 +33,7 @@ func TestOfferedCAIsTheOneClientsNeed(t *testing.T) {
 	dir := t.TempDir()
 	offered := filepath.Join(dir, "offered.pem")
 	other := filepath.Join(dir, "other.pem")
-	require.NoError(t, os.WriteFile(offered, o.PEM(), 0o644))
+	require.NoError(t, os.WriteFile(offered, o.CA.PEM(), 0o644))
 	require.NoError(t, os.WriteFile(other, cafetchtest.NewCA("Unrelated CA").PEM(), 0o644))
 
 	const target = "https://downloads.example.test/file"
@@ -64,7 +64,7 @@ func TestOfferedCAIsTheOneClientsNeed(t *testing.T) {
 		b, err := io.ReadAll(resp.Body)
 		return string(b), err
 	}
-	body, err := goGet(o.CA)
+	body, err := goGet(o.CA.X509())
 	require.NoError(t, err)
 	assert.Equal(t, "intercepted https://downloads.example.test/file\n", body)
 	_, err = goGet(cafetchtest.NewCA("Unrelated CA").Cert)

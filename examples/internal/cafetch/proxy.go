@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,24 +14,20 @@ import (
 	"time"
 
 	"github.com/proxykit/proxykit/proxyenv"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // Offer is the certificate authority a TLS-intercepting proxy signs with, as
-// discovered by [FromProxy]. It is offered, not trusted: show [Offer.Fingerprint]
-// and let the user compare it before anything trusts [Offer.CA].
+// discovered by [FromProxy]. It is offered, not trusted: show the
+// fingerprint of [Offer.CA] and let the user compare it before anything
+// trusts it.
 type Offer struct {
-	Target      string              // the host:port the proxy was asked to CONNECT to
-	CA          *x509.Certificate   // the chain's self-signed root, or its top-most certificate
-	Fingerprint Fingerprint         // SHA-256 of CA
-	Chain       []*x509.Certificate // the presented chain from the leaf up, ordered by issuer
-	SelfSigned  bool                // CA is a self-signed root: the chain is complete
-	Verified    bool                // the chain verifies for Target against the roots (see [WithRoots]): the proxy does not intercept Target
-	Warnings    []string            // what a person must know before trusting CA
-}
-
-// PEM returns the offered CA as one PEM block.
-func (o *Offer) PEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: o.CA.Raw})
+	Target     string                  // the host:port the proxy was asked to CONNECT to
+	CA         *truststore.Certificate // the chain's self-signed root, or its top-most certificate
+	Chain      []*x509.Certificate     // the presented chain from the leaf up, ordered by issuer
+	SelfSigned bool                    // CA is a self-signed root: the chain is complete
+	Verified   bool                    // the chain verifies for Target against the roots (see [WithRoots]): the proxy does not intercept Target
+	Warnings   []string                // what a person must know before trusting CA
 }
 
 // FromProxy discovers the CA of a TLS-intercepting proxy: it connects to
@@ -64,7 +59,10 @@ func FromProxy(ctx context.Context, proxy proxyenv.Proxy, target string, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	o := analyse(chain)
+	o, err := analyse(chain)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
 	o.Target = hostport
 	if roots := cfg.rootPool(); roots != nil {
 		inter := x509.NewCertPool()
@@ -73,7 +71,7 @@ func FromProxy(ctx context.Context, proxy proxyenv.Proxy, target string, opts ..
 		}
 		if _, err := chain[0].Verify(x509.VerifyOptions{DNSName: host, Roots: roots, Intermediates: inter}); err == nil {
 			o.Verified = true
-			o.Warnings = append(o.Warnings, fmt.Sprintf("the chain for %s verifies against the trusted roots: the proxy does not intercept it, and %q need not be added", hostport, o.CA.Subject.String()))
+			o.Warnings = append(o.Warnings, fmt.Sprintf("the chain for %s verifies against the trusted roots: the proxy does not intercept it, and %q need not be added", hostport, o.CA.Subject()))
 		}
 	}
 	return o, nil
@@ -171,7 +169,7 @@ func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // analyse orders a presented chain from its leaf up and picks the
 // certificate to offer.
-func analyse(presented []*x509.Certificate) *Offer {
+func analyse(presented []*x509.Certificate) (*Offer, error) {
 	chain := []*x509.Certificate{presented[0]}
 	used := make([]bool, len(presented))
 	used[0] = true
@@ -191,7 +189,11 @@ func analyse(presented []*x509.Certificate) *Offer {
 		chain = append(chain, cur)
 	}
 	top := chain[len(chain)-1]
-	o := &Offer{CA: top, Fingerprint: Sum(top.Raw), Chain: chain, SelfSigned: selfSigned(top)}
+	ca, err := truststore.ParseCertificate(top.Raw)
+	if err != nil {
+		return nil, err
+	}
+	o := &Offer{CA: ca, Chain: chain, SelfSigned: selfSigned(top)}
 	if !o.SelfSigned {
 		o.Warnings = append(o.Warnings, fmt.Sprintf("the chain does not end in a self-signed root: %q is issued by %q, which was not presented; get that root from the proxy's operators, or trust %q (Go and Java accept it as an anchor; OpenSSL-based clients may not)",
 			top.Subject.String(), top.Issuer.String(), top.Subject.String()))
@@ -204,7 +206,7 @@ func analyse(presented []*x509.Certificate) *Offer {
 			o.Warnings = append(o.Warnings, fmt.Sprintf("the proxy also presented %q, which is not part of the chain", c.Subject.String()))
 		}
 	}
-	return o
+	return o, nil
 }
 
 // selfSigned reports whether c names itself as issuer and its signature

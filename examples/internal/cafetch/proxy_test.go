@@ -42,8 +42,8 @@ func TestFromProxy(t *testing.T) {
 			p.Username, p.Password = user, proxyenv.NewSecret(pass)
 			o, err := cafetch.FromProxy(testContext(t), p, "registry.example.test", cafetch.WithRoots(x509.NewCertPool()))
 			require.NoError(t, err)
-			assert.Equal(t, tt.want.Cert.Raw, o.CA.Raw)
-			assert.Equal(t, tt.want.Fingerprint(), o.Fingerprint)
+			assert.Equal(t, tt.want.Cert.Raw, o.CA.DER())
+			assert.Equal(t, tt.want.Fingerprint(), o.CA.Fingerprint())
 			assert.Equal(t, "registry.example.test:443", o.Target)
 			assert.Len(t, o.Chain, tt.chainLen)
 			assert.Equal(t, tt.selfSigned, o.SelfSigned)
@@ -52,7 +52,7 @@ func TestFromProxy(t *testing.T) {
 			for i, w := range tt.warnings {
 				assert.Contains(t, o.Warnings[i], w)
 			}
-			assert.Equal(t, tt.want.PEM(), o.PEM())
+			assert.Equal(t, tt.want.PEM(), o.CA.PEM())
 			assert.Equal(t, []string{"CONNECT registry.example.test:443 200"}, px.Requests())
 		})
 	}
@@ -63,7 +63,7 @@ func TestFromProxyLeafOnly(t *testing.T) {
 	px := cafetchtest.NewProxy(t, cafetchtest.ProxyConfig{CA: root, LeafOnly: true})
 	o, err := cafetch.FromProxy(testContext(t), mustProxy(t, px.URL), "example.test:8443", cafetch.WithRoots(x509.NewCertPool()))
 	require.NoError(t, err)
-	assert.Equal(t, "example.test", o.CA.Subject.CommonName)
+	assert.Equal(t, "example.test", o.CA.Label())
 	assert.False(t, o.SelfSigned)
 	require.Len(t, o.Warnings, 2)
 	assert.Contains(t, o.Warnings[1], "not a CA certificate")

@@ -1,17 +1,16 @@
 package cafetch
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // DCOSCAPath is where a DC/OS cluster serves its root CA. [FromURL] fetches
@@ -42,7 +41,7 @@ var (
 // so the caller can show them for comparison; errors.Is reports
 // [ErrNoFingerprint] or [ErrMismatch]. Errors quote the URL with any
 // credentials redacted.
-func FromURL(ctx context.Context, rawURL string, want Fingerprint, opts ...Option) (*x509.Certificate, error) {
+func FromURL(ctx context.Context, rawURL string, want truststore.Fingerprint, opts ...Option) (*truststore.Certificate, error) {
 	cfg := newConfig(opts)
 	u, err := parseCAURL(rawURL)
 	if err != nil {
@@ -94,15 +93,11 @@ func FromURL(ctx context.Context, rawURL string, want Fingerprint, opts ...Optio
 	if len(body) > MaxResponse {
 		return nil, fmt.Errorf("fetch %s: %w (over %d bytes)", source, ErrTooLarge, MaxResponse)
 	}
-	ders := ParseCertificates(body)
-	if len(ders) == 0 {
-		return nil, fmt.Errorf("fetch %s: %w in %d bytes", source, ErrNoCertificate, len(body))
-	}
-	der, err := match(source, ders, want)
+	certs, err := truststore.ParseCertificates(body)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fetch %s: %w in %d bytes: %w", source, ErrNoCertificate, len(body), err)
 	}
-	return x509.ParseCertificate(der)
+	return match(source, certs, want)
 }
 
 // parseCAURL reads a CA URL or a bare cluster name without quoting it in an
@@ -129,32 +124,4 @@ func parseCAURL(raw string) (*url.URL, error) {
 		u.Path = DCOSCAPath
 	}
 	return u, nil
-}
-
-// ParseCertificates returns the DER of each certificate in data: every
-// CERTIFICATE block of a PEM file (other blocks and text between them are
-// skipped), or data itself when it is one DER certificate. Blocks that do not
-// parse as certificates are skipped.
-func ParseCertificates(data []byte) [][]byte {
-	var ders [][]byte
-	rest := data
-	for {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		if _, err := x509.ParseCertificate(b.Bytes); err == nil {
-			ders = append(ders, b.Bytes)
-		}
-	}
-	if len(ders) == 0 && len(data) > 0 && data[0] == 0x30 {
-		if c, err := x509.ParseCertificate(data); err == nil {
-			ders = append(ders, bytes.Clone(c.Raw))
-		}
-	}
-	return ders
 }

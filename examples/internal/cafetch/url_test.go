@@ -2,7 +2,6 @@ package cafetch_test
 
 import (
 	"context"
-	"crypto/x509"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 	"github.com/proxykit/proxykit/examples/internal/cafetch"
 	"github.com/proxykit/proxykit/examples/internal/cafetch/cafetchtest"
 	"github.com/proxykit/proxykit/proxyenv"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // testTimeout bounds every network call of these tests.
@@ -38,18 +38,18 @@ func TestFromURL(t *testing.T) {
 	tests := []struct {
 		name string
 		url  string
-		want cafetch.Fingerprint
-		err  error                 // nil when the CA is returned
-		got  []cafetch.Fingerprint // fingerprints a *MismatchError must carry
+		want truststore.Fingerprint
+		err  error                    // nil when the CA is returned
+		got  []truststore.Fingerprint // fingerprints a *MismatchError must carry
 	}{
 		{"right fingerprint is trusted", cluster.URL + cafetch.DCOSCAPath, clusterCA.Fingerprint(), nil, nil},
 		{"URL without path fetches the DC/OS CA", cluster.URL, clusterCA.Fingerprint(), nil, nil},
 		{"bare cluster address is https", strings.TrimPrefix(cluster.URL, "https://"), clusterCA.Fingerprint(), nil, nil},
 		{"DER body", der.URL, clusterCA.Fingerprint(), nil, nil},
 		{"fingerprint picks one of a bundle", bundle.URL, clusterCA.Fingerprint(), nil, nil},
-		{"wrong fingerprint is refused", cluster.URL, other.Fingerprint(), cafetch.ErrMismatch, []cafetch.Fingerprint{clusterCA.Fingerprint()}},
-		{"no fingerprint is refused and shows it", cluster.URL, cafetch.Fingerprint{}, cafetch.ErrNoFingerprint, []cafetch.Fingerprint{clusterCA.Fingerprint()}},
-		{"bundle without the fingerprint shows all", bundle.URL, cafetch.Sum([]byte("x")), cafetch.ErrMismatch, []cafetch.Fingerprint{other.Fingerprint(), clusterCA.Fingerprint()}},
+		{"wrong fingerprint is refused", cluster.URL, other.Fingerprint(), cafetch.ErrMismatch, []truststore.Fingerprint{clusterCA.Fingerprint()}},
+		{"no fingerprint is refused and shows it", cluster.URL, truststore.Fingerprint{}, cafetch.ErrNoFingerprint, []truststore.Fingerprint{clusterCA.Fingerprint()}},
+		{"bundle without the fingerprint shows all", bundle.URL, truststore.FingerprintOf([]byte("x")), cafetch.ErrMismatch, []truststore.Fingerprint{other.Fingerprint(), clusterCA.Fingerprint()}},
 		{"no certificate in body", garbage.URL, clusterCA.Fingerprint(), cafetch.ErrNoCertificate, nil},
 		{"not found", cluster.URL + "/ca/missing.crt", clusterCA.Fingerprint(), cafetch.ErrStatus, nil},
 		{"unsupported scheme", "ftp://127.0.0.1/ca.crt", clusterCA.Fingerprint(), cafetch.ErrURL, nil},
@@ -72,7 +72,7 @@ func TestFromURL(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, clusterCA.Cert.Raw, ca.Raw)
+			assert.Equal(t, clusterCA.Cert.Raw, ca.DER())
 		})
 	}
 }
@@ -88,7 +88,7 @@ func TestFromURLThroughProxy(t *testing.T) {
 		p.Username, p.Password = user, proxyenv.NewSecret(pass)
 		ca, err := cafetch.FromURL(testContext(t), cluster.URL, clusterCA.Fingerprint(), cafetch.WithProxy(p))
 		require.NoError(t, err)
-		assert.Equal(t, clusterCA.Cert.Raw, ca.Raw)
+		assert.Equal(t, clusterCA.Cert.Raw, ca.DER())
 		assert.Contains(t, tunnel.Requests(), "CONNECT "+strings.TrimPrefix(cluster.URL, "https://")+" 200")
 	})
 	t.Run("wrong credentials fail without showing them", func(t *testing.T) {
@@ -127,13 +127,13 @@ func TestFromURLIsBounded(t *testing.T) {
 		}
 	}()
 	t.Run("timeout option", func(t *testing.T) {
-		_, err := cafetch.FromURL(testContext(t), "https://"+ln.Addr().String(), cafetch.Fingerprint{}, cafetch.WithTimeout(200*time.Millisecond))
+		_, err := cafetch.FromURL(testContext(t), "https://"+ln.Addr().String(), truststore.Fingerprint{}, cafetch.WithTimeout(200*time.Millisecond))
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 	})
 	t.Run("context deadline", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 		defer cancel()
-		_, err := cafetch.FromURL(ctx, "https://"+ln.Addr().String(), cafetch.Fingerprint{})
+		_, err := cafetch.FromURL(ctx, "https://"+ln.Addr().String(), truststore.Fingerprint{})
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 	})
 	t.Run("response size", func(t *testing.T) {
@@ -141,33 +141,9 @@ func TestFromURLIsBounded(t *testing.T) {
 			_, _ = w.Write(make([]byte, cafetch.MaxResponse+10))
 		}))
 		t.Cleanup(big.Close)
-		_, err := cafetch.FromURL(testContext(t), big.URL+"/ca.crt", cafetch.Fingerprint{})
+		_, err := cafetch.FromURL(testContext(t), big.URL+"/ca.crt", truststore.Fingerprint{})
 		require.ErrorIs(t, err, cafetch.ErrTooLarge)
 	})
-}
-
-func TestParseCertificates(t *testing.T) {
-	a, b := cafetchtest.NewCA("A"), cafetchtest.NewCA("B")
-	tests := []struct {
-		name string
-		in   []byte
-		want []*x509.Certificate
-	}{
-		{"one PEM", a.PEM(), []*x509.Certificate{a.Cert}},
-		{"PEM with text and another block", append(append([]byte("subject=A\n-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), a.PEM()...), b.PEM()...), []*x509.Certificate{a.Cert, b.Cert}},
-		{"DER", a.Cert.Raw, []*x509.Certificate{a.Cert}},
-		{"nothing", []byte("hello"), nil},
-		{"empty", nil, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := cafetch.ParseCertificates(tt.in)
-			require.Len(t, got, len(tt.want))
-			for i := range got {
-				assert.Equal(t, tt.want[i].Raw, got[i])
-			}
-		})
-	}
 }
 
 func mustProxy(t *testing.T, s string) proxyenv.Proxy {

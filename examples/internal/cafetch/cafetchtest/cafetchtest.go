@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/proxykit/proxykit/examples/internal/cafetch"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // Validity of every certificate made here: fixed, so that certificates (and
@@ -74,7 +75,7 @@ func (ca *CA) PEM() []byte {
 }
 
 // Fingerprint returns the SHA-256 fingerprint of the CA's certificate.
-func (ca *CA) Fingerprint() cafetch.Fingerprint { return cafetch.Sum(ca.Cert.Raw) }
+func (ca *CA) Fingerprint() truststore.Fingerprint { return truststore.FingerprintOf(ca.Cert.Raw) }
 
 // Chain returns ca and its issuers up to the root, ca first.
 func (ca *CA) Chain() []*x509.Certificate {
