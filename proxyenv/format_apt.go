@@ -1,0 +1,166 @@
+package proxyenv
+
+import (
+	"net/netip"
+	"strings"
+)
+
+const formatApt = "apt.conf"
+
+// AptConf returns the edit of a file in /etc/apt/apt.conf.d/: the lines
+//
+//	Acquire::http::Proxy "http://user:pass@proxy.corp:3128";
+//	Acquire::https::Proxy "http://user:pass@proxy.corp:3128";
+//	Acquire::http::Proxy::mirror.corp "DIRECT";
+//	Acquire::https::Proxy::mirror.corp "DIRECT";
+//
+// with the credentials percent-encoded (apt decodes them). apt's https
+// method falls back to the http settings, so an unset HTTPS proxy is written
+// as "DIRECT". apt chooses a proxy by the exact host name of the request:
+// no-proxy names and IPv4 addresses become DIRECT lines for that host, a
+// name's subdomains keep using the proxy, and entries apt cannot express
+// (.domain, *.domain, CIDR ranges, IPv6, host:port) are reported as warnings;
+// "*" makes both proxies DIRECT.
+//
+// Every single-line statement setting Acquire::http::Proxy or
+// Acquire::https::Proxy (with or without ::host) is owned: the first is
+// replaced in place, the others removed. Other lines and comments are kept. A
+// proxy setting inside a { } block is refused rather than left to compete.
+func (s Settings) AptConf() (Edit, []Warning, error) {
+	var warns []Warning
+	direct := make([]string, 0)
+	all := false
+	for _, e := range strings.Split(s.NoProxy.String(), ",") {
+		if e == "" {
+			continue
+		}
+		host, ok, why := aptHost(e)
+		switch {
+		case e == "*":
+			all = true
+		case ok:
+			direct = append(direct, host)
+			if _, err := netip.ParseAddr(host); err != nil {
+				warns = append(warns, Warning{Format: formatApt, Item: e, Message: "apt matches " + host + " exactly; requests to its subdomains still go through the proxy"})
+			}
+		default:
+			warns = append(warns, Warning{Format: formatApt, Item: e, Message: why})
+		}
+	}
+	value := func(p *Proxy) (string, error) {
+		if p == nil || all {
+			return "DIRECT", nil
+		}
+		u := proxyURL(p)
+		if class, bad := charClass(u, func(c byte) bool { return c < 0x20 || c == 0x7f || c == '"' }); bad {
+			return "", unsafeValue(formatApt, "proxy", class)
+		}
+		return u, nil
+	}
+	var want []keyedLine
+	if s.HTTPProxy != nil || s.HTTPSProxy != nil {
+		for _, m := range []struct {
+			name string
+			p    *Proxy
+		}{{"http", s.HTTPProxy}, {"https", s.HTTPSProxy}} {
+			v, err := value(m.p)
+			if err != nil {
+				return nil, nil, err
+			}
+			name := "Acquire::" + m.name + "::Proxy"
+			want = append(want, keyedLine{strings.ToLower(name), name + ` "` + v + `";`})
+		}
+		if !all {
+			seen := make(map[string]bool)
+			for _, h := range direct {
+				if seen[h] {
+					continue
+				}
+				seen[h] = true
+				for _, m := range []string{"http", "https"} {
+					name := "Acquire::" + m + "::Proxy::" + h
+					want = append(want, keyedLine{strings.ToLower(name), name + ` "DIRECT";`})
+				}
+			}
+		}
+	}
+	wanted := make(map[string]bool, len(want))
+	for _, w := range want {
+		wanted[w.key] = true
+	}
+	return func(old []byte) ([]byte, error) {
+		if err := checkInput(formatApt, old); err != nil {
+			return nil, err
+		}
+		ls := splitLines(old)
+		var remove []string
+		for i := range ls {
+			key, err := aptOwned(ls[i])
+			if err != nil {
+				return nil, err
+			}
+			ls[i].key = key
+			if key != "" && !wanted[key] {
+				remove = append(remove, key)
+			}
+		}
+		return joinLines(setKeyed(ls, want, remove, -1)), nil
+	}, warns, nil
+}
+
+// aptHost returns the host name apt can match for a no-proxy entry, or why
+// it cannot.
+func aptHost(e string) (host string, ok bool, why string) {
+	switch {
+	case strings.HasPrefix(e, ".") || strings.HasPrefix(e, "*."):
+		return "", false, "apt has no suffix match; add a line for each host name that must be reached directly"
+	case strings.Contains(e, "/"):
+		return "", false, "apt has no address ranges; add a line for each address that must be reached directly"
+	}
+	if a, err := netip.ParseAddr(strings.Trim(e, "[]")); err == nil {
+		if a.Is4() {
+			return a.String(), true, ""
+		}
+		return "", false, "apt cannot name an IPv6 host in a configuration key"
+	}
+	if strings.Contains(e, ":") {
+		return "", false, "apt chooses a proxy by host name only; the port is not expressible"
+	}
+	h := strings.ToLower(strings.TrimSuffix(e, "."))
+	if h == "" || !validHostName(h) {
+		return "", false, "not a host name apt can match"
+	}
+	return h, true, ""
+}
+
+// aptOwned returns the lower-case option name of a line that is a single
+// statement setting Acquire::http(s)::Proxy[::host], "" for any other line,
+// and an error for a proxy setting inside a block.
+func aptOwned(l line) (string, error) {
+	t := strings.TrimSpace(l.text)
+	if t == "" || strings.HasPrefix(t, "//") || strings.HasPrefix(t, "#") {
+		return "", nil
+	}
+	lower := strings.ToLower(t)
+	name, rest, _ := strings.Cut(t, " ")
+	ln := strings.ToLower(name)
+	if strings.HasPrefix(ln, "acquire::http::proxy") || strings.HasPrefix(ln, "acquire::https::proxy") {
+		base := strings.TrimPrefix(strings.TrimPrefix(ln, "acquire::http::proxy"), "acquire::https::proxy")
+		rest = strings.TrimSpace(rest)
+		if (base == "" || strings.HasPrefix(base, "::")) && strings.HasPrefix(rest, `"`) && !strings.ContainsAny(rest, "{}") {
+			if end := strings.IndexByte(rest[1:], '"'); end >= 0 {
+				tail := strings.TrimSpace(rest[end+2:])
+				if strings.HasPrefix(tail, ";") {
+					tail = strings.TrimSpace(tail[1:])
+					if tail == "" || strings.HasPrefix(tail, "//") || strings.HasPrefix(tail, "#") {
+						return ln, nil
+					}
+				}
+			}
+		}
+	}
+	if strings.Contains(lower, "proxy") && strings.ContainsAny(t, "{}") {
+		return "", malformed(formatApt, l.num, "a proxy setting inside a { } block; write it as single Acquire::http::Proxy lines")
+	}
+	return "", nil
+}
