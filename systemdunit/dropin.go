@@ -1,0 +1,183 @@
+package systemdunit
+
+import (
+	"fmt"
+	"strings"
+)
+
+// DropIn describes the settings proxykit puts in a drop-in of a service:
+// environment variables to set and, optionally, a replacement ExecStart=.
+// Its [DropIn.Edit] method is an edit of the drop-in file's bytes.
+type DropIn struct {
+	// Environment lists "KEY=value" assignments to set in [Service], one
+	// Environment= line each. An existing assignment of a KEY in the file is
+	// replaced; other lines are kept.
+	Environment []string
+	// Unset lists variable names whose assignments are removed from the
+	// file's Environment= lines.
+	Unset []string
+	// ExecStart, when not nil, replaces the unit's commands: the drop-in gets
+	// an empty "ExecStart=" (which resets the list the unit set) followed by
+	// one ExecStart= line per command, replacing ExecStart= lines it had.
+	ExecStart []Command
+}
+
+// Edit applies d to a drop-in's bytes; old == nil means the file does not
+// exist yet. It is idempotent and keeps comments and other settings; it
+// returns an error and no bytes on input systemd would not load or values
+// that cannot be written.
+func (d DropIn) Edit(old []byte) ([]byte, error) {
+	f, err := Parse(old)
+	if err != nil {
+		return nil, fmt.Errorf("edit drop-in: %w", err)
+	}
+	if err := d.apply(f); err != nil {
+		return nil, fmt.Errorf("edit drop-in: %w", err)
+	}
+	return f.Bytes(), nil
+}
+
+func (d DropIn) apply(f *File) error {
+	for _, name := range d.Unset {
+		if err := f.UnsetEnv(name); err != nil {
+			return err
+		}
+	}
+	for _, kv := range d.Environment {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("%w: environment assignment without '=': %s", ErrUnwritable, quote(name))
+		}
+		if err := f.SetEnv(name, value); err != nil {
+			return err
+		}
+	}
+	if d.ExecStart != nil {
+		values := []string{""}
+		for _, c := range d.ExecStart {
+			v, err := FormatExec(c)
+			if err != nil {
+				return err
+			}
+			values = append(values, v)
+		}
+		if err := f.SetList(ServiceSection, "ExecStart", values); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetEnv makes the file's [Service] environment assign value to name: when
+// it does already, nothing changes; otherwise the name's words are removed
+// from existing Environment= lines (a line left without words goes) and a
+// line Environment="name=value" is added after the last Environment= line.
+func (f *File) SetEnv(name, value string) error {
+	kv := name + "=" + value
+	line, err := FormatEnvironment(kv)
+	if err != nil {
+		return err
+	}
+	env, _ := f.Environment()
+	for _, e := range env {
+		if e == kv {
+			return nil
+		}
+	}
+	if err := f.UnsetEnv(name); err != nil {
+		return err
+	}
+	return f.Add(ServiceSection, "Environment", line)
+}
+
+// UnsetEnv removes every assignment of name from the file's [Service]
+// Environment= lines, rewriting only the lines that assign it. A line whose
+// words cannot be read is left alone (systemd drops its tail anyway).
+func (f *File) UnsetEnv(name string) error {
+	if !ValidName(name) {
+		return fmt.Errorf("%w: environment variable name %s", ErrUnwritable, quote(name))
+	}
+	out := f.blocks[:0:0]
+	for _, b := range f.blocks {
+		if !f.isKey(b, ServiceSection, "Environment") || b.value == "" {
+			out = append(out, b)
+			continue
+		}
+		value, changed := removeEnvWords(b.value, name)
+		if !changed {
+			out = append(out, b)
+			continue
+		}
+		out = append(out, innerComments(b)...)
+		if value == "" {
+			continue
+		}
+		nb := f.newAssign(ServiceSection, "Environment", value)
+		out = append(out, nb)
+	}
+	f.blocks = out
+	return nil
+}
+
+// removeEnvWords removes from an Environment= value the words that assign
+// name, keeping the other words' text as written.
+func removeEnvWords(value, name string) (string, bool) {
+	var keep []string
+	changed := false
+	for pos := 0; ; {
+		w, next, ok, err := nextWord(value, pos)
+		if err != nil {
+			keep = append(keep, strings.TrimSpace(value[pos:]))
+			break
+		}
+		if !ok {
+			break
+		}
+		pos = next
+		if n, _, _ := strings.Cut(w.text, "="); n == name {
+			changed = true
+			continue
+		}
+		keep = append(keep, value[w.start:w.end])
+	}
+	return strings.Join(keep, " "), changed
+}
+
+// SystemDir is where an administrator's units and drop-ins go, relative to
+// the root: it takes precedence over the vendor's directories.
+const SystemDir = "etc/systemd/system"
+
+// DropInPath returns the path, relative to the root, of the drop-in called
+// name (".conf" is added when missing) for unit in [SystemDir]:
+// "etc/systemd/system/docker.service.d/http-proxy.conf".
+func DropInPath(unit, name string) (string, error) {
+	if err := checkUnitName(unit); err != nil {
+		return "", err
+	}
+	name = strings.TrimSuffix(name, ".conf")
+	if name == "" || !validFilename(name+".conf") || !safeString(name) {
+		return "", fmt.Errorf("%w: drop-in name %s", ErrUnitName, quote(name))
+	}
+	return SystemDir + "/" + unit + ".d/" + name + ".conf", nil
+}
+
+// unitTypes are the unit type suffixes systemd knows.
+var unitTypes = []string{".service", ".socket", ".target", ".device", ".mount", ".automount", ".swap", ".timer", ".path", ".slice", ".scope"}
+
+// checkUnitName checks a unit name ("docker.service", "getty@tty1.service",
+// "foo@.service").
+func checkUnitName(unit string) error {
+	ok := len(unit) <= 255 && validFilename(unit) && safeString(unit) && !strings.ContainsAny(unit, " \t")
+	if ok {
+		ok = false
+		for _, t := range unitTypes {
+			if strings.HasSuffix(unit, t) && len(unit) > len(t) {
+				ok = true
+			}
+		}
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrUnitName, quote(unit))
+	}
+	return nil
+}
