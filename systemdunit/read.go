@@ -133,12 +133,12 @@ func ParseNamed(name string, data []byte) (*File, error) {
 	}
 	f := &File{Name: name}
 	var (
-		section  string
-		inSect   bool
-		bomSeen  bool
-		cont     []byte // joined continuation so far, nil if none
-		contRaw  []byte
-		line     int
+		section string
+		inSect  bool
+		bomSeen bool
+		cont    []byte // joined continuation so far, nil if none
+		contRaw []byte
+		line    int
 	)
 	fail := func(text []byte, err error) (*File, error) {
 		return nil, &ParseError{File: name, Line: line, Text: string(text), Err: err}

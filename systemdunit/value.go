@@ -187,8 +187,8 @@ func unicharValid(c uint32) bool {
 // systemd's unit_full_printf() does for a system unit. Specifiers that depend
 // on the host (%H, %m, %b, …) are resolved from Host when set there.
 type specifiers struct {
-	name string            // unit name, e.g. "foo@bar.service"; "" if unknown
-	host map[byte]string   // host-dependent values, may be nil
+	name string          // unit name, e.g. "foo@bar.service"; "" if unknown
+	host map[byte]string // host-dependent values, may be nil
 }
 
 // knownSpecifiers lists every specifier systemd 252 knows in unit files.
