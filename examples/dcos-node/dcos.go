@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/proxykit/proxykit/examples/internal/node"
+	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/proxyenv"
+)
+
+// Where DC/OS keeps what dcos-node reads and writes, relative to the root.
+const (
+	mesosphereDir   = "opt/mesosphere"
+	proxyEnvPath    = "opt/mesosphere/etc/proxy.env"
+	dcosEnvPath     = "opt/mesosphere/environment"
+	dcosVersionPath = "opt/mesosphere/etc/dcos-version.json"
+	rolesDir        = "etc/mesosphere/roles"
+	etcEnvPath      = "etc/environment"
+	yumConfPath     = "etc/yum.conf"
+	dnfConfPath     = "etc/dnf/dnf.conf"
+	dockerDropIn    = "etc/systemd/system/docker.service.d/http-proxy.conf"
+)
+
+// dcosBypassList is what -no-dcos-bypass leaves out.
+var dcosBypassList = proxyenv.DCOSBypassList
+
+// unitDirs are where systemd finds units, most important first.
+var unitDirs = []string{"etc/systemd/system", "run/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"}
+
+// build plans the node.
+func (o *options) build(n *node.Node) error {
+	if !o.noDCOSBypass {
+		n.Config.Settings.NoProxy = mergeNoProxy(n.Config.Settings.NoProxy, proxyenv.DCOSBypass())
+	}
+	s := n.Config.Settings
+	dcos := n.Exists(mesosphereDir)
+	describe(n, dcos)
+
+	if err := planYum(n, s); err != nil {
+		return err
+	}
+	if err := planDocker(n, s); err != nil {
+		return err
+	}
+	if err := addFormat(n, etcEnvPath, "proxy for every login session (pam_env), both cases", false, 0o644, s.EtcEnvironment); err != nil {
+		return err
+	}
+	if dcos {
+		if err := addFormat(n, proxyEnvPath, "proxy for DC/OS services (EnvironmentFile=), both cases", true, 0, s.DCOSProxyEnv); err != nil {
+			return err
+		}
+		if err := o.planDCOSEnvironment(n); err != nil {
+			return err
+		}
+		if err := planJavaServices(n, s); err != nil {
+			return err
+		}
+		warnDCOSServices(n)
+	}
+	if err := node.AddCA(n, node.CAOptions{Bundles: dcosBundles}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// dcosBundles are the PEM bundles the DC/OS proxy notes list, which no
+// discovery finds by itself: Python packages that carry their own.
+var dcosBundles = []string{
+	"opt/mesosphere/packages/python--*/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem",
+	"opt/mesosphere/packages/python--*/lib/python3*/site-packages/certifi/cacert.pem",
+	"opt/mesosphere/packages/python-requests--*/lib/python3*/site-packages/requests/cacert.pem",
+	"opt/mesosphere/packages/dcos-image-deps--*/lib/python3*/site-packages/websocket/cacert.pem",
+	"opt/mesosphere/packages/dcos-image-deps--*/lib/python3*/site-packages/botocore/vendored/requests/cacert.pem",
+	"opt/mesosphere/packages/dcos-image-deps--*/lib/python3*/site-packages/certifi/cacert.pem",
+}
+
+// describe notes what the node is: its distribution and DC/OS version and
+// role.
+func describe(n *node.Node, dcos bool) {
+	osName := "unknown distribution (no etc/os-release)"
+	if b, err := n.ReadFile("etc/os-release"); err == nil {
+		if v := osRelease(b, "PRETTY_NAME"); v != "" {
+			osName = v
+		}
+	}
+	if !dcos {
+		n.Note("%s; no DC/OS installed (no /%s)", osName, mesosphereDir)
+		return
+	}
+	version := "unknown version"
+	if b, err := n.ReadFile(dcosVersionPath); err == nil {
+		var v struct {
+			Version string `json:"version"`
+		}
+		if json.Unmarshal(b, &v) == nil && v.Version != "" {
+			version = v.Version
+		}
+	}
+	var roles []string
+	for _, r := range []string{"master", "slave", "slave_public"} {
+		if n.Exists(rolesDir + "/" + r) {
+			roles = append(roles, map[string]string{"master": "master", "slave": "agent", "slave_public": "public agent"}[r])
+		}
+	}
+	if len(roles) == 0 {
+		roles = []string{"unknown role"}
+	}
+	n.Note("%s; DC/OS %s %s", osName, version, strings.Join(roles, ", "))
+}
+
+// osRelease returns the value of key in an os-release file.
+func osRelease(b []byte, key string) string {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
+		if ok && k == key {
+			return strings.Trim(v, `"'`)
+		}
+	}
+	return ""
+}
+
+// formatFunc is a proxyenv consumer format's constructor.
+type formatFunc func() (proxyenv.Edit, []proxyenv.Warning, error)
+
+// addFormat adds the step that writes a consumer format to path.
+func addFormat(n *node.Node, path, why string, secret bool, mode fs.FileMode, f formatFunc, actions ...string) error {
+	edit, warns, err := f()
+	if err != nil {
+		return fmt.Errorf("/%s: %w", path, err)
+	}
+	for _, w := range warns {
+		n.Warn("/"+path, "%s", warningText(w))
+	}
+	n.Edit(plan.Step{Path: path, Edit: plan.Edit(edit), Why: why, Secret: secret, Mode: mode, Actions: actions})
+	return nil
+}
+
+// warningText is a format warning without its format name, which the
+// topic (the file) says already.
+func warningText(w proxyenv.Warning) string {
+	if w.Item != "" {
+		return w.Item + ": " + w.Message
+	}
+	return w.Message
+}
+
+// planYum configures yum.conf, and dnf.conf where present.
+func planYum(n *node.Node, s proxyenv.Settings) error {
+	found := false
+	for _, c := range []struct {
+		path string
+		f    formatFunc
+	}{{yumConfPath, s.YumConf}, {dnfConfPath, s.DNFConf}} {
+		if !n.Exists(c.path) {
+			continue
+		}
+		found = true
+		if err := addFormat(n, c.path, "proxy for package downloads", hasCredentials(s), 0, c.f); err != nil {
+			return err
+		}
+	}
+	if !found {
+		n.Note("no /%s or /%s: package manager left alone", yumConfPath, dnfConfPath)
+	}
+	return nil
+}
+
+// planDCOSEnvironment checks /opt/mesosphere/environment, which dcos-node
+// never writes proxy variables to, and offers to remove them.
+func (o *options) planDCOSEnvironment(n *node.Node) error {
+	b, err := n.ReadFile(dcosEnvPath)
+	if err != nil {
+		return nil
+	}
+	var found []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, _, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
+		if ok && isProxyVar(k) {
+			found = append(found, k)
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	if !o.fixDCOSEnv {
+		n.Warn("/"+dcosEnvPath, "sets %s: every DC/OS service reads this file, and dcos-diagnostics takes http_proxy from it but not no_proxy, "+
+			"so its calls to the other nodes go to the proxy and the UI's health and node pages fail; dcos-node writes the proxy to "+
+			"/%s instead; rerun with -fix-mesosphere-environment to remove these lines", strings.Join(found, ", "), proxyEnvPath)
+		return nil
+	}
+	// Proxy settings with no proxy remove every proxy variable, both cases.
+	return addFormat(n, dcosEnvPath, "remove proxy variables, which break dcos-diagnostics and the UI", false, 0, proxyenv.Settings{}.EtcEnvironment)
+}
+
+func isProxyVar(k string) bool {
+	switch strings.ToLower(k) {
+	case "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy":
+		return true
+	}
+	return false
+}
+
+func hasCredentials(s proxyenv.Settings) bool {
+	for _, p := range []*proxyenv.Proxy{s.HTTPProxy, s.HTTPSProxy, s.FTPProxy} {
+		if p != nil && p.HasCredentials() {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeNoProxy returns a followed by the entries of b it lacks.
+func mergeNoProxy(a, b proxyenv.NoProxy) proxyenv.NoProxy {
+	seen := map[string]bool{}
+	var all []string
+	for _, l := range []proxyenv.NoProxy{a, b} {
+		for _, e := range strings.Split(l.String(), ",") {
+			if e != "" && !seen[e] {
+				seen[e] = true
+				all = append(all, e)
+			}
+		}
+	}
+	return proxyenv.ParseNoProxy(strings.Join(all, ","))
+}

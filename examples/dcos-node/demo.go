@@ -1,0 +1,62 @@
+package main
+
+import (
+	"embed"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/proxykit/proxykit/examples/internal/node"
+)
+
+// sample is a DC/OS 2.2 master on CentOS 7, the demo's node and the end-to-end
+// tests' fixture. setup.txt adds what embed cannot hold: symbolic links,
+// empty directories and Java keystores.
+//
+//go:embed sample
+var sample embed.FS
+
+// The demo's proxy. The password holds characters that each file format
+// encodes differently, to show that none of them reaches the output.
+const (
+	demoProxy    = "http://svc-dcos@proxy.example.com:3128"
+	demoPassword = "s3cr%t@P4ss w0rd!"
+	demoNoProxy  = ".corp.example,10.0.0.0/8,registry.corp.example:5000"
+)
+
+// writeSample materializes the sample node into dir.
+func writeSample(dir string) error {
+	return node.Materialize(dir, sample, "sample/node", "sample/setup.txt")
+}
+
+// demo runs plan, apply and plan again on a copy of the sample node.
+func demo(stdout, stderr io.Writer) int {
+	dir, err := os.MkdirTemp("", "dcos-node-demo-")
+	if err != nil {
+		fmt.Fprintf(stderr, "dcos-node: error: %v\n", err)
+		return node.ExitError
+	}
+	defer os.RemoveAll(dir)
+	if err := writeSample(dir); err != nil {
+		fmt.Fprintf(stderr, "dcos-node: error: %v\n", err)
+		return node.ExitError
+	}
+	ca := filepath.Join(dir, "root", "corporate-proxy-ca.pem")
+	env := node.Env{Getenv: func(k string) string {
+		if k == node.EnvProxyPassword {
+			return demoPassword
+		}
+		return ""
+	}}
+	d := &node.Demo{
+		Program: program(env),
+		Args:    []string{"-root", dir, "-proxy", demoProxy, "-no-proxy", demoNoProxy, "-ca", ca},
+		Shown:   fmt.Sprintf("-root %s -proxy %s -no-proxy %s -ca %s", dir, demoProxy, demoNoProxy, ca),
+		Intro: fmt.Sprintf(`dcos-node demo: a sample DC/OS master (CentOS 7) copied to %s,
+behind proxy.example.com:3128, which intercepts TLS with its own CA and wants
+the user svc-dcos with a password, given in $%s, never on the
+command line. The password never shows: every output masks it as xxxxx.`, dir, node.EnvProxyPassword),
+	}
+	return d.Run(stdout, stderr)
+}

@@ -1,0 +1,233 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/proxykit/proxykit/examples/internal/plan"
+)
+
+// Exit codes of every example program.
+const (
+	ExitOK      = 0 // nothing to do, or done
+	ExitError   = 1 // an error; nothing was written, or the message says what was
+	ExitPending = 2 // plan (or verify) found changes pending
+)
+
+// The subcommands.
+const (
+	CmdPlan   = "plan"   // show what apply would change; the default
+	CmdApply  = "apply"  // change the node
+	CmdUndo   = "undo"   // restore what apply changed
+	CmdVerify = "verify" // report what drifted from the settings, writing nothing
+)
+
+// A Program is an example program built on the shared command line: the
+// common flags, the subcommands plan, apply, undo and verify, exit codes,
+// text and JSON output. A program supplies its name, its usage text, its own
+// flags and the function that plans the node.
+type Program struct {
+	// Name is the program's name, the prefix of its messages: "dcos-node".
+	Name string
+	// Synopsis is the usage text's first paragraph, after the usage line.
+	Synopsis string
+	// Example is a worked example shown by -h.
+	Example string
+	// Flags registers the program's own flags, besides the common ones.
+	Flags func(fs *flag.FlagSet)
+	// Build plans the node: reads it through n and adds steps, actions,
+	// notes and warnings. It must not write.
+	Build func(n *Node) error
+	// Env is the process environment and file access, injected for tests.
+	Env Env
+	// Runner runs follow-up actions when the root is "/"; nil means
+	// [plan.Exec]. On any other root actions are listed, not run.
+	Runner plan.Runner
+	// Target options, e.g. a test hook; nil for none.
+	TargetOptions []plan.Option
+}
+
+// Run runs the program with the command-line arguments args (without the
+// program name) and returns its exit code. Errors are printed to stderr as
+// "NAME: error: …".
+func (p *Program) Run(args []string, stdout, stderr io.Writer) int {
+	code, _ := p.RunReport(args, stdout, stderr)
+	return code
+}
+
+// RunReport is [Program.Run] that also returns the report it printed (nil
+// when it failed before having one).
+func (p *Program) RunReport(args []string, stdout, stderr io.Writer) (int, *Report) {
+	cmd, opts, err := p.parse(args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK, nil
+	}
+	if err != nil {
+		return p.fail(stderr, err), nil
+	}
+	cfg, err := opts.Config(p.Env, cmd != CmdUndo)
+	if err != nil {
+		return p.fail(stderr, err), nil
+	}
+	shown := cfg.Root
+	if cfg.Root, err = filepath.Abs(cfg.Root); err != nil {
+		return p.fail(stderr, err), nil
+	}
+	r, err := p.exec(context.Background(), cmd, cfg)
+	if r != nil {
+		r.Root = shown
+	}
+	if r != nil {
+		if werr := r.write(stdout, cfg.JSON); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return p.fail(stderr, err), r
+	}
+	return r.Exit, r
+}
+
+func (p *Program) fail(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "%s: error: %v\n", p.Name, err)
+	if errors.Is(err, ErrUsage) || errors.Is(err, ErrNoProxy) {
+		fmt.Fprintf(stderr, "run '%s -h' for usage\n", p.Name)
+	}
+	return ExitError
+}
+
+// parse parses flags given before and after the subcommand.
+func (p *Program) parse(args []string, stdout, stderr io.Writer) (string, *Options, error) {
+	fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	opts := new(Options)
+	opts.Register(fs)
+	if p.Flags != nil {
+		p.Flags(fs)
+	}
+	fs.Usage = func() { p.usage(stdout, fs) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", nil, err
+		}
+		return "", nil, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	cmd := CmdPlan
+	if fs.NArg() > 0 {
+		cmd = fs.Arg(0)
+		switch cmd {
+		case CmdPlan, CmdApply, CmdUndo, CmdVerify:
+		default:
+			return "", nil, fmt.Errorf("%w: unknown subcommand %q (want plan, apply, undo or verify)", ErrUsage, bounded(cmd))
+		}
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return "", nil, err
+			}
+			return "", nil, fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		if fs.NArg() > 0 {
+			return "", nil, fmt.Errorf("%w: unexpected argument %q after %s", ErrUsage, bounded(fs.Arg(0)), cmd)
+		}
+	}
+	return cmd, opts, nil
+}
+
+func (p *Program) usage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: %s [flags] [plan|apply|undo|verify]\n\n", p.Name)
+	if p.Synopsis != "" {
+		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(p.Synopsis))
+	}
+	fmt.Fprintf(w, "  plan    show what apply would change, as a diff (the default)\n")
+	fmt.Fprintf(w, "  apply   change the node, then run the follow-up commands\n")
+	fmt.Fprintf(w, "  undo    restore every file apply changed, byte for byte\n")
+	fmt.Fprintf(w, "  verify  report what drifted from the settings, writing nothing\n\n")
+	fmt.Fprintf(w, "exit status: 0 nothing to do or done, 1 error, 2 changes pending (plan, verify)\n\nflags:\n")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	if p.Example != "" {
+		fmt.Fprintf(w, "\nexample:\n%s\n", strings.TrimRight(p.Example, "\n"))
+	}
+}
+
+// exec runs one subcommand. The report is returned even with an error when
+// part of the work was done, so that it can be shown.
+func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, error) {
+	t, err := plan.Open(cfg.Root, p.TargetOptions...)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	r := &Report{Program: p.Name, Command: cmd, Root: cfg.Root}
+	r.Warnings = append(r.Warnings, configWarnings(cfg)...)
+	if cmd == CmdUndo {
+		return r, p.undo(ctx, t, cfg, r)
+	}
+	root, err := os.OpenRoot(cfg.Root)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	n := NewNode(cfg, root.FS())
+	if err := p.Build(n); err != nil {
+		return nil, err
+	}
+	r.describe(cfg)
+	r.Notes = n.Notes()
+	r.Warnings = append(r.Warnings, n.Warnings()...)
+	ch, err := t.Compute(&n.Plan)
+	if err != nil {
+		return nil, err
+	}
+	r.changes(ch)
+	switch cmd {
+	case CmdPlan:
+		r.Diff = ch.Diff()
+		if !ch.Empty() {
+			r.Exit = ExitPending
+		}
+		return r, nil
+	case CmdVerify:
+		if !ch.Empty() {
+			r.Exit = ExitPending
+		}
+		return r, nil
+	}
+	return r, p.apply(ctx, t, ch, cfg, r)
+}
+
+func configWarnings(cfg *Config) []Warning {
+	var ws []Warning
+	for _, w := range cfg.Warnings {
+		ws = append(ws, Warning{Topic: "command line", Message: w})
+	}
+	return ws
+}
+
+// runner picks the Runner for cfg: none with -no-actions, none on a root
+// other than "/" (the commands would change the host, not the root), the
+// program's otherwise.
+func (p *Program) runner(cfg *Config) (plan.Runner, string) {
+	switch {
+	case cfg.NoActions:
+		return plan.NoActions, "-no-actions"
+	case cfg.Root != "/":
+		return plan.NoActions, "the root is not /; run it inside the root"
+	case p.Runner != nil:
+		return p.Runner, ""
+	}
+	return plan.Exec{}, ""
+}
+
+func bounded(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}

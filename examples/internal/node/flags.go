@@ -1,0 +1,197 @@
+package node
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/proxykit/proxykit/proxyenv"
+)
+
+// EnvProxyPassword names the environment variable that carries the proxy
+// password, so that it need not appear on a command line, where every user of
+// the machine can read it (ps, /proc/PID/cmdline).
+const EnvProxyPassword = "PROXYKIT_PROXY_PASSWORD"
+
+// EnvStorePass names the environment variable that carries the Java keystore
+// password in place of -storepass.
+const EnvStorePass = "PROXYKIT_STOREPASS"
+
+// Options are the flags every example program takes. Register them on a
+// FlagSet, parse, then call [Options.Config].
+type Options struct {
+	Root          string   // -root: the node's root directory, "/" by default
+	Proxy         string   // -proxy: proxy URL for http and https
+	HTTPSProxy    string   // -https-proxy: proxy URL for https when it differs
+	NoProxy       string   // -no-proxy: comma-separated hosts reached directly
+	PasswordFile  string   // -proxy-password-file: file whose first line is the proxy password
+	CAFiles       []string // -ca: the proxy's CA certificate files (PEM or DER), repeatable
+	CAAlias       string   // -ca-alias: alias and file name of the CA in the stores
+	StorePass     string   // -storepass: Java keystore password
+	Bundles       []string // -bundle: extra PEM bundles (paths or globs under the root), repeatable
+	NoActions     bool     // -no-actions: never run follow-up commands
+	JSON          bool     // -json: print the plan or result as JSON
+	passwordOnCLI bool
+}
+
+// Register defines the common flags on fs.
+func (o *Options) Register(fs *flag.FlagSet) {
+	fs.StringVar(&o.Root, "root", "/", "the node's root `DIR`ectory; nothing outside it is read or written")
+	fs.StringVar(&o.Proxy, "proxy", "", "proxy `URL` for http and https, e.g. http://user@proxy.corp:3128")
+	fs.StringVar(&o.HTTPSProxy, "https-proxy", "", "proxy `URL` for https when it differs from -proxy")
+	fs.StringVar(&o.NoProxy, "no-proxy", "", "comma-separated `LIST` of hosts, domains and CIDRs reached directly")
+	fs.StringVar(&o.PasswordFile, "proxy-password-file", "", "read the proxy password from the first line of `FILE` (or set "+EnvProxyPassword+")")
+	fs.Func("ca", "the intercepting proxy's CA certificate `FILE` (PEM or DER); repeatable", func(s string) error {
+		o.CAFiles = append(o.CAFiles, s)
+		return nil
+	})
+	fs.StringVar(&o.CAAlias, "ca-alias", "corporate_proxy", "`NAME` of the CA in Java keystores and the system store")
+	fs.StringVar(&o.StorePass, "storepass", "changeit", "Java keystore `PASSWORD` (or set "+EnvStorePass+")")
+	fs.Func("bundle", "a PEM bundle `PATH` or glob under the root to add the CA to, besides those found; repeatable", func(s string) error {
+		o.Bundles = append(o.Bundles, s)
+		return nil
+	})
+	fs.BoolVar(&o.NoActions, "no-actions", false, "never run follow-up commands (update-ca-trust, systemctl); list them instead")
+	fs.BoolVar(&o.JSON, "json", false, "print the plan or result as JSON")
+}
+
+// Config is what the common flags resolve to: parsed proxy settings, the CA
+// certificates' bytes and the credentials, read from the environment or files
+// where the flags say so.
+type Config struct {
+	Root      string            // absolute path of the node's root
+	Settings  proxyenv.Settings // the proxies and the no-proxy list as given
+	CAs       []CA              // the CA files, read but not parsed
+	CAAlias   string
+	StorePass proxyenv.Secret
+	Bundles   []string
+	NoActions bool
+	JSON      bool
+	Warnings  []string // about how the settings were given (a password on the command line)
+}
+
+// CA is a certificate file given with -ca.
+type CA struct {
+	Name string // the file name as given
+	Data []byte // its contents, PEM or DER
+}
+
+// Errors of the flags, for callers to branch on.
+var (
+	ErrUsage   = errors.New("usage")
+	ErrNoProxy = errors.New("no proxy given: use -proxy URL")
+)
+
+// Env gives access to the process's environment and files, injected for
+// tests. The zero value uses the real ones.
+type Env struct {
+	Getenv   func(string) string
+	ReadFile func(string) ([]byte, error)
+}
+
+func (e Env) getenv(k string) string {
+	if e.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return e.Getenv(k)
+}
+
+func (e Env) readFile(name string) ([]byte, error) {
+	if e.ReadFile == nil {
+		return os.ReadFile(name)
+	}
+	return e.ReadFile(name)
+}
+
+// Config resolves the parsed flags. needProxy says whether a proxy is
+// required (plan, apply and verify need one; undo does not).
+func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
+	c := &Config{
+		Root:      o.Root,
+		CAAlias:   o.CAAlias,
+		Bundles:   o.Bundles,
+		NoActions: o.NoActions,
+		JSON:      o.JSON,
+	}
+	if c.Root == "" {
+		return nil, fmt.Errorf("%w: -root is empty", ErrUsage)
+	}
+	if o.CAAlias == "" || strings.ContainsAny(o.CAAlias, "/\\ \t\n") {
+		return nil, fmt.Errorf("%w: -ca-alias must be a plain name without spaces or slashes", ErrUsage)
+	}
+	store := o.StorePass
+	if v := env.getenv(EnvStorePass); v != "" {
+		store = v
+	}
+	c.StorePass = proxyenv.NewSecret(store)
+
+	password, havePassword, err := o.password(env)
+	if err != nil {
+		return nil, err
+	}
+	httpProxy, httpsProxy := o.Proxy, o.HTTPSProxy
+	if httpProxy == "" && httpsProxy == "" {
+		if needProxy {
+			return nil, ErrNoProxy
+		}
+	}
+	for _, v := range []struct {
+		flag, value string
+		dst         **proxyenv.Proxy
+	}{{"-proxy", httpProxy, &c.Settings.HTTPProxy}, {"-https-proxy", httpsProxy, &c.Settings.HTTPSProxy}} {
+		if v.value == "" {
+			continue
+		}
+		p, err := proxyenv.ParseProxy(v.value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v.flag, err)
+		}
+		if !p.Password.IsZero() {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s carries a password on the command line, where every user of this machine can read it; use %s or -proxy-password-file instead", v.flag, EnvProxyPassword))
+		}
+		if havePassword {
+			if p.Username == "" {
+				return nil, fmt.Errorf("%w: a proxy password was given but the %s URL has no user name (write it as http://USER@host:port)", ErrUsage, v.flag)
+			}
+			p.Password = password
+		}
+		*v.dst = &p
+	}
+	if c.Settings.HTTPSProxy == nil && c.Settings.HTTPProxy != nil {
+		p := *c.Settings.HTTPProxy
+		c.Settings.HTTPSProxy = &p
+	}
+	c.Settings.NoProxy = proxyenv.ParseNoProxy(o.NoProxy)
+
+	for _, name := range o.CAFiles {
+		data, err := env.readFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("read -ca: %w", err)
+		}
+		c.CAs = append(c.CAs, CA{Name: name, Data: data})
+	}
+	return c, nil
+}
+
+// password returns the proxy password from -proxy-password-file or the
+// environment, and whether one was given.
+func (o *Options) password(env Env) (proxyenv.Secret, bool, error) {
+	if o.PasswordFile != "" {
+		data, err := env.readFile(o.PasswordFile)
+		if err != nil {
+			return proxyenv.Secret{}, false, fmt.Errorf("read -proxy-password-file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(data), "\n")
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			return proxyenv.Secret{}, false, fmt.Errorf("%w: -proxy-password-file %s: first line is empty", ErrUsage, o.PasswordFile)
+		}
+		return proxyenv.NewSecret(line), true, nil
+	}
+	if v := env.getenv(EnvProxyPassword); v != "" {
+		return proxyenv.NewSecret(v), true, nil
+	}
+	return proxyenv.Secret{}, false, nil
+}

@@ -1,0 +1,222 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/proxyenv"
+)
+
+// A Node is the machine being configured, as a program's Build function sees
+// it: the resolved flags, a read-only view of the root, and the plan being
+// built. Build reads through the Node and adds steps, actions and warnings to
+// it; it never writes.
+type Node struct {
+	Config *Config
+	// FS is the node's root as a file system. It reads inside the root only;
+	// use [Node.ReadFile] and [Node.Resolve] to follow the absolute symbolic
+	// links real nodes are full of.
+	FS fs.FS
+	// Plan collects the steps and actions. Add to it with [Node.Edit] and
+	// [Node.Action].
+	Plan plan.Plan
+
+	notes    []string
+	warnings []Warning
+}
+
+// A Warning is something a person must read before applying a plan.
+type Warning struct {
+	Topic   string `json:"topic"`   // what it is about: a file, a unit, "no-proxy"
+	Message string `json:"message"` // what happens and what to do
+}
+
+func (w Warning) String() string { return w.Topic + ": " + w.Message }
+
+// NewNode returns a Node for the root file system fsys.
+func NewNode(c *Config, fsys fs.FS) *Node {
+	n := &Node{Config: c, FS: fsys}
+	n.Plan.AddSecret(secretsOf(c)...)
+	return n
+}
+
+// secretsOf lists the credentials the diff must mask.
+func secretsOf(c *Config) []string {
+	var s []string
+	for _, p := range []*proxyenv.Proxy{c.Settings.HTTPProxy, c.Settings.HTTPSProxy, c.Settings.FTPProxy} {
+		if p != nil && !p.Password.IsZero() {
+			s = append(s, p.Password.Reveal())
+		}
+	}
+	if !c.StorePass.IsZero() && c.StorePass.Reveal() != "changeit" {
+		// changeit is every JDK's published default; masking it would
+		// only hide the word wherever it appears.
+		s = append(s, c.StorePass.Reveal())
+	}
+	return s
+}
+
+// Note adds a line describing the node ("CentOS Linux 7 (Core), DC/OS
+// 2.2.5 master") to the report's header.
+func (n *Node) Note(format string, args ...any) {
+	n.notes = append(n.notes, fmt.Sprintf(format, args...))
+}
+
+// Warn adds a warning. Equal warnings are kept once.
+func (n *Node) Warn(topic, format string, args ...any) {
+	w := Warning{Topic: topic, Message: fmt.Sprintf(format, args...)}
+	if !slices.Contains(n.warnings, w) {
+		n.warnings = append(n.warnings, w)
+	}
+}
+
+// Warnings returns the warnings added so far.
+func (n *Node) Warnings() []Warning { return slices.Clone(n.warnings) }
+
+// Notes returns the notes added so far.
+func (n *Node) Notes() []string { return slices.Clone(n.notes) }
+
+// Edit adds a step to the plan.
+func (n *Node) Edit(s plan.Step) { n.Plan.Add(s) }
+
+// Action adds a follow-up action to the plan unless one of that name is
+// there already, and returns its name for [plan.Step.Actions].
+func (n *Node) Action(name string, argv ...string) string {
+	for _, a := range n.Plan.Actions {
+		if a.Name == name {
+			return name
+		}
+	}
+	n.Plan.AddAction(plan.Action{Name: name, Argv: argv})
+	return name
+}
+
+// DaemonReload is the action that makes systemd re-read unit files.
+func (n *Node) DaemonReload() string { return n.Action("daemon-reload", "systemctl", "daemon-reload") }
+
+// Restart is the action that restarts a systemd unit, after a daemon-reload.
+func (n *Node) Restart(unit string) string {
+	return n.Action("restart "+strings.TrimSuffix(unit, ".service"), "systemctl", "restart", unit)
+}
+
+// maxRead bounds what Build reads of one file through the Node.
+const maxRead = 16 << 20
+
+// ReadFile reads a file of the node. Symbolic links are followed with
+// chroot semantics (an absolute target starts again at the root, ".." stops
+// at it), so nothing outside the root is read. A missing file gives an
+// error matching [fs.ErrNotExist].
+func (n *Node) ReadFile(name string) ([]byte, error) {
+	p, err := n.Resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := n.FS.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxRead+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxRead {
+		return nil, fmt.Errorf("read %s: larger than %d bytes", name, maxRead)
+	}
+	return b, nil
+}
+
+// Exists reports whether name exists under the root once its links are
+// followed.
+func (n *Node) Exists(name string) bool {
+	_, err := n.Resolve(name)
+	return err == nil
+}
+
+// errTooManyLinks is returned for a link loop or an over-long chain.
+var errTooManyLinks = errors.New("too many levels of symbolic links")
+
+// Resolve returns name (root-relative, slash-separated) with every symbolic
+// link in it followed with chroot semantics, naming an existing file or
+// directory.
+func (n *Node) Resolve(name string) (string, error) {
+	done := "."
+	rest := strings.Split(strings.TrimPrefix(name, "/"), "/")
+	links := 0
+	for len(rest) > 0 {
+		comp := rest[0]
+		rest = rest[1:]
+		switch comp {
+		case "", ".":
+			continue
+		case "..":
+			done = path.Dir(done)
+			continue
+		}
+		p := path.Join(done, comp)
+		fi, err := fs.Lstat(n.FS, p)
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			done = p
+			continue
+		}
+		if links++; links > 40 {
+			return "", &fs.PathError{Op: "resolve", Path: name, Err: errTooManyLinks}
+		}
+		target, err := fs.ReadLink(n.FS, p)
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(target, "/") {
+			done = "."
+		}
+		rest = append(strings.Split(target, "/"), rest...)
+	}
+	return done, nil
+}
+
+// Glob returns the root-relative names matching pattern ([path.Match]
+// syntax), following links in the directories on the way.
+func (n *Node) Glob(pattern string) []string {
+	pattern = strings.TrimPrefix(pattern, "/")
+	var out []string
+	n.glob(".", strings.Split(pattern, "/"), &out)
+	slices.Sort(out)
+	return out
+}
+
+func (n *Node) glob(dir string, parts []string, out *[]string) {
+	if len(parts) == 0 {
+		*out = append(*out, dir)
+		return
+	}
+	part, rest := parts[0], parts[1:]
+	if !strings.ContainsAny(part, `*?[\`) {
+		p := path.Join(dir, part)
+		if n.Exists(p) {
+			n.glob(p, rest, out)
+		}
+		return
+	}
+	real, err := n.Resolve(dir)
+	if err != nil {
+		return
+	}
+	entries, err := fs.ReadDir(n.FS, real)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if ok, _ := path.Match(part, e.Name()); ok {
+			n.glob(path.Join(dir, e.Name()), rest, out)
+		}
+	}
+}

@@ -1,0 +1,210 @@
+package node
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/proxykit/proxykit/examples/internal/plan"
+)
+
+// A Report is what a subcommand did or would do, printed as text or, with
+// -json, as one JSON object. Nothing in it holds a secret: proxies are
+// redacted and the diff is masked by the engine.
+type Report struct {
+	Program  string         `json:"program"`
+	Command  string         `json:"command"`        // plan, apply, undo or verify
+	Root     string         `json:"root"`           // as given with -root
+	Notes    []string       `json:"node,omitempty"` // what the node is
+	Proxy    *ProxyReport   `json:"proxy,omitempty"`
+	Files    []FileReport   `json:"files"`           // every file the plan manages
+	Diff     string         `json:"diff,omitempty"`  // plan: the unified diff, secrets masked
+	Actions  []ActionReport `json:"actions"`         // follow-up commands
+	Warnings []Warning      `json:"warnings"`        // what a person must read
+	Error    string         `json:"error,omitempty"` // apply or undo failed part way
+	Exit     int            `json:"exit"`            // the exit status
+}
+
+// ProxyReport is the settings as the report shows them, credentials redacted.
+type ProxyReport struct {
+	HTTP    string `json:"http_proxy,omitempty"`
+	HTTPS   string `json:"https_proxy,omitempty"`
+	NoProxy string `json:"no_proxy,omitempty"`
+}
+
+// FileReport is one managed file.
+type FileReport struct {
+	Path    string   `json:"path"`
+	Real    string   `json:"real,omitempty"` // the file a link leads to
+	Why     []string `json:"why"`
+	Status  string   `json:"status"` // "ok" (as planned), "create", "change" (plan, verify); "created", "written" (apply); "restored", "removed" (undo)
+	Mode    string   `json:"mode,omitempty"`
+	Secret  bool     `json:"secret,omitempty"`
+	Actions []string `json:"actions,omitempty"`
+}
+
+// ActionReport is one follow-up command.
+type ActionReport struct {
+	Name   string   `json:"name"`
+	Argv   []string `json:"argv"`
+	Status string   `json:"status"` // "pending" (plan), "ran", "skipped", "failed", "not run"
+	Reason string   `json:"reason,omitempty"`
+}
+
+func (r *Report) describe(cfg *Config) {
+	s := cfg.Settings
+	pr := &ProxyReport{NoProxy: s.NoProxy.String()}
+	if s.HTTPProxy != nil {
+		pr.HTTP = s.HTTPProxy.String()
+	}
+	if s.HTTPSProxy != nil {
+		pr.HTTPS = s.HTTPSProxy.String()
+	}
+	r.Proxy = pr
+}
+
+// changes records the computed changes: plan and verify show them pending.
+func (r *Report) changes(ch *plan.Changes) {
+	r.Files = r.Files[:0]
+	for i := range ch.Files {
+		f := &ch.Files[i]
+		status := "ok"
+		switch {
+		case f.Created():
+			status = "create"
+		case f.Changed():
+			status = "change"
+		}
+		fr := FileReport{Path: f.Path, Why: f.Why, Status: status, Mode: fmt.Sprintf("%04o", f.Mode.Perm()), Secret: f.Secret, Actions: f.Actions}
+		if f.Real != f.Path {
+			fr.Real = f.Real
+		}
+		r.Files = append(r.Files, fr)
+	}
+	r.Actions = r.Actions[:0]
+	for _, a := range ch.Actions() {
+		r.Actions = append(r.Actions, ActionReport{Name: a.Name, Argv: a.Argv, Status: "pending"})
+	}
+}
+
+// count returns how many files have one of the statuses.
+func (r *Report) count(statuses ...string) int {
+	n := 0
+	for _, f := range r.Files {
+		for _, s := range statuses {
+			if f.Status == s {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func (r *Report) write(w io.Writer, asJSON bool) error {
+	if r.Files == nil {
+		r.Files = []FileReport{}
+	}
+	if r.Actions == nil {
+		r.Actions = []ActionReport{}
+	}
+	if r.Warnings == nil {
+		r.Warnings = []Warning{}
+	}
+	if asJSON {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(r)
+	}
+	var b strings.Builder
+	r.text(&b)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (r *Report) text(b *strings.Builder) {
+	fmt.Fprintf(b, "%s %s: root %s\n", r.Program, r.Command, r.Root)
+	for _, n := range r.Notes {
+		fmt.Fprintf(b, "  node:  %s\n", n)
+	}
+	if p := r.Proxy; p != nil {
+		if p.HTTP == p.HTTPS {
+			fmt.Fprintf(b, "  proxy: %s (http and https)\n", p.HTTP)
+		} else {
+			if p.HTTP != "" {
+				fmt.Fprintf(b, "  http proxy:  %s\n", p.HTTP)
+			}
+			if p.HTTPS != "" {
+				fmt.Fprintf(b, "  https proxy: %s\n", p.HTTPS)
+			}
+		}
+		if p.NoProxy != "" {
+			fmt.Fprintf(b, "  no proxy: %s\n", p.NoProxy)
+		}
+	}
+	b.WriteString("\n")
+	switch r.Command {
+	case CmdPlan:
+		if r.Diff != "" {
+			b.WriteString(r.Diff)
+			if !strings.HasSuffix(r.Diff, "\n") {
+				b.WriteString("\n")
+			}
+			b.WriteString("\n")
+		}
+		if n := r.count("create", "change"); n > 0 {
+			fmt.Fprintf(b, "%d of %d files to change (%d new)", n, len(r.Files), r.count("create"))
+			r.actionsLine(b)
+			fmt.Fprintf(b, "; run '%s apply' to apply\n", r.Program)
+		} else {
+			fmt.Fprintf(b, "nothing to do: all %d files are as planned\n", len(r.Files))
+		}
+	case CmdVerify:
+		n := r.count("create", "change")
+		for _, f := range r.Files {
+			if f.Status != "ok" {
+				fmt.Fprintf(b, "drift: %s (%s)\n", f.Path, strings.Join(f.Why, "; "))
+			}
+		}
+		if n > 0 {
+			fmt.Fprintf(b, "%d of %d files drifted from the settings; run '%s plan' to see how\n", n, len(r.Files), r.Program)
+		} else {
+			fmt.Fprintf(b, "no drift: all %d files are as the settings want them\n", len(r.Files))
+		}
+	case CmdApply, CmdUndo:
+		for _, f := range r.Files {
+			if f.Status != "ok" {
+				fmt.Fprintf(b, "%-8s %s\n", f.Status, f.Path)
+			}
+		}
+		for _, a := range r.Actions {
+			line := fmt.Sprintf("%-8s %s", a.Status, strings.Join(a.Argv, " "))
+			if a.Reason != "" {
+				line += " (" + a.Reason + ")"
+			}
+			b.WriteString(line + "\n")
+		}
+		written := r.count("created", "written", "restored", "removed")
+		ran := 0
+		for _, a := range r.Actions {
+			if a.Status == "ran" {
+				ran++
+			}
+		}
+		fmt.Fprintf(b, "%s: %d files written, %d actions run\n", r.Command, written, ran)
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(b, "warning: %s\n", w)
+	}
+}
+
+func (r *Report) actionsLine(b *strings.Builder) {
+	if len(r.Actions) == 0 {
+		return
+	}
+	names := make([]string, len(r.Actions))
+	for i, a := range r.Actions {
+		names[i] = strings.Join(a.Argv, " ")
+	}
+	fmt.Fprintf(b, ", then %s", strings.Join(names, "; "))
+}
