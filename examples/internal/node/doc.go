@@ -1,0 +1,23 @@
+// Package node is the command line and the composition shared by proxykit's
+// example programs (dcos-node, docker-host).
+//
+// Reach first for [Program]: give it a name, a usage text, the program's own
+// flags and a Build function, and [Program.Run] gives the program the common
+// flags ([Options]: -root, -proxy, -https-proxy, -no-proxy, -ca, -ca-alias,
+// -storepass, -bundle, -no-actions, -json, and the proxy password from
+// $PROXYKIT_PROXY_PASSWORD or -proxy-password-file), the subcommands plan
+// (the default), apply, undo and verify, the exit codes ([ExitOK],
+// [ExitError], [ExitPending]), "NAME: error: …" on stderr, and the report as
+// text or JSON ([Report]).
+//
+// Build receives a [Node]: the resolved settings ([Config]), a read-only view
+// of the root that follows absolute symbolic links inside it
+// ([Node.ReadFile], [Node.Glob]), and the [plan.Plan] it fills with steps,
+// actions ([Node.DaemonReload], [Node.Restart]), notes and warnings. The
+// engine in examples/internal/plan then diffs, applies and undoes that plan.
+// [AddCA] plans the proxy's CA into every trust store found under the root.
+//
+// [Materialize] writes an embedded sample node to a directory (with the
+// links, empty directories and keystores embed cannot hold), and [Demo] runs
+// plan, apply and plan again on it: the programs' no-argument mode.
+package node
