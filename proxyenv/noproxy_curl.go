@@ -1,0 +1,319 @@
+package proxyenv
+
+import (
+	"net/netip"
+	"net/url"
+	"strings"
+)
+
+// curl's no-proxy rules changed over the years. curlRules names the two
+// generations this package knows: the current one, which [NoProxy.Bypass]
+// implements, and the one shipped by Debian 12 (curl 7.88), which the tests
+// use to tell the documented differences from bugs.
+type curlRules struct {
+	name string
+	// blankSeparates: a blank between two names separates them, as a comma
+	// does (before 8.9, deprecated since 7.88). From 8.9 on, a name followed
+	// by a blank and then anything but a comma ends the list.
+	blankSeparates bool
+	// numericIPv6: an IPv6 host is compared numerically with IPv6 entries and
+	// ranges (8.18 on). Before, curl passed the host without brackets and
+	// compared it as text, so "::1" matched only a URL spelling it "[::1]" and
+	// IPv6 CIDR entries never matched.
+	numericIPv6 bool
+}
+
+var (
+	curl818 = curlRules{name: "curl 8.18", numericIPv6: true}
+	curl788 = curlRules{name: "curl 7.88", blankSeparates: true}
+)
+
+// curlList is a no-proxy list compiled for curl.
+type curlList struct {
+	all    bool     // the whole value is "*"
+	tokens []string // the names curl considers, in order
+	rules  curlRules
+}
+
+// compileCurl splits s the way curl's Curl_check_noproxy walks it.
+func compileCurl(s string, r curlRules) curlList {
+	c := curlList{all: s == "*", rules: r}
+	p := 0
+	isBlank := func(b byte) bool { return b == ' ' || b == '\t' }
+	for p < len(s) {
+		for p < len(s) && isBlank(s[p]) {
+			p++
+		}
+		start := p
+		for p < len(s) && !isBlank(s[p]) && s[p] != ',' {
+			p++
+		}
+		if p > start {
+			c.tokens = append(c.tokens, s[start:p])
+		}
+		for p < len(s) && isBlank(s[p]) {
+			p++
+		}
+		if p < len(s) && s[p] != ',' {
+			if r.blankSeparates {
+				continue
+			}
+			break
+		}
+		for p < len(s) && s[p] == ',' {
+			p++
+		}
+	}
+	return c
+}
+
+type curlNameType int
+
+const (
+	curlHost curlNameType = iota
+	curlIPv4
+	curlIPv6
+)
+
+// bypass reports whether curl reaches name (the URL's host, IPv6 without
+// brackets) directly.
+func (c curlList) bypass(name string) bool {
+	if name == "" || len(c.tokens) == 0 && !c.all {
+		return false
+	}
+	if c.all {
+		return true
+	}
+	typ := curlHost
+	var addr netip.Addr
+	switch {
+	case strings.HasPrefix(name, "["):
+		// Not produced by net/url; curl would take the text inside the brackets.
+		end := strings.IndexByte(name, ']')
+		if end < 0 {
+			return false
+		}
+		name = name[1:end]
+		a, ok := parseIPv6Text(name)
+		if !ok {
+			return false
+		}
+		typ, addr = curlIPv6, a
+	default:
+		if a, ok := parseIPv4Text(name); ok {
+			typ, addr = curlIPv4, a
+		} else if a, ok := parseIPv6Text(name); ok && c.rules.numericIPv6 {
+			typ, addr = curlIPv6, a
+		} else {
+			name = strings.TrimSuffix(name, ".")
+		}
+	}
+	for _, tok := range c.tokens {
+		var match bool
+		switch typ {
+		case curlHost:
+			match = curlHostMatch(tok, name)
+		default:
+			match = curlAddrMatch(tok, typ, addr)
+		}
+		if match {
+			return true
+		}
+	}
+	return false
+}
+
+func curlHostMatch(tok, name string) bool {
+	tok = strings.TrimSuffix(tok, ".")
+	tok = strings.TrimPrefix(tok, ".")
+	switch {
+	case len(tok) == len(name):
+		return strings.EqualFold(tok, name)
+	case len(tok) < len(name):
+		i := len(name) - len(tok)
+		return name[i-1] == '.' && strings.EqualFold(tok, name[i:])
+	}
+	return false
+}
+
+func curlAddrMatch(tok string, typ curlNameType, addr netip.Addr) bool {
+	if len(tok) >= 128 {
+		return false
+	}
+	network, bitsText, hasSlash := strings.Cut(tok, "/")
+	var bits uint64
+	if hasSlash {
+		bits = cAtoiUnsigned(bitsText)
+	}
+	if typ == curlIPv4 {
+		check, ok := parseIPv4Text(network)
+		if !ok || bits > 32 {
+			return false
+		}
+		if bits == 0 || bits == 32 {
+			return check == addr
+		}
+		p, _ := check.Prefix(int(bits))
+		return p.Contains(addr)
+	}
+	if bits == 0 {
+		bits = 128
+	}
+	if bits > 128 {
+		return false
+	}
+	check, ok := parseIPv6Text(network)
+	if !ok {
+		return false
+	}
+	a, b := addr.As16(), check.As16()
+	bytes, rest := bits/8, bits%8
+	for i := uint64(0); i < bytes; i++ {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	if rest != 0 && (a[bytes]^b[bytes])&(0xff<<(8-rest)) != 0 {
+		return false
+	}
+	return true
+}
+
+// cAtoiUnsigned mimics (unsigned int)atoi(s): leading blanks, an optional
+// sign, the leading digits; a negative value wraps around to a huge one.
+func cAtoiUnsigned(s string) uint64 {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	var n uint64
+	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		n = n*10 + uint64(s[i]-'0')
+		if n > 1<<32 {
+			n = 1 << 32
+		}
+	}
+	if neg && n != 0 {
+		return 1 << 32 // wraps to a value no prefix length accepts
+	}
+	return n
+}
+
+// parseIPv4Text accepts what inet_pton(AF_INET) accepts: four decimal
+// octets, no leading zeros.
+func parseIPv4Text(s string) (netip.Addr, bool) {
+	if strings.IndexByte(s, ':') >= 0 {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4() {
+		return netip.Addr{}, false
+	}
+	return a, true
+}
+
+// parseIPv6Text accepts what inet_pton(AF_INET6) accepts: an IPv6 address
+// without brackets or zone, possibly ending in dotted IPv4.
+func parseIPv6Text(s string) (netip.Addr, bool) {
+	if strings.IndexByte(s, ':') < 0 || strings.IndexByte(s, '%') >= 0 {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is6() {
+		return netip.Addr{}, false
+	}
+	return a, true
+}
+
+// curlHostName returns the host name curl checks against the list: the
+// URL's host as curl's URL parser leaves it, IPv6 without brackets and in
+// its normal (compressed, lower-case) form, numeric IPv4 forms such as
+// "10.1.2" or "0x0a000001" normalized to four decimal octets.
+func curlHostName(u *url.URL) string {
+	h := u.Hostname()
+	if strings.IndexByte(h, ':') >= 0 {
+		if a, err := netip.ParseAddr(h); err == nil && a.Zone() == "" {
+			return a.String()
+		}
+		return h
+	}
+	if a, ok := curlIPv4Normalize(h); ok {
+		return a
+	}
+	return h
+}
+
+// curlIPv4Normalize reads the one to four numeric parts curl's URL parser
+// accepts as an IPv4 address (each decimal, 0x hex or 0 octal; the last part
+// fills the remaining bytes) and returns the dotted-quad form.
+func curlIPv4Normalize(h string) (string, bool) {
+	if h == "" {
+		return "", false
+	}
+	parts := strings.Split(h, ".")
+	if len(parts) > 4 {
+		return "", false
+	}
+	nums := make([]uint64, len(parts))
+	for i, p := range parts {
+		n, ok := parseCNumber(p)
+		if !ok {
+			return "", false
+		}
+		nums[i] = n
+	}
+	last := len(nums) - 1
+	for i := 0; i < last; i++ {
+		if nums[i] > 255 {
+			return "", false
+		}
+	}
+	if nums[last] >= 1<<(8*(4-last)) {
+		return "", false
+	}
+	var v uint32
+	for i := 0; i < last; i++ {
+		v |= uint32(nums[i]) << (24 - 8*i)
+	}
+	v |= uint32(nums[last])
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).String(), true
+}
+
+// parseCNumber parses a number as strtoul with base 0 does, whole string only.
+func parseCNumber(s string) (uint64, bool) {
+	base := uint64(10)
+	switch {
+	case len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X"):
+		base, s = 16, s[2:]
+	case len(s) > 1 && s[0] == '0':
+		base, s = 8, s[1:]
+	}
+	if s == "" {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		var d uint64
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			d = uint64(c - '0')
+		case 'a' <= c && c <= 'f':
+			d = uint64(c-'a') + 10
+		case 'A' <= c && c <= 'F':
+			d = uint64(c-'A') + 10
+		default:
+			return 0, false
+		}
+		if d >= base {
+			return 0, false
+		}
+		n = n*base + d
+		if n > 1<<32 {
+			return 0, false
+		}
+	}
+	return n, true
+}

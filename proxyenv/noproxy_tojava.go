@@ -1,0 +1,207 @@
+package proxyenv
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// LossKind says how a converted entry differs from the original.
+type LossKind uint8
+
+const (
+	// Widened: the conversion bypasses the proxy for more than the entry
+	// did (a port was dropped).
+	Widened LossKind = iota + 1
+	// Narrowed: the conversion bypasses the proxy for less than the entry
+	// did (IPv6 ranges, other spellings of an address).
+	Narrowed
+	// Dropped: the entry was left out; the converted list does not cover
+	// it at all (invalid entries, IPv4 prefixes, misplaced wildcards,
+	// ranges too large to enumerate).
+	Dropped
+)
+
+func (k LossKind) String() string {
+	switch k {
+	case Widened:
+		return "widened"
+	case Narrowed:
+		return "narrowed"
+	case Dropped:
+		return "dropped"
+	}
+	return "loss(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Loss is a no-proxy entry that a conversion could not carry over exactly.
+type Loss struct {
+	Entry   string   // the entry as written
+	Kind    LossKind // widened, narrowed or dropped
+	Message string   // what happens instead, and what to do
+}
+
+func (l Loss) String() string { return l.Entry + ": " + l.Kind.String() + ": " + l.Message }
+
+// javaLoopback are the parts every list from [NoProxy.Java] ends with: Go
+// never proxies localhost and loopback addresses. Java's own defaults
+// ([JavaDefaults]) are appended by Java too; listing them keeps the list
+// non-empty (an empty property would disable them) and covers the spelling
+// of ::1 that Java itself prints.
+var javaLoopback = []string{"localhost", "127.*", "[::1]", "[0:0:0:0:0:0:0:1]", "0.0.0.0", "[::0]"}
+
+// maxJavaPatterns bounds the patterns a single CIDR entry may expand to.
+const maxJavaPatterns = 256
+
+// Java returns the http.nonProxyHosts value that makes Java decide as Go
+// ([NoProxy.Bypass] with [Go]) does wherever Java can express it, and a
+// [Loss] for each entry carried over inexactly:
+//
+//	example.com      → example.com|*.example.com
+//	.example.com     → *.example.com
+//	*.example.com    → *.example.com
+//	example.com:8080 → example.com|*.example.com   (widened: Java has no ports)
+//	10.0.0.0/8       → 10.*
+//	172.16.0.0/12    → 172.16.*|…|172.31.*        (enumerated, at most 256 patterns)
+//	fd00::1          → [fd00::1]|[fd00:0:0:0:0:0:0:1]
+//	fd00::/8         → nothing                    (narrowed: Java cannot match ranges)
+//	10.1.2           → nothing                    (dropped: not an address for any client)
+//	*                → *
+//
+// The list always ends with localhost|127.*|[::1]|[0:0:0:0:0:0:0:1]|0.0.0.0|[::0],
+// so it is never empty. Where the two still differ without a Loss, it is
+// because of Java's own defaults (Java always bypasses 0.0.0.0 and [::0]) or
+// of spellings (Java compares text: an address written with leading zeros,
+// IPv4 as IPv4-mapped IPv6, or a name that starts like an address range
+// pattern such as 10.example for 10.*).
+func (l NoProxy) Java() (list string, losses []Loss) {
+	var parts []string
+	seen := make(map[string]bool)
+	add := func(ps ...string) {
+		for _, p := range ps {
+			if !seen[p] {
+				seen[p] = true
+				parts = append(parts, p)
+			}
+		}
+	}
+	lose := func(e Entry, k LossKind, format string, args ...any) {
+		losses = append(losses, Loss{Entry: e.Text, Kind: k, Message: fmt.Sprintf(format, args...)})
+	}
+	portLoss := func(e Entry, what string) {
+		if e.Port != "" {
+			lose(e, Widened, "Java has no ports: %s bypasses the proxy on every port, not only %s", what, e.Port)
+		}
+	}
+	for _, e := range l.entries {
+		switch e.Kind {
+		case KindAll:
+			add("*")
+		case KindDomain:
+			add(e.Host, "*."+e.Host)
+			portLoss(e, e.Host)
+		case KindSubdomains, KindWildcard:
+			add("*." + e.Host)
+			portLoss(e, "*."+e.Host)
+		case KindIP:
+			if e.Addr.Is6() && e.Port == "" && strings.HasPrefix(e.Text, "[") {
+				lose(e, Dropped, "Go ignores an IPv6 address in brackets without a port; write %s to bypass it", e.Addr)
+				continue
+			}
+			spellings := javaAddrSpellings(e.Addr)
+			add(spellings...)
+			if e.Addr.Is4In6() {
+				lose(e, Narrowed, "an IPv4-mapped address: Java matches only %s", strings.Join(spellings, " and "))
+			}
+			portLoss(e, e.Addr.String())
+		case KindCIDR:
+			pats, err := javaRangePatterns(e.Prefix)
+			if err != nil {
+				k := Dropped
+				if e.Prefix.Addr().Is6() && !e.Prefix.Addr().Is4In6() {
+					k = Narrowed
+				}
+				lose(e, k, "%v", err)
+				continue
+			}
+			add(pats...)
+		case KindPattern:
+			lose(e, Dropped, "a wildcard pattern that Go does not understand (Go matches no host with it); write *.domain or a CIDR range")
+		default:
+			lose(e, Dropped, "no client matches it: %s", e.Reason)
+		}
+	}
+	add(javaLoopback...)
+	return strings.Join(parts, "|"), losses
+}
+
+// javaAddrSpellings returns how Java may see addr in a URL: IPv4 as is; IPv6
+// in brackets, compressed (RFC 5952) and in Java's own full form.
+func javaAddrSpellings(a netip.Addr) []string {
+	if a.Is4() {
+		return []string{a.String()}
+	}
+	if a.Is4In6() {
+		v4 := a.Unmap()
+		return []string{v4.String(), "[::ffff:" + v4.String() + "]"}
+	}
+	compressed := "[" + a.String() + "]"
+	b := a.As16()
+	groups := make([]string, 8)
+	for i := range groups {
+		groups[i] = strconv.FormatUint(uint64(b[2*i])<<8|uint64(b[2*i+1]), 16)
+	}
+	full := "[" + strings.Join(groups, ":") + "]"
+	if full == compressed {
+		return []string{compressed}
+	}
+	return []string{compressed, full}
+}
+
+// javaRangePatterns expresses an IPv4 range as Java prefix patterns, one per
+// octet-aligned block; an IPv6 range cannot be expressed.
+func javaRangePatterns(p netip.Prefix) ([]string, error) {
+	a := p.Addr()
+	if a.Is4In6() {
+		return nil, fmt.Errorf("Go matches no address with an IPv4-mapped range; write the IPv4 range %s/%d", a.Unmap(), p.Bits()-96)
+	}
+	if a.Is6() {
+		if p.Bits() == 128 {
+			return javaAddrSpellings(a), nil
+		}
+		return nil, fmt.Errorf("Java cannot match IPv6 ranges; list the addresses you use")
+	}
+	bits := p.Bits()
+	if bits == 32 {
+		return []string{a.String()}, nil
+	}
+	if bits == 0 {
+		return nil, fmt.Errorf("the whole IPv4 space: Java can only express it as * (every host); write * if that is meant")
+	}
+	// Round up to the next octet boundary and enumerate the blocks.
+	octets := (bits + 7) / 8
+	n := 1 << (octets*8 - bits)
+	if n > maxJavaPatterns {
+		return nil, fmt.Errorf("would need %d Java patterns (more than %d); list narrower ranges", n, maxJavaPatterns)
+	}
+	b := a.As4()
+	base := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	step := uint32(1) << (32 - octets*8)
+	out := make([]string, 0, n)
+	for i := 0; i < n; i++ {
+		v := base + uint32(i)*step
+		var sb strings.Builder
+		for o := 0; o < octets; o++ {
+			if o > 0 {
+				sb.WriteByte('.')
+			}
+			sb.WriteString(strconv.Itoa(int(v >> (24 - 8*o) & 0xff)))
+		}
+		if octets < 4 {
+			sb.WriteString(".*")
+		}
+		out = append(out, sb.String())
+	}
+	return out, nil
+}
