@@ -1,3 +1,36 @@
 // Package jvmflags places Java system properties (-D flags) in a JVM command
-// line and in JAVA_TOOL_OPTIONS.
+// line and in JAVA_TOOL_OPTIONS, so that a Java service uses a proxy and a
+// trust store. The JDK ignores http_proxy and no_proxy; it reads
+// http.proxyHost, https.proxyHost, their ports and http.nonProxyHosts.
+//
+// Reach first for:
+//
+//   - [ProxyProperties]: the proxy properties for a [proxyenv.Settings], with
+//     explicit ports (https.proxyPort defaults to 443, not to the http port),
+//     http.nonProxyHosts for both schemes (there is no https.nonProxyHosts),
+//     the no-proxy entries Java cannot express, and a warning instead of
+//     credentials (the JDK has no property for them).
+//   - [AllowTunnelingSchemes]: the empty jdk.http.auth.tunneling.disabledSchemes
+//     that Basic proxy authentication for https:// URLs needs since 8u111,
+//     kept where the service owner set it ([Property.Keep]).
+//   - [TrustStoreProperties]: javax.net.ssl.trustStore and its type and
+//     password, with the warning that it replaces the JDK's default CAs.
+//   - [Patch]: sets and removes properties idempotently. [Patch.Apply] edits a
+//     command line (argv), inserting before the terminal (main class, -jar,
+//     -m) or a named option such as -classpath, and never touching the
+//     application's arguments; [Patch.ApplyToolOptions] edits a
+//     JAVA_TOOL_OPTIONS value.
+//   - [ParseCommand]: a command line analysed as the java launcher reads it,
+//     refusing a wrapper it cannot see into (sh -c, a start script, env, an
+//     @argfile): set JAVA_TOOL_OPTIONS for those instead.
+//   - [FormatToolOptions] and [ParseToolOptions]: JAVA_TOOL_OPTIONS quoting
+//     as the JVM reads it (single or double quotes, no escapes).
+//
+// Precedence, for choosing where to write: the JVM reads JAVA_TOOL_OPTIONS
+// first, then JDK_JAVA_OPTIONS (java launcher only), then the command line;
+// for the same key the last -D wins. A property on the command line thus
+// beats one in JAVA_TOOL_OPTIONS.
+//
+// Everything here is pure: values in, values out. The tests use the real JVM
+// (and systemd-analyze) as the oracle for what a command line means.
 package jvmflags

@@ -1,0 +1,146 @@
+package jvmflags_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/proxykit/proxykit/jvmflags"
+	"github.com/proxykit/proxykit/proxyenv"
+)
+
+// A Java service behind a proxy: the proxy properties go before -classpath,
+// as DC/OS's notes place them; the owner's tunnelling setting stays; the
+// application's own arguments are left alone.
+func ExamplePatch_Apply() {
+	s, _, _ := proxyenv.FromEnvironment([]string{"http_proxy=http://proxy.corp:3128", "https_proxy=http://proxy.corp:3128"})
+	ps, err := jvmflags.ProxyProperties(s)
+	if err != nil {
+		panic(err)
+	}
+	patch := jvmflags.Patch{
+		Set:    append(ps.List, jvmflags.AllowTunnelingSchemes()),
+		Before: []string{"-classpath", "-cp"},
+	}
+	argv := []string{"/opt/mesosphere/bin/java", "-Xmx2G", "-Djdk.http.auth.tunneling.disabledSchemes=NTLM",
+		"-classpath", "/opt/cosmos.jar", "com.mesosphere.cosmos.Cosmos", "-admin.port=127.0.0.1:9990"}
+	out, kept, err := patch.Apply(argv)
+	if err != nil {
+		panic(err)
+	}
+	for _, w := range out {
+		if !strings.HasPrefix(w, "-Dhttp.nonProxyHosts=") { // its value depends on the no-proxy rules
+			fmt.Println(w)
+		}
+	}
+	for _, k := range kept {
+		fmt.Println("kept:", k)
+	}
+	// Output:
+	// /opt/mesosphere/bin/java
+	// -Xmx2G
+	// -Djdk.http.auth.tunneling.disabledSchemes=NTLM
+	// -Dhttp.proxyHost=proxy.corp
+	// -Dhttp.proxyPort=3128
+	// -Dhttps.proxyHost=proxy.corp
+	// -Dhttps.proxyPort=3128
+	// -classpath
+	// /opt/cosmos.jar
+	// com.mesosphere.cosmos.Cosmos
+	// -admin.port=127.0.0.1:9990
+	// kept: -Djdk.http.auth.tunneling.disabledSchemes=NTLM
+}
+
+// Removing every proxy property, e.g. to undo the patch above.
+func ExamplePatch_Apply_remove() {
+	argv := strings.Fields("java -Dhttp.proxyHost=proxy.corp -Dhttp.proxyPort=3128 -jar app.jar -Dhttp.proxyHost=arg")
+	out, _, err := jvmflags.Patch{Remove: jvmflags.ProxyKeys}.Apply(argv)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(strings.Join(out, " "))
+	// Output: java -jar app.jar -Dhttp.proxyHost=arg
+}
+
+func ExampleParseCommand() {
+	c, err := jvmflags.ParseCommand(strings.Fields("java -Xmx1g -p mods --add-modules java.sql -m app/app.Main -v"))
+	if err != nil {
+		panic(err)
+	}
+	for _, o := range c.Options() {
+		fmt.Printf("option %s %q\n", o.Name(), o.Words)
+	}
+	fmt.Println("main:", c.Main().Kind, c.Main().Value)
+	fmt.Println("args:", c.Args())
+
+	_, err = jvmflags.ParseCommand([]string{"/bin/sh", "-c", "exec java -jar app.jar"})
+	fmt.Println(err)
+	// Output:
+	// option -Xmx1g ["-Xmx1g"]
+	// option -p ["-p" "mods"]
+	// option --add-modules ["--add-modules" "java.sql"]
+	// main: module app/app.Main
+	// args: [-v]
+	// argv[0] "/bin/sh": not a java launcher command line (a shell runs the java command, so its words cannot be edited here; set the properties in JAVA_TOOL_OPTIONS in the unit's environment)
+}
+
+func ExampleFormatToolOptions() {
+	v, err := jvmflags.FormatToolOptions([]string{"-Dhttp.nonProxyHosts=localhost|*.corp", "-Dapp.title=it's \"ours\"", "-Xss1m"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(v)
+	back, _ := jvmflags.ParseToolOptions(v)
+	fmt.Printf("%q\n", back)
+	// Output:
+	// -Dhttp.nonProxyHosts=localhost|*.corp -Dapp.title='it'"'"'s "ours"' -Xss1m
+	// ["-Dhttp.nonProxyHosts=localhost|*.corp" "-Dapp.title=it's \"ours\"" "-Xss1m"]
+}
+
+func ExamplePatch_ApplyToolOptions() {
+	patch := jvmflags.Patch{Set: []jvmflags.Property{
+		{Key: "https.proxyHost", Value: "proxy.corp"},
+		{Key: "https.proxyPort", Value: "3128"},
+	}}
+	v, _, err := patch.ApplyToolOptions("-Xss1m -Dhttps.proxyHost=old.proxy")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(v)
+	// Output: -Xss1m -Dhttps.proxyHost=proxy.corp -Dhttps.proxyPort=3128
+}
+
+func ExampleProxyProperties() {
+	s, _, _ := proxyenv.FromEnvironment([]string{"https_proxy=http://svc:secret@proxy.corp"})
+	ps, err := jvmflags.ProxyProperties(s)
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range ps.List {
+		if p.Key != jvmflags.HTTPNonProxyHosts {
+			fmt.Println(p)
+		}
+	}
+	fmt.Println(slices.ContainsFunc(ps.Warnings, func(w jvmflags.Warning) bool {
+		return strings.Contains(w.Message, "Authenticator") && !strings.Contains(w.Message, "secret")
+	}))
+	// Output:
+	// -Dhttps.proxyHost=proxy.corp
+	// -Dhttps.proxyPort=80
+	// true
+}
+
+func ExampleTrustStoreProperties() {
+	ps, err := jvmflags.TrustStoreProperties(jvmflags.Store{Path: "/etc/pki/java/cacerts-with-proxy.p12", Type: "PKCS12"})
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range ps.List {
+		fmt.Println(p)
+	}
+	fmt.Println(ps.Warnings[0].Key)
+	// Output:
+	// -Djavax.net.ssl.trustStore=/etc/pki/java/cacerts-with-proxy.p12
+	// -Djavax.net.ssl.trustStoreType=PKCS12
+	// javax.net.ssl.trustStore
+}

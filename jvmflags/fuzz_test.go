@@ -1,0 +1,89 @@
+package jvmflags_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/proxykit/proxykit/jvmflags"
+)
+
+// FuzzParseCommand checks the analysis of any argv (words separated by NUL
+// in the input): it never panics, its parts cover argv exactly, and a patch
+// applied to it is idempotent, keeps the terminal and the application
+// arguments, and puts the property where the JVM reads it.
+func FuzzParseCommand(f *testing.F) {
+	f.Fuzz(func(t *testing.T, in string) {
+		argv := strings.Split(in, "\x00")
+		c, err := jvmflags.ParseCommand(argv)
+		if err != nil {
+			return
+		}
+		m := c.Main()
+		if m.Index < 1 || m.Index >= m.End || m.End > len(argv) {
+			t.Fatalf("main %+v out of range for %d words", m, len(argv))
+		}
+		if !slices.Equal(c.Args(), argv[m.End:]) {
+			t.Fatalf("args %q, want %q", c.Args(), argv[m.End:])
+		}
+		next := 1
+		for _, o := range c.Options() {
+			if o.Index < next || o.Index+len(o.Words) > m.End || !slices.Equal(o.Words, argv[o.Index:o.Index+len(o.Words)]) {
+				t.Fatalf("option %+v misplaced (next %d, main %+v)", o, next, m)
+			}
+			next = o.Index + len(o.Words)
+		}
+		patch := jvmflags.Patch{Set: []jvmflags.Property{{Key: "fuzz.key", Value: "v w"}}, Remove: []string{"http.proxyHost"}}
+		once, _, err := patch.Apply(argv)
+		if err != nil {
+			t.Fatalf("apply: %v", err)
+		}
+		twice, _, err := patch.Apply(once)
+		if err != nil {
+			t.Fatalf("apply again: %v", err)
+		}
+		if !slices.Equal(once, twice) {
+			t.Fatalf("not idempotent:\n%q\n%q", once, twice)
+		}
+		d, err := jvmflags.ParseCommand(once)
+		if err != nil {
+			t.Fatalf("patched command does not parse: %v", err)
+		}
+		if d.Main().Value != m.Value || d.Main().Kind != m.Kind || !slices.Equal(d.Args(), c.Args()) {
+			t.Fatalf("patch moved the terminal: %+v %q → %+v %q", m, c.Args(), d.Main(), d.Args())
+		}
+		if v, ok := d.Property("fuzz.key"); !ok || v != "v w" {
+			t.Fatalf("property lost: %q %v", v, ok)
+		}
+		if _, ok := d.Property("http.proxyHost"); ok {
+			t.Fatal("removed property still set")
+		}
+	})
+}
+
+// FuzzToolOptions checks JAVA_TOOL_OPTIONS both ways: a value that parses
+// formats back to a value that parses the same, and any list of options
+// (separated by NUL in the input) formats to a value that parses back to it.
+func FuzzToolOptions(f *testing.F) {
+	f.Fuzz(func(t *testing.T, in string) {
+		if opts, err := jvmflags.ParseToolOptions(in); err == nil {
+			v, err := jvmflags.FormatToolOptions(opts)
+			if err != nil {
+				t.Fatalf("format %q: %v", opts, err)
+			}
+			back, err := jvmflags.ParseToolOptions(v)
+			if err != nil || !slices.Equal(back, opts) {
+				t.Fatalf("parse(format(%q)) = %q, %v (value %q)", opts, back, err, v)
+			}
+		}
+		opts := strings.Split(in, "\x00")
+		v, err := jvmflags.FormatToolOptions(opts)
+		if err != nil {
+			t.Fatalf("format %q: %v", opts, err)
+		}
+		back, err := jvmflags.ParseToolOptions(v)
+		if err != nil || !slices.Equal(back, opts) {
+			t.Fatalf("parse(format(%q)) = %q, %v (value %q)", opts, back, err, v)
+		}
+	})
+}

@@ -1,0 +1,285 @@
+package jvmflags_test
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/proxykit/proxykit/internal/oracle"
+	"github.com/proxykit/proxykit/jvmflags"
+	"github.com/proxykit/proxykit/proxyenv"
+)
+
+// nasty are property values that break naive quoting somewhere: in a shell,
+// in systemd's ExecStart= (% and $ are specifiers and variables there), in
+// JAVA_TOOL_OPTIONS (white space and quotes).
+var nasty = []jvmflags.Property{
+	{Key: "t.space", Value: "a b  c"},
+	{Key: "t.single", Value: "it's"},
+	{Key: "t.double", Value: `say "hi"`},
+	{Key: "t.both", Value: `it's "both"`},
+	{Key: "t.pipe", Value: "localhost|127.*|*.corp|[::1]"},
+	{Key: "t.percent", Value: "100% %n %%"},
+	{Key: "t.dollar", Value: "$HOME ${PATH} $$"},
+	{Key: "t.backslash", Value: `C:\dir\ \\`},
+	{Key: "t.tab", Value: "a\tb"},
+	{Key: "t.semicolon", Value: "a;b&c>d"},
+	{Key: "t.unicode", Value: "grüße ☕"},
+	{Key: "t.empty", Value: ""},
+	{Key: "t.equals", Value: "k=v=w"},
+}
+
+// javaRun is the JVM harness: it compiles testdata/Props.java once and runs
+// command lines whose main class is Props, returning what the JVM reports.
+type javaRun struct {
+	java, classes, jar string
+}
+
+func newJavaRun(t *testing.T) javaRun {
+	t.Helper()
+	java := oracle.Require(t, "java")
+	javac := oracle.Require(t, "javac")
+	t.Logf("oracle: %s", oracle.Version(java, "-version"))
+	dir := t.TempDir()
+	out, err := exec.Command(javac, "-d", dir, filepath.Join("testdata", "Props.java")).CombinedOutput()
+	require.NoError(t, err, "javac: %s", out)
+	jar := filepath.Join(dir, "props.jar")
+	require.NoError(t, writeJar(jar, filepath.Join(dir, "Props.class")))
+	return javaRun{java: java, classes: dir, jar: jar}
+}
+
+// writeJar writes an executable jar with Props as its Main-Class, without
+// the jar tool (one process fewer).
+func writeJar(path, class string) error {
+	b, err := os.ReadFile(class)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{
+		{"META-INF/MANIFEST.MF", []byte("Manifest-Version: 1.0\r\nMain-Class: Props\r\n\r\n")},
+		{"Props.class", b},
+	} {
+		w, err := z.Create(f.name)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(f.data); err != nil {
+			return err
+		}
+	}
+	if err := z.Close(); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// report is what Props prints: its arguments and every system property.
+type report struct {
+	args  []string
+	props map[string]string
+}
+
+// run starts argv (argv[0] replaced by the java found) with extra environment
+// variables and decodes Props' report.
+func (j javaRun) run(t *testing.T, argv []string, env ...string) report {
+	t.Helper()
+	cmd := exec.Command(j.java, argv[1:]...)
+	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "JAVA_TOOL_OPTIONS=") || strings.HasPrefix(kv, "JDK_JAVA_OPTIONS=") || strings.HasPrefix(kv, "_JAVA_OPTIONS=")
+	}), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "java %q: %s", argv[1:], stderr.String())
+	r := report{props: make(map[string]string)}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), " ")
+		dec := func(s string) string {
+			b, err := hex.DecodeString(s)
+			require.NoError(t, err)
+			return string(b)
+		}
+		switch {
+		case f[0] == "arg" && len(f) == 2:
+			r.args = append(r.args, dec(f[1]))
+		case f[0] == "prop" && len(f) == 3:
+			r.props[dec(f[1])] = dec(f[2])
+		default:
+			t.Fatalf("unexpected line %q", sc.Text())
+		}
+	}
+	return r
+}
+
+// check asserts that the JVM saw every property of want with its exact value.
+func (r report) check(t *testing.T, want []jvmflags.Property) {
+	t.Helper()
+	for _, p := range want {
+		got, ok := r.props[p.Key]
+		if assert.True(t, ok, "JVM lacks %s", p.Key) {
+			assert.Equal(t, p.Value, got, "JVM value of %s", p.Key)
+		}
+	}
+}
+
+// oracleProperties is everything the package writes for a node behind a
+// proxy, plus the nasty values.
+func oracleProperties(t *testing.T) []jvmflags.Property {
+	t.Helper()
+	s, _, err := proxyenv.FromEnvironment([]string{
+		"http_proxy=http://user:pw@proxy.corp:3128", "https_proxy=proxy.corp:3129",
+		"no_proxy=localhost,.corp,10.0.0.0/8,*.svc.cluster.local",
+	})
+	require.NoError(t, err)
+	ps, err := jvmflags.ProxyProperties(s)
+	require.NoError(t, err)
+	ts, err := jvmflags.TrustStoreProperties(jvmflags.Store{Path: "/etc/pki/java/with space.p12", Type: "PKCS12", Password: proxyenv.NewSecret(`p@ss "w'rd" $x %y`)})
+	require.NoError(t, err)
+	return slices.Concat(ps.List, ts.List, nasty)
+}
+
+// appArgs look like flags but follow the main class: the JVM must hand them
+// to the application untouched.
+var appArgs = []string{"-Dhttp.proxyHost=app-arg", "-admin.port=127.0.0.1:9990", "a b"}
+
+// TestJVMOracle runs the command lines the package produces on the real
+// JVM — one launch per way of passing the flags — and checks that it reports
+// exactly the intended values.
+func TestJVMOracle(t *testing.T) {
+	j := newJavaRun(t)
+	props := oracleProperties(t)
+	tunnel := jvmflags.AllowTunnelingSchemes()
+
+	t.Run("command line with main class, owner's NTLM kept, old flags replaced", func(t *testing.T) {
+		argv := slices.Concat([]string{"java", "-Xmx64m", "-Dhttp.proxyHost=old", "-Djdk.http.auth.tunneling.disabledSchemes=NTLM",
+			"-Dt.space=old", "-classpath", j.classes, "Props"}, appArgs)
+		patch := jvmflags.Patch{Set: append(slices.Clone(props), tunnel), Before: []string{"-classpath"}}
+		got, kept, err := patch.Apply(argv)
+		require.NoError(t, err)
+		require.Len(t, kept, 1)
+		r := j.run(t, got)
+		r.check(t, props)
+		assert.Equal(t, "NTLM", r.props[jvmflags.TunnelingDisabledSchemes])
+		assert.Equal(t, appArgs, r.args)
+	})
+
+	t.Run("-jar with a flag between -jar and the file", func(t *testing.T) {
+		argv := slices.Concat([]string{"java", "-jar", "-Dt.single=old", j.jar}, appArgs)
+		patch := jvmflags.Patch{Set: append(slices.Clone(props), tunnel)}
+		got, kept, err := patch.Apply(argv)
+		require.NoError(t, err)
+		require.Empty(t, kept)
+		r := j.run(t, got)
+		r.check(t, append(slices.Clone(props), tunnel))
+		assert.Equal(t, appArgs, r.args)
+	})
+
+	t.Run("JAVA_TOOL_OPTIONS", func(t *testing.T) {
+		old := `-Xss1m -Dhttp.proxyHost=old '-Dt.both=old value'`
+		patch := jvmflags.Patch{Set: append(slices.Clone(props), tunnel)}
+		value, _, err := patch.ApplyToolOptions(old)
+		require.NoError(t, err)
+		r := j.run(t, slices.Concat([]string{"java", "-cp", j.classes, "Props"}, appArgs), "JAVA_TOOL_OPTIONS="+value)
+		r.check(t, append(slices.Clone(props), tunnel))
+		assert.Equal(t, appArgs, r.args)
+	})
+}
+
+// launcherView is how the java launcher itself splits a command line, from
+// its _JAVA_LAUNCHER_DEBUG trace.
+type launcherView struct {
+	mode string   // "Main class", "JAR file", "Module", "Source"
+	what string   // the class, jar or module (for Source, the source launcher)
+	args []string // the application's arguments (for Source, the file first)
+}
+
+// trace runs argv with --dry-run (the main class is loaded, never run) and
+// _JAVA_LAUNCHER_DEBUG, and reads the launcher's view of it.
+func (j javaRun) trace(t *testing.T, argv []string) launcherView {
+	t.Helper()
+	cmd := exec.Command(j.java, append([]string{"--dry-run"}, argv[1:]...)...)
+	cmd.Env = append(os.Environ(), "_JAVA_LAUNCHER_DEBUG=1")
+	out, _ := cmd.CombinedOutput() // a missing main class fails after the trace
+	var v launcherView
+	lines := strings.Split(string(out), "\n")
+	for i, l := range lines {
+		mode, what, ok := strings.Cut(l, " is '")
+		if !ok || !slices.Contains([]string{"Main class", "JAR file", "Module", "Source"}, mode) {
+			continue
+		}
+		v.mode, v.what = mode, strings.TrimSuffix(what, "'")
+		for _, a := range lines[i+2:] {
+			_, val, ok := strings.Cut(a, "] = '")
+			if !strings.HasPrefix(a, "    argv[") || !ok {
+				break
+			}
+			v.args = append(v.args, strings.TrimSuffix(val, "'"))
+		}
+		return v
+	}
+	t.Fatalf("no launcher trace for %q:\n%s", argv, out)
+	return v
+}
+
+// TestParseCommandAgreesWithLauncher checks ParseCommand's terminal and
+// application arguments against the java launcher's own reading of the same
+// command lines.
+func TestParseCommandAgreesWithLauncher(t *testing.T) {
+	j := newJavaRun(t)
+	empty := t.TempDir()
+	cases := [][]string{
+		{"java", "-Xmx64m", "-XX:+UseSerialGC", "-Da=1", "-classpath", j.classes + ":/opt/none/*", "Props", "-admin.port=1", "-Dhttp.proxyHost=x"},
+		{"java", "-jar", "-Da=1", j.jar, "-Db", "-jar", "x"},
+		{"java", "-Da=1", "-jar", j.jar},
+		{"java", "-p", empty, "--add-modules", "java.sql", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+			"--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-reads", "java.sql=ALL-UNNAMED",
+			"--limit-modules", "java.base,java.sql,jdk.compiler", "--upgrade-module-path", empty,
+			"-m", "jdk.compiler/com.sun.tools.javac.Main", "-version", "-m"},
+		{"java", "--module-path=" + empty, "--module=jdk.compiler/com.sun.tools.javac.Main", "x"},
+		{"java", "--enable-native-access", "ALL-UNNAMED", "--class-path", j.classes, "-verbose:gc", "Props", "-cp", "x"},
+		{"java", "--source", "17", "-cp", j.classes, "Nope", "z"},
+		{"java", "-cp", j.classes, "-Dk=v", "Props", "@notafile"}, // not expanded after the main class
+		// --disable-@files is left out: JDK 17 passes it to the VM, which
+		// refuses it (JDK-8293041, fixed in JDK 20).
+	}
+	kinds := map[jvmflags.MainKind]string{jvmflags.MainClass: "Main class", jvmflags.JarFile: "JAR file", jvmflags.Module: "Module", jvmflags.SourceFile: "Source"}
+	for _, argv := range cases {
+		t.Run(strings.Join(argv[1:3], " "), func(t *testing.T) {
+			t.Parallel()
+			c, err := jvmflags.ParseCommand(argv)
+			require.NoError(t, err)
+			v := j.trace(t, argv)
+			m := c.Main()
+			assert.Equal(t, v.mode, kinds[m.Kind])
+			args := v.args
+			if m.Kind == jvmflags.SourceFile {
+				require.NotEmpty(t, args)
+				assert.Equal(t, args[0], m.Value)
+				args = args[1:]
+			} else {
+				assert.Equal(t, v.what, m.Value)
+			}
+			if len(args) == 0 {
+				args = []string{}
+			}
+			assert.Equal(t, args, c.Args())
+		})
+	}
+}

@@ -1,0 +1,163 @@
+package jvmflags
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/proxykit/proxykit/proxyenv"
+)
+
+// Property is a Java system property as a -D flag sets it.
+type Property struct {
+	Key   string // e.g. "http.proxyHost"; not empty, no '=' or NUL
+	Value string // any text without NUL; "" sets the empty value (-Dkey=)
+	// Keep leaves a value the command line already sets for Key as it is:
+	// for a property the service owner chose deliberately, such as DC/OS's
+	// -Djdk.http.auth.tunneling.disabledSchemes=NTLM. Where the command line
+	// does not set Key, the property is set as usual.
+	Keep bool
+	// Secret marks a credential (a trust store password): String prints
+	// the value as [proxyenv.Redacted].
+	Secret bool
+}
+
+// Flag returns the command-line word "-Dkey=value", secret included.
+func (p Property) Flag() string { return "-D" + p.Key + "=" + p.Value }
+
+// String returns the flag with a secret value redacted.
+func (p Property) String() string {
+	if p.Secret && p.Value != "" {
+		return "-D" + p.Key + "=" + proxyenv.Redacted
+	}
+	return p.Flag()
+}
+
+func (p Property) check() error {
+	if p.Key == "" || strings.ContainsAny(p.Key, "=\x00") {
+		return fmt.Errorf("%w %q", ErrKey, bounded(p.Key))
+	}
+	if strings.IndexByte(p.Value, 0) >= 0 {
+		return fmt.Errorf("property %s: %w", bounded(p.Key), ErrValue)
+	}
+	return nil
+}
+
+// Patch is a change to the -D flags of a Java command line. The zero Patch
+// changes nothing. Apply it with [Patch.Apply] (an argv),
+// [Patch.ApplyToolOptions] (a JAVA_TOOL_OPTIONS value) or [Patch.DropIn] (a
+// systemd unit's ExecStart=).
+type Patch struct {
+	// Set lists the properties to set, in the order their flags are written.
+	// Every earlier -Dkey=… and -Dkey of the same key is removed (unless the
+	// property is Keep and the command line sets it).
+	Set []Property
+	// Remove lists keys whose -D flags are removed.
+	Remove []string
+	// Before lists option names (as [Option.Name] gives them, e.g.
+	// "-classpath", "-cp") before the first of which the flags are
+	// inserted, as DC/OS's notes put them before -classpath. Where none is on
+	// the command line, or the list is empty, the flags go just before the
+	// terminal ([Main.Index]).
+	Before []string
+}
+
+func (p Patch) check() error {
+	seen := make(map[string]bool)
+	for _, q := range p.Set {
+		if err := q.check(); err != nil {
+			return err
+		}
+		if seen[q.Key] {
+			return fmt.Errorf("property %s set twice: %w", bounded(q.Key), ErrKey)
+		}
+		seen[q.Key] = true
+	}
+	for _, k := range p.Remove {
+		if err := (Property{Key: k}).check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plan decides, for a command line whose properties are given by has, which
+// keys to drop and which properties to write, and which Keep properties
+// stay as they are (with the value found). A Keep property the command line
+// already sets to the wanted value is written like any other, so that a
+// second run puts it in the same place as the first.
+func (p Patch) plan(has func(key string) (string, bool)) (drop map[string]bool, write, kept []Property) {
+	drop = make(map[string]bool)
+	for _, k := range p.Remove {
+		drop[k] = true
+	}
+	for _, q := range p.Set {
+		if q.Keep {
+			if v, ok := has(q.Key); ok && v != q.Value {
+				q.Value = v
+				kept = append(kept, q)
+				delete(drop, q.Key)
+				continue
+			}
+		}
+		drop[q.Key] = true
+		write = append(write, q)
+	}
+	return drop, write, kept
+}
+
+// Apply returns argv with the patch made: the -D flags of every key in Set
+// and Remove taken out of the launcher options, and the flags of Set
+// inserted before the first option named in Before, or else just before the
+// terminal. Application arguments are never touched. Applying a patch twice
+// gives the same argv as applying it once.
+//
+// kept lists the Keep properties the command line already sets to another
+// value, with that value (the last one, as the JVM reads it); their flags
+// are left where they are. argv is analysed by [ParseCommand], whose errors Apply
+// returns.
+func (p Patch) Apply(argv []string) (out []string, kept []Property, err error) {
+	if err := p.check(); err != nil {
+		return nil, nil, err
+	}
+	c, err := ParseCommand(argv)
+	if err != nil {
+		return nil, nil, err
+	}
+	drop, write, kept := p.plan(c.Property)
+	at := c.main.Index
+	for _, o := range c.options {
+		if slices.Contains(p.Before, o.Name()) {
+			at = o.Index
+			break
+		}
+	}
+	skip := make(map[int]bool)
+	for _, o := range c.options {
+		if k, _, ok := o.Property(); ok && drop[k] {
+			skip[o.Index] = true
+		}
+	}
+	out = make([]string, 0, len(c.argv)+len(write))
+	for i, a := range c.argv {
+		if i == at {
+			for _, q := range write {
+				out = append(out, q.Flag())
+			}
+		}
+		if !skip[i] {
+			out = append(out, a)
+		}
+	}
+	return out, kept, nil
+}
+
+// Flags returns the -D words of props, in order, for a command line or
+// [FormatToolOptions].
+func Flags(props []Property) []string {
+	out := make([]string, len(props))
+	for i, p := range props {
+		out[i] = p.Flag()
+	}
+	return out
+}

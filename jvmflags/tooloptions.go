@@ -1,0 +1,185 @@
+package jvmflags
+
+import (
+	"strings"
+)
+
+// JAVA_TOOL_OPTIONS is read by the JVM itself (hotspot arguments.cpp,
+// parse_options_buffer), so it reaches every JVM, whichever program starts
+// it: a start script, jsvc, an embedding launcher. Its grammar:
+//
+//   - options are separated by runs of C isspace characters
+//     (space, \t, \n, \v, \f, \r);
+//   - a ' or " anywhere in an option starts a quoted run that ends at the next
+//     same quote; everything in between, white space and the other quote
+//     included, is taken as it is; the quotes themselves are dropped;
+//   - there are no escapes: a backslash is an ordinary character;
+//   - a quote that is never closed makes the JVM refuse to start.
+//
+// The launcher reads JDK_JAVA_OPTIONS (java only, JDK 9+) with the same
+// rules (libjli args.c, expand), so values formatted here suit both. Options
+// from JAVA_TOOL_OPTIONS come before the command line's, so a -D on the
+// command line wins over the same key here; the JVM also ignores the
+// variable in a process with special privileges (setuid).
+
+// isSpace reports whether the JVM separates options at c (C isspace).
+func isSpace(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\v', '\f', '\r':
+		return true
+	}
+	return false
+}
+
+// ParseToolOptions splits a JAVA_TOOL_OPTIONS (or JDK_JAVA_OPTIONS) value
+// into options exactly as the JVM does. An unclosed quote is [ErrQuote] in a
+// *[ToolOptionsError].
+func ParseToolOptions(s string) ([]string, error) {
+	if len(s) > maxInput {
+		return nil, &ToolOptionsError{Offset: maxInput, Near: "", Err: ErrTooLong}
+	}
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return nil, &ToolOptionsError{Offset: i, Near: near(s, i), Err: ErrValue}
+	}
+	var opts []string
+	var b strings.Builder
+	i := 0
+	for i < len(s) {
+		for i < len(s) && isSpace(s[i]) {
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
+		b.Reset()
+		for i < len(s) && !isSpace(s[i]) {
+			c := s[i]
+			if c != '\'' && c != '"' {
+				b.WriteByte(c)
+				i++
+				continue
+			}
+			end := strings.IndexByte(s[i+1:], c)
+			if end < 0 {
+				return nil, &ToolOptionsError{Offset: i, Near: near(s, i), Err: ErrQuote}
+			}
+			b.WriteString(s[i+1 : i+1+end])
+			i += end + 2
+		}
+		opts = append(opts, b.String())
+	}
+	return opts, nil
+}
+
+// FormatToolOptions returns a JAVA_TOOL_OPTIONS value that the JVM splits
+// back into exactly opts (see [ParseToolOptions]). Options without white
+// space or quotes are written as they are; others are quoted, in single
+// quotes where they hold no ', in double quotes where they hold no ", and
+// otherwise in runs of both, since the JVM knows no escapes. The only option
+// that cannot be written is one holding NUL ([ErrValue]).
+//
+// The result is the value itself; writing it into /etc/environment, a
+// systemd Environment= line or a shell profile adds that format's own
+// quoting on top.
+func FormatToolOptions(opts []string) (string, error) {
+	var b strings.Builder
+	for i, o := range opts {
+		if strings.IndexByte(o, 0) >= 0 {
+			return "", &ToolOptionsError{Offset: i, Near: bounded(strings.ReplaceAll(o, "\x00", `\0`)), Err: ErrValue}
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(quoteToolOption(o))
+	}
+	return b.String(), nil
+}
+
+// quoteToolOption quotes one option. For "-Dkey=value" with a plain key only
+// the value is quoted, which reads better: -Dk='a b'.
+func quoteToolOption(o string) string {
+	if o == "" {
+		return "''"
+	}
+	if !needsQuote(o) {
+		return o
+	}
+	prefix := ""
+	if strings.HasPrefix(o, "-D") {
+		if k, _, ok := strings.Cut(o, "="); ok && !needsQuote(k) {
+			prefix, o = k+"=", o[len(k)+1:]
+		}
+	}
+	switch {
+	case !strings.Contains(o, "'"):
+		return prefix + "'" + o + "'"
+	case !strings.Contains(o, `"`):
+		return prefix + `"` + o + `"`
+	}
+	// Both quotes: single-quote the runs without ', double-quote the 's.
+	var b strings.Builder
+	b.WriteString(prefix)
+	for o != "" {
+		if n := strings.IndexByte(o, '\''); n != 0 {
+			if n < 0 {
+				n = len(o)
+			}
+			b.WriteString("'" + o[:n] + "'")
+			o = o[n:]
+			continue
+		}
+		n := len(o) - len(strings.TrimLeft(o, "'"))
+		b.WriteString(`"` + o[:n] + `"`)
+		o = o[n:]
+	}
+	return b.String()
+}
+
+func needsQuote(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isSpace(s[i]) || s[i] == '\'' || s[i] == '"' {
+			return true
+		}
+	}
+	return false
+}
+
+func near(s string, i int) string {
+	return bounded(s[i:])
+}
+
+// ApplyToolOptions returns the JAVA_TOOL_OPTIONS value with the patch made:
+// the -D options of every key in Set and Remove taken out, the flags of Set
+// appended, and every other option kept in its place. Before does not apply
+// (the variable has no terminal). An empty value is fine; a value the JVM
+// would refuse is an error. The result is written in the canonical quoting
+// of [FormatToolOptions], so applying a patch twice equals applying it once.
+// kept is as for [Patch.Apply].
+func (p Patch) ApplyToolOptions(value string) (out string, kept []Property, err error) {
+	if err := p.check(); err != nil {
+		return "", nil, err
+	}
+	opts, err := ParseToolOptions(value)
+	if err != nil {
+		return "", nil, err
+	}
+	has := func(key string) (v string, ok bool) {
+		for _, o := range opts {
+			if k, val, isProp := (Option{Words: []string{o}}).Property(); isProp && k == key {
+				v, ok = val, true
+			}
+		}
+		return v, ok
+	}
+	drop, write, kept := p.plan(has)
+	res := make([]string, 0, len(opts)+len(write))
+	for _, o := range opts {
+		if k, _, ok := (Option{Words: []string{o}}).Property(); ok && drop[k] {
+			continue
+		}
+		res = append(res, o)
+	}
+	res = append(res, Flags(write)...)
+	out, err = FormatToolOptions(res)
+	return out, kept, err
+}
