@@ -69,7 +69,10 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 		return rep, err
 	}
 	defer unlock()
-	t.at("locked")
+	_ = t.at("locked", "")
+	if err := t.cleanStale(); err != nil {
+		return rep, err
+	}
 
 	var todo []*Change
 	fresh := map[string][]string{}
@@ -96,20 +99,31 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 			rep.Unchanged = append(rep.Unchanged, c.Path)
 		}
 	}
-	if len(todo) == 0 {
-		return rep, nil
-	}
-
 	m, err := t.loadManifest()
 	if err != nil {
 		return rep, err
+	}
+	if len(todo) == 0 {
+		if m == nil || len(m.Pending) == 0 {
+			return rep, nil
+		}
+		// An earlier run changed files and did not finish their actions.
+		return rep, t.runPending(ctx, r, m, rep)
 	}
 	if m == nil {
 		m = &manifest{Version: manifestVersion}
 	}
 	for _, a := range ch.actions {
-		if !slices.ContainsFunc(m.Actions, func(b Action) bool { return b.Name == a.Name }) {
+		i := slices.IndexFunc(m.Actions, func(b Action) bool { return b.Name == a.Name })
+		if i < 0 {
 			m.Actions = append(m.Actions, a)
+		} else {
+			m.Actions[i] = a
+		}
+	}
+	for _, a := range ch.Actions() {
+		if !slices.Contains(m.Pending, a.Name) {
+			m.Pending = append(m.Pending, a.Name)
 		}
 	}
 	for _, c := range todo {
@@ -152,8 +166,8 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 			return rep, ae
 		}
 	}
-	t.at("files-written")
-	return rep, t.run(ctx, r, ch.Actions(), rep)
+	_ = t.at("files-written", "")
+	return rep, t.runPending(ctx, r, m, rep)
 }
 
 func (t *Target) applyOne(c *Change, missing []string, rep *Report) error {
@@ -178,13 +192,19 @@ func (t *Target) applyOne(c *Change, missing []string, rep *Report) error {
 	return nil
 }
 
-// run runs actions in order through r, recording each outcome in rep.
-func (t *Target) run(ctx context.Context, r Runner, actions []Action, rep *Report) error {
+// runPending runs the manifest's pending actions, in plan order, through r,
+// recording each outcome in rep, then records in the manifest those that
+// failed as still pending. An action skipped by the runner counts as done.
+func (t *Target) runPending(ctx context.Context, r Runner, m *manifest, rep *Report) error {
 	if r == nil {
 		r = NoActions
 	}
 	var errs []error
-	for _, a := range actions {
+	var failed []string
+	for _, a := range m.Actions {
+		if !slices.Contains(m.Pending, a.Name) {
+			continue
+		}
 		err := r.Run(ctx, a)
 		switch {
 		case err == nil:
@@ -193,13 +213,18 @@ func (t *Target) run(ctx context.Context, r Runner, actions []Action, rep *Repor
 			rep.Skipped = append(rep.Skipped, a.Name)
 		default:
 			rep.Failed = append(rep.Failed, a.Name)
+			failed = append(failed, a.Name)
 			var ae *ActionError
 			if !errors.As(err, &ae) {
 				err = &ActionError{Action: a, Err: err}
 			}
 			errs = append(errs, err)
 		}
-		t.at("action")
+		_ = t.at("action", a.Name)
+	}
+	m.Pending = failed
+	if err := t.storeManifest(m); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -222,6 +247,10 @@ func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
 		return rep, err
 	}
 	defer unlock()
+	_ = t.at("locked", "")
+	if err := t.cleanStale(); err != nil {
+		return rep, err
+	}
 	m, err := t.loadManifest()
 	if err != nil {
 		return rep, err
@@ -249,20 +278,37 @@ func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
 		return rep, errors.Join(conflicts...)
 	}
 
-	triggered := map[string]bool{}
+	// Record the actions the restores trigger before restoring, so that a
+	// crash cannot lose them.
+	pending := slices.Clone(m.Pending)
+	for i := range m.Files {
+		if e := &m.Files[i]; e.restore(states[i]) {
+			for _, a := range e.Actions {
+				if !slices.Contains(pending, a) {
+					pending = append(pending, a)
+				}
+			}
+		}
+	}
+	if !slices.Equal(pending, m.Pending) {
+		m.Pending = pending
+		if err := t.storeManifest(m); err != nil {
+			return rep, err
+		}
+	}
 	for i := len(m.Files) - 1; i >= 0; i-- {
 		e, st := &m.Files[i], states[i]
 		var err error
 		switch {
-		case e.Existed && (!bytes.Equal(st.data, e.Old) || st.mode != e.Mode):
-			err = t.write(e.Path, e.Old, e.Mode, e.UID, e.GID)
-			rep.Written = append(rep.Written, e.Path)
-		case !e.Existed && st.exists:
-			err = t.remove(e.Path)
-			rep.Removed = append(rep.Removed, e.Path)
-		default:
+		case !e.restore(st):
 			rep.Unchanged = append(rep.Unchanged, e.Path)
 			continue
+		case e.Existed:
+			err = t.write(e.Path, e.Old, e.Mode, e.UID, e.GID)
+			rep.Written = append(rep.Written, e.Path)
+		default:
+			err = t.remove(e.Path)
+			rep.Removed = append(rep.Removed, e.Path)
 		}
 		if err != nil {
 			ae := &ApplyError{Path: e.Path, Err: fmt.Errorf("undo: %w", err)}
@@ -275,22 +321,25 @@ func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
 			}
 			return rep, ae
 		}
-		for _, a := range e.Actions {
-			triggered[a] = true
-		}
 	}
 	rep.Removed = append(rep.Removed, t.removeDirs(m.Dirs)...)
+	if err := t.runPending(ctx, r, m, rep); err != nil {
+		return rep, err // the manifest keeps the failed actions; undo again retries them
+	}
 	own, err := t.removeManifest(m)
 	if err != nil {
 		return rep, err
 	}
 	rep.Removed = append(rep.Removed, own...)
 	rep.Manifest = t.manifest
-	var actions []Action
-	for _, a := range m.Actions {
-		if triggered[a.Name] {
-			actions = append(actions, a)
-		}
+	return rep, nil
+}
+
+// restore reports whether Undo has to write or remove the file whose
+// current state is st.
+func (e *manifestEntry) restore(st state) bool {
+	if e.Existed {
+		return !bytes.Equal(st.data, e.Old) || st.mode != e.Mode
 	}
-	return rep, t.run(ctx, r, actions, rep)
+	return st.exists
 }

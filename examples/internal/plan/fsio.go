@@ -105,7 +105,9 @@ func (t *Target) write(real string, data []byte, mode fs.FileMode, uid, gid int)
 		t.root.Remove(tmp)
 		return err
 	}
-	t.at("temp-created")
+	if err := t.at("temp-created", real); err != nil {
+		return fail(err)
+	}
 	if _, err := f.Write(data); err != nil {
 		return fail(fmt.Errorf("write: %w", unwrapPathError(err)))
 	}
@@ -128,12 +130,15 @@ func (t *Target) write(real string, data []byte, mode fs.FileMode, uid, gid int)
 		t.root.Remove(tmp)
 		return fmt.Errorf("close: %w", unwrapPathError(err))
 	}
-	t.at("temp-synced")
+	if err := t.at("temp-synced", real); err != nil {
+		t.root.Remove(tmp)
+		return err
+	}
 	if err := t.root.Rename(tmp, real); err != nil {
 		t.root.Remove(tmp)
 		return fmt.Errorf("rename: %w", unwrapPathError(err))
 	}
-	t.at("renamed")
+	_ = t.at("renamed", real)
 	return t.syncDir(path.Dir(real))
 }
 
@@ -142,6 +147,7 @@ func (t *Target) remove(real string) error {
 	if err := t.root.Remove(real); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return unwrapPathError(err)
 	}
+	_ = t.at("removed", real)
 	return t.syncDir(path.Dir(real))
 }
 

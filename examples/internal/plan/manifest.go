@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strings"
 )
 
 // manifestVersion is the manifest format written by this package.
@@ -31,6 +32,10 @@ type manifest struct {
 	Own []string `json:"own,omitempty"`
 	// Actions are every action the files may trigger, in plan order.
 	Actions []Action `json:"actions,omitempty"`
+	// Pending names the actions whose files changed and that have not run
+	// yet: recorded before the files are written, cleared once they ran, so
+	// a crash or a failed action never loses one.
+	Pending []string `json:"pending,omitempty"`
 }
 
 type manifestEntry struct {
@@ -102,47 +107,152 @@ func (t *Target) loadManifest() (*manifest, error) {
 	return &m, nil
 }
 
-// storeManifest writes m atomically, creating its directory (0700) and
-// recording the directories it created.
+// storeManifest writes m atomically. When the manifest's directory is
+// missing, the directories are built under a temporary name with the
+// manifest inside and renamed into place in one step, so a crash never
+// leaves state directories the manifest does not record.
 func (t *Target) storeManifest(m *manifest) error {
 	r, err := t.resolve(t.manifest)
 	if err != nil {
 		return fmt.Errorf("write manifest %s: %w", t.manifest, err)
 	}
-	for _, d := range r.missing {
-		mode := fs.FileMode(0o755)
-		if d == path.Dir(r.real) {
-			mode = 0o700
+	data := func() ([]byte, error) {
+		b, err := json.MarshalIndent(m, "", "\t")
+		return append(b, '\n'), err
+	}
+	if len(r.missing) == 0 {
+		b, err := data()
+		if err == nil {
+			err = t.write(r.real, b, 0o600, -1, -1)
 		}
-		if err := t.mkdir(d, mode); err != nil {
+		if err != nil {
 			return fmt.Errorf("write manifest %s: %w", t.manifest, err)
 		}
-		if !slices.Contains(m.Own, d) {
-			m.Own = append(m.Own, d)
-		}
+		_ = t.at("manifest-written", r.real)
+		return nil
 	}
-	data, err := json.MarshalIndent(m, "", "\t")
+	top := r.missing[0]
+	tmp := tempName(top)
+	under := func(p string) string { return tmp + strings.TrimPrefix(p, top) }
+	m.Own = slices.Clone(r.missing)
+	err = func() error {
+		if err := t.root.RemoveAll(tmp); err != nil {
+			return err
+		}
+		for _, d := range r.missing {
+			mode := fs.FileMode(0o755)
+			if d == path.Dir(r.real) {
+				mode = 0o700
+			}
+			if err := t.root.Mkdir(under(d), mode); err != nil {
+				return unwrapPathError(err)
+			}
+		}
+		b, err := data()
+		if err != nil {
+			return err
+		}
+		if err := t.write(under(r.real), b, 0o600, -1, -1); err != nil {
+			return err
+		}
+		if err := t.root.Rename(tmp, top); err != nil {
+			return unwrapPathError(err)
+		}
+		return t.syncDir(path.Dir(top))
+	}()
 	if err != nil {
 		return fmt.Errorf("write manifest %s: %w", t.manifest, err)
 	}
-	if err := t.write(r.real, append(data, '\n'), 0o600, -1, -1); err != nil {
-		return fmt.Errorf("write manifest %s: %w", t.manifest, err)
-	}
-	t.at("manifest-written")
+	_ = t.at("manifest-written", r.real)
 	return nil
 }
 
-// removeManifest deletes the manifest and the directories created for it,
-// when empty.
+// removeManifest deletes the manifest and the directories created for it.
+// When those directories hold nothing else, they go in one rename (then
+// are deleted under their temporary name, which [Target.cleanStale] finishes
+// after a crash); otherwise the manifest goes, and each directory created
+// for it if it is empty.
 func (t *Target) removeManifest(m *manifest) ([]string, error) {
 	r, err := t.resolve(t.manifest)
 	if err != nil {
 		return nil, fmt.Errorf("remove manifest %s: %w", t.manifest, err)
 	}
+	if len(m.Own) > 0 && t.ownOnly(m.Own, r.real) {
+		top := m.Own[0]
+		tmp := tempName(top)
+		if err := t.root.RemoveAll(tmp); err != nil {
+			return nil, fmt.Errorf("remove manifest %s: %w", t.manifest, unwrapPathError(err))
+		}
+		if err := t.root.Rename(top, tmp); err != nil {
+			return nil, fmt.Errorf("remove manifest %s: %w", t.manifest, unwrapPathError(err))
+		}
+		if err := t.syncDir(path.Dir(top)); err != nil {
+			return nil, fmt.Errorf("remove manifest %s: %w", t.manifest, err)
+		}
+		_ = t.at("removed", r.real)
+		if err := t.root.RemoveAll(tmp); err != nil {
+			return nil, fmt.Errorf("remove manifest %s: %w", t.manifest, unwrapPathError(err))
+		}
+		return slices.Clone(m.Own), nil
+	}
 	if err := t.remove(r.real); err != nil {
 		return nil, fmt.Errorf("remove manifest %s: %w", t.manifest, err)
 	}
 	return t.removeDirs(m.Own), nil
+}
+
+// ownOnly reports whether the directories own (outermost first) hold
+// nothing but each other, the manifest at real and its temporary file.
+func (t *Target) ownOnly(own []string, real string) bool {
+	if path.Dir(real) != own[len(own)-1] {
+		return false
+	}
+	for i, d := range own {
+		allowed := map[string]bool{}
+		if i+1 < len(own) {
+			if path.Dir(own[i+1]) != d {
+				return false
+			}
+			allowed[path.Base(own[i+1])] = true
+		} else {
+			allowed[path.Base(real)] = true
+			allowed[path.Base(tempName(real))] = true
+		}
+		f, err := t.root.Open(d)
+		if err != nil {
+			return false
+		}
+		names, err := f.Readdirnames(-1)
+		f.Close()
+		if err != nil {
+			return false
+		}
+		for _, n := range names {
+			if !allowed[n] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// cleanStale removes what a crashed run may have left of the manifest's
+// directories under their temporary name: they were being created or
+// removed, and are missing under their real name. Only the engine makes
+// that name, and it holds the lock.
+func (t *Target) cleanStale() error {
+	r, err := t.resolve(t.manifest)
+	if err != nil || len(r.missing) == 0 {
+		return nil // reported where the manifest is read or written
+	}
+	tmp := tempName(r.missing[0])
+	if _, err := t.root.Lstat(tmp); err != nil {
+		return nil
+	}
+	if err := t.root.RemoveAll(tmp); err != nil {
+		return fmt.Errorf("remove stale %s: %w", tmp, unwrapPathError(err))
+	}
+	return nil
 }
 
 // removeDirs removes dirs, innermost first, keeping any that is not empty

@@ -86,9 +86,9 @@ func (r *Recorder) Run(_ context.Context, a Action) error {
 func (r *Recorder) Ran() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	names := make([]string, len(r.ran))
-	for i, a := range r.ran {
-		names[i] = a.Name
+	var names []string
+	for _, a := range r.ran {
+		names = append(names, a.Name)
 	}
 	return names
 }

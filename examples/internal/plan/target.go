@@ -32,7 +32,7 @@ type Target struct {
 	dir      string
 	manifest string
 	lockWait time.Duration
-	hook     func(point string) // test hook, see export_test.go
+	hook     func(point, path string) error // test hook, see export_test.go
 }
 
 // An Option configures a Target.
@@ -73,8 +73,11 @@ func (t *Target) Dir() string { return t.dir }
 // Close releases the root.
 func (t *Target) Close() error { return t.root.Close() }
 
-func (t *Target) at(point string) {
+// at calls the test hook. Only the points inside a write act on its error,
+// to simulate a failing disk; elsewhere it may only stop the process.
+func (t *Target) at(point, path string) error {
 	if t.hook != nil {
-		t.hook(point)
+		return t.hook(point, path)
 	}
+	return nil
 }
