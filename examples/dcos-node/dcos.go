@@ -44,9 +44,12 @@ func (o *options) build(n *node.Node) error {
 	if err := planYum(n, s); err != nil {
 		return err
 	}
-	if err := planDocker(n, s); err != nil {
+	var restarts []string // services that read their CAs once, at start
+	docker, err := planDocker(n, s)
+	if err != nil {
 		return err
 	}
+	restarts = append(restarts, docker...)
 	if err := addFormat(n, etcEnvPath, "proxy for every login session (pam_env), both cases", false, 0o644, s.EtcEnvironment); err != nil {
 		return err
 	}
@@ -57,12 +60,14 @@ func (o *options) build(n *node.Node) error {
 		if err := o.planDCOSEnvironment(n); err != nil {
 			return err
 		}
-		if err := planJavaServices(n, s); err != nil {
+		java, err := planJavaServices(n, s)
+		if err != nil {
 			return err
 		}
+		restarts = append(restarts, java...)
 		warnDCOSServices(n)
 	}
-	if err := node.AddCA(n, node.CAOptions{Bundles: dcosBundles}); err != nil {
+	if err := node.AddCA(n, node.CAOptions{Bundles: dcosBundles, Then: restarts}); err != nil {
 		return err
 	}
 	return nil

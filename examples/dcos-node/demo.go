@@ -14,7 +14,7 @@ import (
 // tests' fixture. setup.txt adds what embed cannot hold: symbolic links,
 // empty directories and Java keystores.
 //
-//go:embed sample
+//go:embed all:sample
 var sample embed.FS
 
 // The demo's proxy. The password holds characters that each file format

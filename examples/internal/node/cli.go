@@ -178,6 +178,7 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 	if err := p.Build(n); err != nil {
 		return nil, err
 	}
+	n.orderActions()
 	r.describe(cfg)
 	r.Notes = n.Notes()
 	r.Warnings = append(r.Warnings, n.Warnings()...)

@@ -97,6 +97,22 @@ func (n *Node) Action(name string, argv ...string) string {
 	return name
 }
 
+// orderActions sorts the plan's actions so that commands that rebuild
+// stores run first, then systemd's daemon-reload, then restarts: a service
+// restarts once, after everything it reads is in place.
+func (n *Node) orderActions() {
+	rank := func(a plan.Action) int {
+		switch {
+		case a.Name == "daemon-reload":
+			return 1
+		case strings.HasPrefix(a.Name, "restart "):
+			return 2
+		}
+		return 0
+	}
+	slices.SortStableFunc(n.Plan.Actions, func(a, b plan.Action) int { return rank(a) - rank(b) })
+}
+
 // DaemonReload is the action that makes systemd re-read unit files.
 func (n *Node) DaemonReload() string { return n.Action("daemon-reload", "systemctl", "daemon-reload") }
 

@@ -124,8 +124,12 @@ func (r *Report) write(w io.Writer, asJSON bool) error {
 
 func (r *Report) text(b *strings.Builder) {
 	fmt.Fprintf(b, "%s %s: root %s\n", r.Program, r.Command, r.Root)
-	for _, n := range r.Notes {
-		fmt.Fprintf(b, "  node:  %s\n", n)
+	for i, n := range r.Notes {
+		label := "note: "
+		if i == 0 {
+			label = "node: "
+		}
+		fmt.Fprintf(b, "  %s %s\n", label, n)
 	}
 	if p := r.Proxy; p != nil {
 		if p.HTTP == p.HTTPS {
