@@ -3,6 +3,7 @@ module github.com/proxykit/proxykit
 go 1.26.0
 
 require (
+	github.com/pavlo-v-chernykh/keystore-go/v4 v4.5.0
 	github.com/pmezard/go-difflib v1.0.0
 	github.com/stretchr/testify v1.12.1
 )

@@ -15,6 +15,11 @@
 //   - [AddToBundle] and [RemoveFromBundle] edit PEM bundles (certifi's
 //     cacert.pem, ca-certificates.crt) in place, in the bundle's own style;
 //     [ListBundle] lists one.
+//   - [AddToKeystore] and [RemoveFromKeystore] edit Java keystores: JKS
+//     (through keystore-go) and the password-less PKCS#12 cacerts of JDK 18+
+//     (through a small codec that keeps every other bag byte for byte),
+//     told apart by content with [DetectKeystore]. Passwords are [Password]
+//     values, which never print. [ListKeystore] lists one.
 //
 // The system store of each distribution family is data: [Layouts] lists the
 // anchor directory, the update command and the stores it regenerates;

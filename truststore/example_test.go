@@ -1,6 +1,7 @@
 package truststore_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -74,4 +75,36 @@ func ExampleAddToBundle() {
 	// line 13: F8:62:78:90 "Corp Proxy CA"
 	// adding twice changes nothing: true
 	// removed: "\n"
+}
+
+func ExampleAddToKeystore() {
+	ca, _ := truststore.ParseCertificate([]byte(proxyCAPEM))
+	add := truststore.AddToKeystore(ca, "corp-proxy",
+		truststore.WithPassword(truststore.NewPassword("changeit")),
+		truststore.WithNewFormat(truststore.FormatPKCS12)) // for a store created from nothing
+
+	store, err := add(nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	again, _ := add(store)
+	fmt.Println("adding twice changes nothing:", string(again) == string(store))
+
+	entries, format, _ := truststore.ListKeystore(store)
+	fmt.Println(format)
+	for _, e := range entries {
+		fmt.Println(e.Alias, e.Trusted, e.Fingerprint.String()[:11])
+	}
+
+	// A wrong password is its own error, and never printed.
+	jks, _ := truststore.AddToKeystore(ca, "")(nil)
+	_, err = truststore.RemoveFromKeystore(ca.Fingerprint(),
+		truststore.WithPassword(truststore.NewPassword("hunter2")))(jks)
+	fmt.Println(errors.Is(err, truststore.ErrWrongPassword), err)
+	// Output:
+	// adding twice changes nothing: true
+	// PKCS12
+	// corp-proxy true F8:62:78:90
+	// true remove F8:62:78:90:73:8E:E2:18:38:AE:D9:CC:AF:9F:07:47:DA:9E:AA:73:F2:06:D0:69:8F:B9:85:F1:D9:4A:B0:BC from keystore: keystore password is incorrect
 }
