@@ -94,7 +94,13 @@ func (s Settings) AptConf() (Edit, []Warning, error) {
 		}
 		ls := splitLines(old)
 		var remove []string
+		depth := 0 // braces open before the line
 		for i := range ls {
+			opens := depth > 0 || strings.Contains(ls[i].text, "{")
+			depth += aptBraces(ls[i].text)
+			if opens && strings.Contains(strings.ToLower(aptCode(ls[i].text)), "proxy") {
+				return nil, malformed(formatApt, ls[i].num, "a proxy setting inside a { } block; write it as single Acquire::http::Proxy lines")
+			}
 			key, err := aptOwned(ls[i])
 			if err != nil {
 				return nil, err
@@ -141,7 +147,6 @@ func aptOwned(l line) (string, error) {
 	if t == "" || strings.HasPrefix(t, "//") || strings.HasPrefix(t, "#") {
 		return "", nil
 	}
-	lower := strings.ToLower(t)
 	name, rest, _ := strings.Cut(t, " ")
 	ln := strings.ToLower(name)
 	if strings.HasPrefix(ln, "acquire::http::proxy") || strings.HasPrefix(ln, "acquire::https::proxy") {
@@ -159,8 +164,31 @@ func aptOwned(l line) (string, error) {
 			}
 		}
 	}
-	if strings.Contains(lower, "proxy") && strings.ContainsAny(t, "{}") {
-		return "", malformed(formatApt, l.num, "a proxy setting inside a { } block; write it as single Acquire::http::Proxy lines")
-	}
 	return "", nil
+}
+
+// aptCode returns a line without its quoted strings and comments.
+func aptCode(text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case c == '"':
+			if end := strings.IndexByte(text[i+1:], '"'); end >= 0 {
+				i += end + 1
+				continue
+			}
+			return b.String()
+		case c == '#', c == '/' && i+1 < len(text) && text[i+1] == '/':
+			return b.String()
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// aptBraces returns the number of braces a line opens minus those it closes.
+func aptBraces(text string) int {
+	code := aptCode(text)
+	return strings.Count(code, "{") - strings.Count(code, "}")
 }

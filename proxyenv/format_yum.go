@@ -149,7 +149,7 @@ func parseIni(format string, ls []line, section string, owned map[string]bool) (
 		}
 		i := strings.IndexAny(t, "=:")
 		if i <= 0 {
-			return nil, -1, malformed(format, l.num, "neither a section, an option nor a comment: "+boundedKey(t))
+			return nil, -1, malformed(format, l.num, "neither a section, an option nor a comment") // not quoted: it may be a credential
 		}
 		if !inSection {
 			return nil, -1, malformed(format, l.num, "option "+boundedKey(t)+" before the first section")

@@ -1,0 +1,436 @@
+package proxyenv_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/proxykit/proxykit/internal/oracle"
+	"github.com/proxykit/proxykit/proxyenv"
+)
+
+// credCase is a user name and password holding characters that some format
+// treats specially.
+type credCase struct {
+	name       string
+	user, pass string
+}
+
+func (c credCase) String() string { return c.name }
+
+// credCases puts each of @ : % / # $ ! ; " ' \ and a space into a user name
+// and a password, then all of them at once, then a literal "%41" (which
+// must not be decoded twice).
+func credCases() []credCase {
+	var cs []credCase
+	for _, c := range []string{"@", ":", "%", "/", "#", "$", "!", ";", `"`, "'", `\`, " "} {
+		cs = append(cs, credCase{fmt.Sprintf("char %q", c), "u" + c + "ser", "Pa" + c + "ss-Q7"})
+	}
+	all := `@:%/#$!;"'\ `
+	cs = append(cs,
+		credCase{"all", "us" + all + "r", "Pw" + all + "Z9"},
+		credCase{"percent escape", "u%41", "Pw%41%zz-K3"},
+	)
+	return cs
+}
+
+// proxyListener is a loopback HTTP proxy that answers every request and
+// records the Proxy-Authorization header by requested host.
+type proxyListener struct {
+	addr string
+	mu   sync.Mutex
+	auth map[string]string // request host → decoded "user:password"
+}
+
+func startProxyListener(t *testing.T) *proxyListener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &proxyListener{addr: ln.Addr().String(), auth: make(map[string]string)}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Proxy-Authorization")
+		dec, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(h, "Basic "))
+		p.mu.Lock()
+		p.auth[r.Host] = string(dec)
+		p.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return p
+}
+
+// curlAuth runs ONE curl process that fetches http://uN.test/ through each
+// proxy URL (curl's --next), and returns what the proxy received for each
+// URL as "user:password".
+func curlAuth(t *testing.T, curl string, l *proxyListener, urls []string) map[string]string {
+	t.Helper()
+	args := []string{}
+	for i, u := range urls {
+		if i > 0 {
+			args = append(args, "--next")
+		}
+		args = append(args, "-s", "-o", "/dev/null", "--max-time", "10", "--noproxy", "", "-x", u, fmt.Sprintf("http://u%d.test/", i))
+	}
+	cmd := exec.Command(curl, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "curl: %s", out)
+	got := make(map[string]string)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, u := range urls {
+		got[u] = l.auth[fmt.Sprintf("u%d.test", i)]
+	}
+	return got
+}
+
+// readShell sources each file with bash ("set -a; . FILE") in a clean
+// environment, in ONE bash process, and returns the variables of interest.
+func readShell(t *testing.T, files []string) map[string]map[string]string {
+	t.Helper()
+	bash := oracle.Require(t, "bash")
+	var script strings.Builder
+	names := []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY"}
+	for _, f := range files {
+		fmt.Fprintf(&script, "( set -a; . '%s' || exit 1; printf '%%s\\0' '%s'", f, f)
+		for _, n := range names {
+			fmt.Fprintf(&script, ` "${%s-<unset>}"`, n)
+		}
+		script.WriteString(" ) || exit 1\n")
+	}
+	cmd := exec.Command(bash, "--noprofile", "--norc", "-c", script.String())
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	fields := strings.Split(string(out), "\x00")
+	got := make(map[string]map[string]string)
+	for i := 0; i+len(names) < len(fields); i += len(names) + 1 {
+		m := make(map[string]string)
+		for j, n := range names {
+			m[n] = fields[i+1+j]
+		}
+		got[fields[i]] = m
+	}
+	require.Len(t, got, len(files))
+	return got
+}
+
+// pyReader is the python3 program that reads JSON, YAML and ini files, ONE
+// process for all of them: its input is a JSON list of [kind, path], its
+// output a JSON list of objects.
+const pyReader = `
+import configparser, json, sys
+try:
+    import yaml
+except ImportError:
+    yaml = None
+out = []
+for kind, path in json.load(sys.stdin):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if kind == "json":
+        out.append(json.loads(text))
+    elif kind == "yaml":
+        out.append(yaml.safe_load(text) if yaml else None)
+    elif kind == "ini":
+        p = configparser.RawConfigParser()
+        p.read_string(text)
+        out.append(dict(p["main"]))
+json.dump({"yaml": yaml is not None, "out": out}, sys.stdout)
+`
+
+// TestCredentialsReadBackByRealReaders writes every format for each
+// credential case and reads the files back with the consumers' real
+// readers: bash for the shell-style files, python3's json, yaml and
+// configparser, apt-config for apt. The proxy URL each reader sees goes to
+// curl, whose Proxy-Authorization header, as received by a loopback proxy,
+// must hold the original user name and password.
+func TestCredentialsReadBackByRealReaders(t *testing.T) {
+	curl := oracle.Require(t, "curl")
+	python := oracle.Require(t, "python3")
+	t.Logf("curl: %s", oracle.Version(curl))
+	t.Logf("python3: %s", oracle.Version(python))
+	l := startProxyListener(t)
+	host, port, _ := net.SplitHostPort(l.addr)
+	dir := t.TempDir()
+
+	type check struct {
+		c      credCase
+		format string
+		url    string // the proxy URL the reader saw
+	}
+	var checks []check
+	type pyFile struct {
+		c                  credCase
+		format, kind, path string
+	}
+	var pyFiles []pyFile
+	shellFiles := map[string]check{}
+	aptFiles := map[string]check{}
+
+	for i, c := range credCases() {
+		p := proxyenv.Proxy{Scheme: "http", Host: host, Port: port, Username: c.user, Password: proxyenv.NewSecret(c.pass)}
+		s := proxyenv.Settings{HTTPProxy: &p, HTTPSProxy: &p, NoProxy: proxyenv.ParseNoProxy("localhost,.corp")}
+		for _, f := range fileFormats {
+			edit, _, err := f.make(s)
+			require.NoError(t, err, "%s %s", f.name, c)
+			out, err := edit(nil)
+			require.NoError(t, err, "%s %s", f.name, c)
+			path := filepath.Join(dir, fmt.Sprintf("case%d.%s", i, f.name))
+			require.NoError(t, os.WriteFile(path, out, 0o600))
+			switch f.name {
+			case "etc-environment", "profile", "dcos-proxy-env":
+				shellFiles[path] = check{c: c, format: f.name}
+				if f.name == "etc-environment" {
+					// pam_env's own reading, modelled: see pamEnvRead.
+					env := pamEnvRead(out)
+					checks = append(checks, check{c, "etc-environment (pam_env model)", env["http_proxy"]}, check{c, "etc-environment (pam_env model)", env["HTTPS_PROXY"]})
+				}
+			case "yum", "dnf":
+				pyFiles = append(pyFiles, pyFile{c, f.name, "ini", path})
+			case "daemon-json", "client-config":
+				pyFiles = append(pyFiles, pyFile{c, f.name, "json", path})
+			case "condarc":
+				pyFiles = append(pyFiles, pyFile{c, f.name, "yaml", path})
+			case "apt":
+				aptFiles[path] = check{c: c, format: f.name}
+			}
+		}
+		env, _ := s.DockerDaemonEnv()
+		args, _ := s.DockerBuildArgs()
+		for _, kv := range append(env, args...) {
+			if name, v, _ := strings.Cut(kv, "="); strings.HasSuffix(strings.ToLower(name), "_proxy") && name != "NO_PROXY" && name != "no_proxy" {
+				checks = append(checks, check{c, "docker env/build args " + name, v})
+			}
+		}
+	}
+
+	// bash, once.
+	var paths []string
+	for p := range shellFiles {
+		paths = append(paths, p)
+	}
+	for path, vars := range readShell(t, paths) {
+		ck := shellFiles[path]
+		for _, n := range []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"} {
+			checks = append(checks, check{ck.c, ck.format + " (bash) " + n, vars[n]})
+		}
+		require.Equal(t, "localhost,.corp", strings.TrimSuffix(vars["no_proxy"], ",.mesos,.thisdcos.directory,.dcos.directory,.zk,127.0.0.1"), ck.format)
+	}
+
+	// python3, once.
+	var list [][2]string
+	for _, f := range pyFiles {
+		list = append(list, [2]string{f.kind, f.path})
+	}
+	in, _ := json.Marshal(list)
+	cmd := exec.Command(python, "-c", pyReader)
+	cmd.Stdin = bytes.NewReader(in)
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	var res struct {
+		YAML bool
+		Out  []map[string]any
+	}
+	require.NoError(t, json.Unmarshal(out, &res))
+	if !res.YAML {
+		t.Log("python3 has no yaml module: reading .condarc with go.yaml.in/yaml/v3 instead")
+	}
+	for i, f := range pyFiles {
+		got := res.Out[i]
+		switch f.format {
+		case "yum", "dnf":
+			require.Equal(t, f.c.user, got["proxy_username"], "%s %s", f.format, f.c)
+			require.Equal(t, f.c.pass, got["proxy_password"], "%s %s: password read back differs", f.format, f.c)
+			require.Equal(t, "http://"+l.addr, got["proxy"], f.format)
+		case "daemon-json":
+			ps := got["proxies"].(map[string]any)
+			checks = append(checks, check{f.c, "daemon.json (python json) http-proxy", ps["http-proxy"].(string)}, check{f.c, "daemon.json https-proxy", ps["https-proxy"].(string)})
+		case "client-config":
+			ps := got["proxies"].(map[string]any)["default"].(map[string]any)
+			checks = append(checks, check{f.c, "config.json (python json) httpProxy", ps["httpProxy"].(string)}, check{f.c, "config.json httpsProxy", ps["httpsProxy"].(string)})
+		case "condarc":
+			if !res.YAML {
+				b, err := os.ReadFile(f.path)
+				require.NoError(t, err)
+				require.NoError(t, yaml.Unmarshal(b, &got))
+			}
+			ps := got["proxy_servers"].(map[string]any)
+			checks = append(checks, check{f.c, ".condarc (yaml) http", ps["http"].(string)}, check{f.c, ".condarc (yaml) https", ps["https"].(string)})
+		}
+	}
+
+	// apt-config, where installed (Debian family): one run per file.
+	if aptConfig, err := exec.LookPath("apt-config"); err == nil {
+		t.Logf("apt-config: %s", oracle.Version(aptConfig))
+		re := regexp.MustCompile(`(?m)^Acquire::(https?)::Proxy "([^"]*)";$`)
+		for path, ck := range aptFiles {
+			out, err := exec.Command(aptConfig, "-c", path, "dump", "Acquire").Output()
+			require.NoError(t, err)
+			ms := re.FindAllStringSubmatch(string(out), -1)
+			require.Len(t, ms, 2, "%s", out)
+			for _, m := range ms {
+				checks = append(checks, check{ck.c, "apt (apt-config) " + m[1], m[2]})
+			}
+		}
+	} else {
+		t.Log("apt-config not installed: apt files not read back")
+	}
+
+	// curl, once, for every distinct URL the readers saw.
+	seen := map[string]bool{}
+	var urls []string
+	for _, ck := range checks {
+		require.NotEmpty(t, ck.url, "%s %s: no proxy URL read back", ck.format, ck.c)
+		if !seen[ck.url] {
+			seen[ck.url] = true
+			urls = append(urls, ck.url)
+		}
+	}
+	auth := curlAuth(t, curl, l, urls)
+	for _, ck := range checks {
+		t.Run(ck.c.name+"/"+ck.format, func(t *testing.T) {
+			require.Equal(t, ck.c.user+":"+ck.c.pass, auth[ck.url], "what curl sent as Proxy-Authorization")
+		})
+	}
+	t.Logf("%d checks over %d credential cases, %d distinct URLs, one curl run", len(checks), len(credCases()), len(urls))
+}
+
+// pamEnvRead reads an /etc/environment file as pam_env does (Linux-PAM
+// pam_env.c, _assemble_line and _parse_env_file): a line whose first non-blank
+// is '#' is skipped; everything from a '#' on is dropped; a line ending with
+// a backslash continues; "export " is skipped; the name must be
+// alphanumeric or '_'; a value starting with a quote loses its first
+// character and a quote that is its last one, other characters are literal.
+func pamEnvRead(b []byte) map[string]string {
+	env := make(map[string]string)
+	var logical []string
+	acc := ""
+	for _, l := range strings.Split(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n") {
+		t := strings.TrimLeft(l, " \t")
+		if acc == "" && strings.HasPrefix(t, "#") {
+			continue
+		}
+		if i := strings.IndexByte(l, '#'); i >= 0 {
+			logical = append(logical, acc+l[:i])
+			acc = ""
+			continue
+		}
+		if strings.HasSuffix(strings.TrimRight(l, " \t"), `\`) {
+			acc += strings.TrimSuffix(strings.TrimRight(l, " \t"), `\`) + " "
+			continue
+		}
+		logical = append(logical, acc+l)
+		acc = ""
+	}
+	for _, l := range logical {
+		l = strings.TrimLeft(l, " \t")
+		l = strings.TrimPrefix(l, "export ")
+		name, val, ok := strings.Cut(l, "=")
+		if !ok || name == "" || strings.IndexFunc(name, func(r rune) bool {
+			return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+		}) >= 0 {
+			continue
+		}
+		if len(val) > 0 && (val[0] == '"' || val[0] == '\'') {
+			var v strings.Builder
+			for i := 1; i < len(val); i++ {
+				if (val[i] == '"' || val[i] == '\'') && i == len(val)-1 {
+					continue
+				}
+				v.WriteByte(val[i])
+			}
+			val = v.String()
+		}
+		env[name] = val
+	}
+	return env
+}
+
+// TestNoSecretInMessages runs every constructor and edit of the credential
+// table, on good and on malformed input that holds the password, and greps
+// every warning, error and formatted value for the password in each of its
+// encoded forms.
+func TestNoSecretInMessages(t *testing.T) {
+	for _, c := range credCases() {
+		t.Run(c.name, func(t *testing.T) {
+			p := proxyenv.Proxy{Scheme: "http", Host: "proxy.corp", Port: "3128", Username: c.user, Password: proxyenv.NewSecret(c.pass)}
+			s := proxyenv.Settings{HTTPProxy: &p, HTTPSProxy: &p, NoProxy: proxyenv.ParseNoProxy("localhost,.corp,10.0.0.0/8")}
+			forms := secretForms(c.pass)
+			var msgs []string
+			msgs = append(msgs, fmt.Sprintf("%v %+v %#v %s", s, s, s, p))
+			bad := []string{
+				"{\"proxies\": {\"default\": {\"httpProxy\": \"" + string(mustJSON(c.pass)) + "\"}} broken " + c.pass,
+				"[main]\nproxy_password=" + c.pass + "\n" + c.pass + "\n",
+				"proxy_password=" + c.pass + "\n[main]\n",
+				"proxy_servers:\n  http: " + c.pass + "\n - " + c.pass + ": [\n",
+				"export http_proxy='" + c.pass + "\n",
+				"export http_proxy=" + c.pass + " ; echo " + c.pass + "\n",
+				"Acquire { http::Proxy \"" + c.pass + "\"; };\n",
+				c.pass + "\x00" + c.pass,
+			}
+			for _, f := range fileFormats {
+				edit, warns, err := f.make(s)
+				for _, w := range warns {
+					msgs = append(msgs, w.String(), fmt.Sprintf("%+v", w))
+				}
+				if err != nil {
+					msgs = append(msgs, err.Error(), fmt.Sprintf("%+v", err))
+					continue
+				}
+				for _, in := range bad {
+					if _, err := edit([]byte(in)); err != nil {
+						msgs = append(msgs, err.Error(), fmt.Sprintf("%+v", err))
+					}
+				}
+			}
+			_, w1 := s.DockerDaemonEnv()
+			_, w2 := s.DockerBuildArgs()
+			for _, w := range append(w1, w2...) {
+				msgs = append(msgs, w.String())
+			}
+			for _, m := range msgs {
+				for _, form := range forms {
+					require.NotContains(t, m, form)
+				}
+			}
+		})
+	}
+}
+
+func mustJSON(s string) []byte {
+	b, _ := json.Marshal(s)
+	return bytes.Trim(b, `"`)
+}
+
+// secretForms returns the password as written raw, percent-encoded in its
+// usual ways, JSON-escaped and shell-quoted.
+func secretForms(pass string) []string {
+	var strict strings.Builder
+	for i := 0; i < len(pass); i++ {
+		c := pass[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' {
+			strict.WriteByte(c)
+		} else {
+			fmt.Fprintf(&strict, "%%%02X", c)
+		}
+	}
+	userinfo := strings.TrimPrefix(url.UserPassword("", pass).String(), ":")
+	return []string{pass, strict.String(), url.QueryEscape(pass), url.PathEscape(pass), userinfo, string(mustJSON(pass)), "'" + strings.ReplaceAll(pass, "'", `'\''`) + "'"}
+}
