@@ -125,7 +125,7 @@ func removeEnvWords(value, name string) (string, bool) {
 	var keep []string
 	changed := false
 	for pos := 0; ; {
-		w, next, ok, err := nextWord(value, pos)
+		w, next, ok, err := nextWord(value, pos, false)
 		if err != nil {
 			keep = append(keep, strings.TrimSpace(value[pos:]))
 			break

@@ -24,7 +24,7 @@ func applyEnvironment(env []string, value string, sp specifiers) ([]string, []er
 	}
 	var problems []error
 	for pos := 0; ; {
-		w, next, ok, err := nextWord(value, pos)
+		w, next, ok, err := nextWord(value, pos, false)
 		if err != nil {
 			problems = append(problems, fmt.Errorf("%w: %v, rest of line ignored: %s", ErrValue, err, quote(value[pos:])))
 			return env, problems
@@ -108,7 +108,7 @@ func environment(files []*File) ([]string, []error) {
 			var ps []error
 			env, ps = applyEnvironment(env, b.value, sp)
 			for _, p := range ps {
-				problems = append(problems, &ParseError{File: f.Name, Line: b.line, Err: p})
+				problems = append(problems, &ParseError{File: f.fileName(), Line: b.line, Err: p})
 			}
 		}
 	}

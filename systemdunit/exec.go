@@ -95,7 +95,7 @@ func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warn [
 	}
 	pos := 0
 	for {
-		w, next, ok, err := nextWord(value, pos)
+		w, next, ok, err := nextWord(value, pos, false)
 		if err != nil {
 			return cmds, []error{fmt.Errorf("%w: %v, ignoring %s", ErrValue, err, quote(value))}, nil
 		}
@@ -149,7 +149,7 @@ func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warn [
 				c.Argv = append(c.Argv, ";")
 				continue
 			}
-			w, next, ok, err := nextWord(value, pos)
+			w, next, ok, err := nextWord(value, pos, true)
 			if err != nil {
 				return bad("%v in %s", err, quote(value))
 			}
@@ -273,10 +273,10 @@ func commands(files []*File, key string) ([]Command, []error, error) {
 			var fatal error
 			cmds, ws, fatal = applyExec(cmds, b.value, sp)
 			for _, w := range ws {
-				warns = append(warns, &ParseError{File: f.Name, Line: b.line, Err: w})
+				warns = append(warns, &ParseError{File: f.fileName(), Line: b.line, Err: w})
 			}
 			if fatal != nil {
-				return nil, warns, &ParseError{File: f.Name, Line: b.line, Err: fatal}
+				return nil, warns, &ParseError{File: f.fileName(), Line: b.line, Err: fatal}
 			}
 		}
 	}
@@ -328,28 +328,31 @@ func writeWord(b *strings.Builder, w string, dollar bool, vars []string, first b
 		c := w[i]
 		needQuote = c <= ' ' || c >= 0x7f || c == '"' || c == '\'' || c == '\\' || c == '#' && i == 0
 	}
+	if dollar {
+		w = storedWord(w, vars)
+	}
 	if needQuote {
 		b.WriteByte('"')
 	}
-	if dollar && len(vars) > 0 && strings.Contains(w, "$") {
-		writeWithRefs(b, w, vars)
-	} else {
-		writeChars(b, w, dollar)
-	}
+	writeChars(b, w, false)
 	if needQuote {
 		b.WriteByte('"')
 	}
 }
 
-// writeWithRefs writes w escaping every '$' except those that start a
-// reference to one of vars.
-func writeWithRefs(b *strings.Builder, w string, vars []string) {
-	if len(w) > 1 && w[0] == '$' && slices.Contains(vars, w[1:]) {
-		b.WriteString(w)
-		return
+// storedWord turns a word of Argv back into the form systemd stores: every
+// '$' doubled except where it starts a reference to one of vars ("$NAME" as
+// the whole word, "${NAME}" anywhere).
+func storedWord(w string, vars []string) string {
+	if !strings.Contains(w, "$") {
+		return w
 	}
+	if len(w) > 1 && w[0] == '$' && slices.Contains(vars, w[1:]) {
+		return w
+	}
+	var b strings.Builder
 	for i := 0; i < len(w); i++ {
-		if w[i] == '$' && strings.HasPrefix(w[i:], "${") {
+		if strings.HasPrefix(w[i:], "${") {
 			if end := strings.IndexByte(w[i:], '}'); end >= 0 {
 				ref := w[i : i+end+1]
 				name := ref[2 : len(ref)-1]
@@ -357,22 +360,18 @@ func writeWithRefs(b *strings.Builder, w string, vars []string) {
 					name = name[:j]
 				}
 				if slices.Contains(vars, name) {
-					for j := 0; j < len(ref); j++ {
-						writeChar(b, ref[j], false)
-					}
+					b.WriteString(ref)
 					i += end
 					continue
 				}
 			}
 		}
-		if w[i] >= utf8.RuneSelf {
-			_, n := utf8.DecodeRuneInString(w[i:])
-			writeChars(b, w[i:i+n], true)
-			i += n - 1
-			continue
+		if w[i] == '$' {
+			b.WriteByte('$')
 		}
-		writeChar(b, w[i], true)
+		b.WriteByte(w[i])
 	}
+	return b.String()
 }
 
 // writeChars writes s escaped for a double-quoted word; bytes that are not

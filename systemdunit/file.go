@@ -20,7 +20,16 @@ type File struct {
 	// specifiers (%n, %p, %i, …); it may be empty.
 	Name string
 
-	blocks []*block
+	blocks      []*block
+	displayName string // Name for messages when Name was replaced by a unit name
+}
+
+// fileName is the name errors report.
+func (f *File) fileName() string {
+	if f.displayName != "" {
+		return f.displayName
+	}
+	return f.Name
 }
 
 // Bytes returns the file's text: the parsed input where untouched.

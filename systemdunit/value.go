@@ -18,8 +18,10 @@ var errEscape = errors.New("invalid escape")
 var errQuote = errors.New("unbalanced quotes")
 
 // nextWord extracts the first word of s[pos:]. It returns ok == false at the
-// end of s. On error the rest of s cannot be read.
-func nextWord(s string, pos int) (w word, next int, ok bool, err error) {
+// end of s, and the position after the word and the white space after it.
+// On error the rest of s cannot be read. With relax
+// (EXTRACT_UNESCAPE_RELAX), an invalid escape is kept as written.
+func nextWord(s string, pos int, relax bool) (w word, next int, ok bool, err error) {
 	i := pos
 	for i < len(s) && isSpace(s[i]) {
 		i++
@@ -35,9 +37,19 @@ func nextWord(s string, pos int) (w word, next int, ok bool, err error) {
 		switch {
 		case c == '\\':
 			if i+1 >= len(s) {
+				if relax && q == 0 {
+					b = append(b, '\\')
+					i++
+					continue
+				}
 				return word{}, i, false, fmt.Errorf("%w: trailing backslash", errEscape)
 			}
 			r, n, eight, e := unescapeOne(s[i+1:])
+			if e != nil && relax {
+				b = append(b, '\\', s[i+1])
+				i += 2
+				continue
+			}
 			if e != nil {
 				return word{}, i, false, e
 			}
@@ -65,6 +77,9 @@ func nextWord(s string, pos int) (w word, next int, ok bool, err error) {
 			i++
 		case isSpace(c):
 			w.text, w.end = string(b), i
+			for i < len(s) && isSpace(s[i]) {
+				i++
+			}
 			return w, i, true, nil
 		default:
 			b = append(b, c)

@@ -1,0 +1,125 @@
+package systemdunit_test
+
+import "strings"
+
+// svc returns a unit with a working ExecStart and the given [Service]
+// lines.
+func svc(lines ...string) string {
+	return "[Unit]\nDescription=case\n\n[Service]\nExecStart=/bin/stub\n" + strings.Join(lines, "\n") + "\n"
+}
+
+// bare returns a unit with the given [Service] lines only.
+func bare(lines ...string) string {
+	return "[Service]\n" + strings.Join(lines, "\n") + "\n"
+}
+
+// readingCases are tricky inputs whose reading must equal systemd's.
+var readingCases = []oracleCase{
+	// Environment= words.
+	{"env-simple", svc("Environment=A=1 B=2")},
+	{"env-double-quotes", svc(`Environment="A=1 2" "B=x  y"`)},
+	{"env-single-quotes", svc(`Environment='A=1 2' 'B="q"'`)},
+	{"env-quotes-inside-word", svc(`Environment=A="1 2"3 B=x'y z' C=a""b`)},
+	{"env-later-wins-in-place", svc("Environment=A=1 B=2", "Environment=C=3 A=4")},
+	{"env-reset", svc("Environment=A=1", "Environment=", "Environment=B=2")},
+	{"env-reset-spaces", svc("Environment=A=1", "Environment=   ", "Environment=B=2")},
+	{"env-percent", svc("Environment=A=%% B=100%%x C=%%%%")},
+	{"env-unknown-specifier", svc("Environment=A=%x B=2 C=%%x")},
+	{"env-trailing-percent", svc("Environment=A=x% B=%")},
+	{"env-name-specifiers", svc("Environment=N=%n P=%p I=%i J=%j F=%f T=%t")},
+	{"env-dollar", svc("Environment=A=$HOME B=$$x C=${X} D=$")},
+	{"env-escapes", svc(`Environment=A=\t B=\x41 C=\101 D=\u00e9 E=\U0001F600 F=a\sb G=\\ H=\" I=\'`)},
+	{"env-unknown-escape-drops-rest", svc(`Environment=A=1 B=\q C=3`, "Environment=D=4")},
+	{"env-unknown-escape-in-quotes", svc(`Environment="A=1" "B=\d" "C=3"`)},
+	{"env-unbalanced-quote", svc(`Environment=A=1 "B=2`)},
+	{"env-nul-escape", svc(`Environment=A=\x00 B=2`)},
+	{"env-octal-nul", svc(`Environment=A=1 B=\000`)},
+	{"env-octal-too-big", svc(`Environment=A=\777 B=2`)},
+	{"env-short-hex", svc(`Environment=B=2 A=\x4`)},
+	{"env-invalid-names", svc("Environment=1A=x A-B=1 A.B=2 =3 _ok=4 a=5 É=6")},
+	{"env-word-without-equals", svc("Environment=FOO BAR=1")},
+	{"env-empty-values", svc(`Environment=A= "B=" C=""`)},
+	{"env-surrogate", svc(`Environment=A=\ud800 B=ok`)},
+	{"env-noncharacter", svc(`Environment=A=\U0000FFFE B=ok`)},
+	{"env-control", svc(`Environment=A=\x01 B=\a C=\x7f`)},
+	{"env-hash-is-not-comment", svc("Environment=A=1 # not a comment")},
+	{"env-semicolon", svc("Environment=A=1;B=2 C=; D=;")},
+	{"env-utf8", svc("Environment=A=héllo B=日本")},
+	{"env-tab-separated", svc("Environment=A=1\tB=2")},
+	{"env-trailing-backslash-escaped", svc(`Environment=A=x\\`, "Environment=B=2")},
+
+	// Continuations, comments, line ends.
+	{"cont-simple", svc("Environment=A=1 \\", "  B=2")},
+	{"cont-comment-inside", svc("Environment=A=1 \\", "# a comment", "  B=2")},
+	{"cont-semicolon-comment-inside", svc("Environment=A=1 \\", "   ; a comment", "  B=2")},
+	{"cont-inside-quotes", svc(`Environment="A=1 \`, `2"`)},
+	{"cont-no-space", svc(`Environment=A=1\`, `B=2`)},
+	{"cont-blank-ends", svc("Environment=A=1 \\", "", "Environment=B=2")},
+	{"cont-spaces-line-ends", svc("Environment=A=1 \\", "   ", "Environment=B=2")},
+	{"cont-at-eof", svc("Environment=B=0") + "Environment=A=1 \\"},
+	{"cont-backslash-pairs", svc(`Environment=A=x\\\`, `B=2`)},
+	{"cont-three-lines", svc("Environment=A=1 \\", "B=2 \\", "C=3")},
+	{"cont-key-split", svc("Environ\\", "ment=A=1")},
+	{"crlf", strings.ReplaceAll(svc("Environment=A=1 \\", "# c", "  B=2", "Environment=C=3"), "\n", "\r\n")},
+	{"cr-only", strings.ReplaceAll(svc("Environment=A=1", "Environment=B=2"), "\n", "\r")},
+	{"lf-cr", strings.ReplaceAll(svc("Environment=A=1 \\", "B=2"), "\n", "\n\r")},
+	{"crlf-continuation-blank", "[Service]\r\nExecStart=/bin/stub\r\nEnvironment=A=1 \\\n\r\nEnvironment=B=2\r\n"},
+	{"nul-ends-line", svc("Environment=A=1\x00Environment=B=2")},
+	{"bom", "\xef\xbb\xbf" + svc("Environment=A=1")},
+	{"bom-late", svc("\xef\xbb\xbfEnvironment=A=1")},
+	{"bom-twice", "\xef\xbb\xbf" + svc("\xef\xbb\xbfEnvironment=A=1", "Environment=B=2")},
+	{"no-final-newline", strings.TrimSuffix(svc("Environment=A=1"), "\n")},
+	{"spaces-around-key", svc("  Environment =  A=1  ", "\tEnvironment\t=\tB=2\t")},
+	{"key-is-case-sensitive", svc("environment=A=1", "Environment=B=2")},
+	{"section-twice", "[Service]\nEnvironment=A=1\n[Unit]\nDescription=x\n[Service]\nExecStart=/bin/stub\nEnvironment=B=2\n"},
+	{"assignment-before-section", "Environment=A=1\n" + svc("Environment=B=2")},
+	{"unknown-section", svc("Environment=A=1", "[X-Foo]", "Environment=B=2")},
+	{"line-without-equals", svc("foo", "Environment=A=1", ".include /etc/x")},
+	{"comment-non-utf8", svc("# caf\xe9", "Environment=A=1")},
+	{"value-non-utf8", svc("Environment=A=caf\xe9")},
+	{"section-header-invalid", svc("[Service", "Environment=A=1")},
+	{"section-header-trailing", svc("[Service] x", "Environment=A=1")},
+	{"long-line", svc("Environment=A=" + strings.Repeat("x", 5000) + " B=2")},
+	{"long-continued", svc("Environment=A="+strings.Repeat("a", 3000)+"\\", strings.Repeat("b", 3000)+" \\", "C="+strings.Repeat("c", 3000))},
+
+	// Exec settings.
+	{"exec-quoted-args", bare(`ExecStart=/bin/stub "a b" 'c d' e"f g"h "" ''`)},
+	{"exec-prefix-dash", bare("ExecStart=-/bin/stub a")},
+	{"exec-prefix-at", bare("ExecStart=@/bin/stub argv0 a")},
+	{"exec-prefix-colon", bare("ExecStart=:/bin/stub $$x $HOME ${HOME}")},
+	{"exec-prefix-combos", bare("ExecStartPre=-:+/bin/stub a", "ExecStartPre=!/bin/stub b", "ExecStartPre=!!/bin/stub c", "ExecStartPre=@-!!/bin/stub d e", "ExecStart=/bin/stub")},
+	{"exec-prefix-plus-bang", bare("ExecStartPre=+!/bin/stub a", "ExecStart=/bin/stub")},
+	{"exec-prefix-twice", bare("ExecStartPre=--/bin/stub a", "ExecStart=/bin/stub")},
+	{"exec-dollar", bare("ExecStart=/bin/stub $HOME ${HOME} $$HOME a$b a$$b ${A:-x} $ $$")},
+	{"exec-percent", bare("ExecStart=/bin/stub %% %n %p %i 100%%x x%")},
+	{"exec-unknown-specifier", bare("ExecStart=/bin/stub %Z")},
+	{"exec-unknown-specifier-ignored", bare("ExecStartPre=-/bin/stub %Z", "ExecStartPre=/bin/stub ok", "ExecStart=/bin/stub")},
+	{"exec-semicolon", bare("ExecStartPre=/bin/stub a ; /bin/stub b ;/bin/stub c", "ExecStart=/bin/stub")},
+	{"exec-escaped-semicolon", bare(`ExecStart=/bin/stub \; x; y ";" \\; "\;"`)},
+	{"exec-trailing-semicolon", bare("ExecStartPre=/bin/stub a ;", "ExecStart=/bin/stub")},
+	{"exec-leading-semicolon", bare("ExecStartPre=; /bin/stub a", "ExecStart=/bin/stub")},
+	{"exec-reset", bare("ExecStartPre=/bin/stub a", "ExecStartPre=", "ExecStartPre=/bin/stub b", "ExecStart=/bin/stub")},
+	{"exec-two-execstart", bare("ExecStart=/bin/stub a", "ExecStart=/bin/stub b")},
+	{"exec-two-execstart-oneshot", bare("Type=oneshot", "ExecStart=/bin/stub a", "ExecStart=/bin/stub b")},
+	{"exec-execstart-reset", bare("ExecStart=/bin/stub a", "ExecStart=", "ExecStart=/bin/stub b")},
+	{"exec-escapes", bare(`ExecStart=/bin/stub \x41 \t "\\" \xff \u00e9 "a\"b" \101`)},
+	{"exec-unbalanced-arg", bare(`ExecStart=/bin/stub "a`)},
+	{"exec-unbalanced-path", bare(`ExecStartPre="/bin/stub a`, "ExecStart=/bin/stub")},
+	{"exec-unknown-escape", bare(`ExecStart=/bin/stub \q`)},
+	{"exec-unknown-escape-ignored", bare(`ExecStartPre=-/bin/stub \q`, "ExecStart=/bin/stub")},
+	{"exec-path-directory", bare("ExecStartPre=-/bin/", "ExecStart=/bin/stub")},
+	{"exec-at-without-argv0", bare("ExecStart=@/bin/stub")},
+	{"exec-relative-name", bare("ExecStart=stub a")},
+	{"exec-hash-and-semicolon-args", bare("ExecStart=/bin/stub #x ;y a;b")},
+	{"exec-quoted-path", bare(`ExecStart="/bin/stub" a`, `ExecStartPost=-"/bin/stub" b`)},
+	{"exec-continuation-java", bare(
+		"ExecStart=/bin/stub \\",
+		"    -Dhttp.proxyHost=proxy \\",
+		"    # the port",
+		"    -Dhttp.proxyPort=3128 \\",
+		"",
+	)},
+	{"exec-crlf-continuation", strings.ReplaceAll(bare("ExecStart=/bin/stub a \\", "  b \\", "; c", "  d"), "\n", "\r\n")},
+	{"exec-empty-only", bare("ExecStart=", "ExecStop=/bin/stub")},
+	{"exec-stop-keys", bare("ExecStart=/bin/stub", "ExecStop=/bin/stub stop", "ExecReload=/bin/stub reload", "ExecStopPost=/bin/stub post", "ExecCondition=/bin/stub cond", "ExecStartPost=/bin/stub sp")},
+}
