@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -49,6 +50,7 @@ func TestScripts(t *testing.T) {
 			"mksample": cmdMksample,
 			"snapshot": cmdSnapshot,
 			"nosecret": cmdNosecret,
+			"eachof":   cmdEachof,
 		},
 	})
 }
@@ -63,12 +65,17 @@ func cmdMksample(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(writeSample(dir))
 }
 
-// snapshot DIR FILE writes a listing of every file under DIR into FILE: its
+// snapshot [-meta] DIR FILE writes a listing of every file under DIR into FILE: its
 // path, type, mode, link target and SHA-256, so that two trees compare with
-// cmp. Modification times are left out.
+// cmp. With -meta, each regular file's inode and modification time are
+// listed too, to show that a run wrote nothing.
 func cmdSnapshot(ts *testscript.TestScript, neg bool, args []string) {
+	meta := len(args) > 0 && args[0] == "-meta"
+	if meta {
+		args = args[1:]
+	}
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: snapshot DIR FILE")
+		ts.Fatalf("usage: snapshot [-meta] DIR FILE")
 	}
 	dir := ts.MkAbs(args[0])
 	var lines []string
@@ -95,13 +102,38 @@ func cmdSnapshot(ts *testscript.TestScript, neg bool, args []string) {
 			if err != nil {
 				return err
 			}
-			lines = append(lines, fmt.Sprintf("%s file %04o %x", rel, fi.Mode().Perm(), sha256.Sum256(data)))
+			line := fmt.Sprintf("%s file %04o %x", rel, fi.Mode().Perm(), sha256.Sum256(data))
+			if meta {
+				st := fi.Sys().(*syscall.Stat_t)
+				line += fmt.Sprintf(" inode %d mtime %d", st.Ino, fi.ModTime().UnixNano())
+			}
+			lines = append(lines, line)
 		}
 		return nil
 	})
 	ts.Check(err)
 	sort.Strings(lines)
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+}
+
+// eachof NOW A B fails unless every line of the snapshot NOW is in the
+// snapshot A or in B: after a failed run, each file is whole, as it was (A)
+// or as planned (B), never something else.
+func cmdEachof(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: eachof NOW A B")
+	}
+	set := map[string]bool{}
+	for _, f := range args[1:] {
+		for _, l := range strings.Split(ts.ReadFile(f), "\n") {
+			set[l] = true
+		}
+	}
+	for _, l := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		if !set[l] {
+			ts.Fatalf("%s: %q is neither in %s nor in %s", args[0], l, args[1], args[2])
+		}
+	}
 }
 
 // secretForms are the ways the test password may be written: raw, in a URL,

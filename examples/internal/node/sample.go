@@ -141,7 +141,7 @@ func SampleKeystore(password []byte, certs [][]byte) ([]byte, error) {
 		alias := strings.ToLower(strings.ReplaceAll(c.Subject.CommonName, " ", ""))
 		err = ks.SetTrustedCertificateEntry(alias, keystore.TrustedCertificateEntry{
 			CreationTime: SampleEpoch,
-			Certificate:  keystore.Certificate{Type: "X509", Content: der},
+			Certificate:  keystore.Certificate{Type: "X.509", Content: der},
 		})
 		if err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -115,7 +116,72 @@ func parseCAs(n *Node, now time.Time) ([]trusted, error) {
 	return out, nil
 }
 
-// addToKeystores plans the CAs into every Java keystore found.
+// keystoreGlobs are where JDKs keep their trust stores, relative to the
+// root.
+//
+// TODO(truststore): use truststore's discovery under an fs.FS once it is on
+// main; this list is the smallest stand-in.
+var keystoreGlobs = []string{
+	"usr/lib/jvm/*/lib/security/cacerts",
+	"usr/lib/jvm/*/jre/lib/security/cacerts",
+	"usr/lib/jvm/*/lib/security/jssecacerts",
+	"usr/lib/jvm/*/jre/lib/security/jssecacerts",
+	"usr/java/*/lib/security/cacerts",
+	"usr/java/*/jre/lib/security/cacerts",
+	"opt/*/lib/security/cacerts",
+	"opt/*/jre/lib/security/cacerts",
+	"opt/mesosphere/packages/java--*/usr/java/lib/security/cacerts",
+	"opt/mesosphere/packages/java--*/usr/java/jre/lib/security/cacerts",
+	"opt/mesosphere/packages/java--*/usr/java/lib/security/jssecacerts",
+	"opt/mesosphere/packages/java--*/usr/java/jre/lib/security/jssecacerts",
+	"etc/ssl/certs/java/cacerts",
+	"etc/pki/java/cacerts",
+}
+
+// addToKeystores plans the CAs into every Java keystore found. A store the
+// system store's update command rebuilds is left to it; a store that does not
+// open with -storepass, or that is in a format not edited here, is reported
+// and left alone.
 func addToKeystores(n *Node, cas []trusted, regenerated func(string) bool, then []string) error {
+	pass := truststore.WithPassword(truststore.NewPassword(n.Config.StorePass.Reveal()))
+	seen := map[string]bool{}
+	for _, g := range keystoreGlobs {
+		for _, p := range n.Glob(g) {
+			real, err := n.Resolve(p)
+			if err != nil || seen[real] {
+				continue
+			}
+			seen[real] = true
+			if regenerated(real) {
+				if real != p {
+					n.Note("/%s leads to /%s, which the system store's update command rebuilds", p, real)
+				}
+				continue
+			}
+			b, err := n.ReadFile(p)
+			if err != nil {
+				return fmt.Errorf("read keystore /%s: %w", p, err)
+			}
+			if _, _, err := truststore.ListKeystore(b, pass); err != nil {
+				switch {
+				case errors.Is(err, truststore.ErrWrongPassword):
+					n.Warn("/"+p, "does not open with -storepass: left alone; give its password with -storepass (or $%s)", EnvStorePass)
+				case errors.Is(err, truststore.ErrUnsupportedFormat):
+					n.Warn("/"+p, "left alone: %v", err)
+				default:
+					n.Warn("/"+p, "not a keystore this program can read (%v): left alone", err)
+				}
+				continue
+			}
+			for _, ca := range cas {
+				n.Edit(plan.Step{
+					Path:    p,
+					Edit:    plan.Edit(truststore.AddToKeystore(ca.cert, ca.alias, pass)),
+					Why:     "the proxy's CA in a Java keystore",
+					Actions: then,
+				})
+			}
+		}
+	}
 	return nil
 }
