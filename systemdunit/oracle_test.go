@@ -26,6 +26,9 @@ type answer struct {
 	Loaded bool
 	Env    []string
 	Exec   map[string][][]string // key → commands → words, as systemd's dump shows them
+	// Files are the unit file and drop-ins read, relative to the root
+	// (drop-in tests only).
+	Files []string
 	// prefixes of each command, known for the package's answers only.
 	prefixes map[string][]string
 }
@@ -33,6 +36,9 @@ type answer struct {
 func (a answer) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "loaded %v\n", a.Loaded)
+	for _, f := range a.Files {
+		fmt.Fprintf(&b, "file %s\n", strconv.Quote(f))
+	}
 	for _, e := range a.Env {
 		fmt.Fprintf(&b, "env %s\n", strconv.Quote(e))
 	}
@@ -142,10 +148,8 @@ func runSystemd(t *testing.T, analyze string, cases []oracleCase, stubs []string
 	got := parseDump(t, stdout.Bytes())
 	out := map[string]answer{}
 	for _, c := range cases {
-		a, ok := got[c.unit()]
-		if !ok {
-			a = answer{}
-		}
+		a := got[c.unit()]
+		a.Files = nil
 		out[c.name] = a
 	}
 	return out, rc, stderr.String()
@@ -187,6 +191,14 @@ func parseDump(t *testing.T, out []byte) map[string]answer {
 			continue
 		}
 		lastEnv = false
+		if v, ok := strings.CutPrefix(line, "\t\tFragment Path: "); ok {
+			cur.Files = append(cur.Files, v)
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "\t\tDropIn Path: "); ok {
+			cur.Files = append(cur.Files, v)
+			continue
+		}
 		if v, ok := strings.CutPrefix(line, "\t\tEnvironment: "); ok {
 			cur.Env = append(cur.Env, v)
 			lastEnv = true
@@ -316,6 +328,10 @@ func golden(t *testing.T, path string, names []string, live map[string]answer) m
 			name, cur = rest, &answer{Exec: map[string][][]string{}}
 		case "loaded":
 			cur.Loaded = rest == "true"
+		case "file":
+			v, err := strconv.Unquote(rest)
+			require.NoError(t, err, "%s:%d", path, ln+1)
+			cur.Files = append(cur.Files, v)
 		case "env":
 			v, err := strconv.Unquote(rest)
 			require.NoError(t, err, "%s:%d", path, ln+1)

@@ -1,0 +1,164 @@
+package systemdunit
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+)
+
+var (
+	// ErrMasked reports a unit whose file is empty or a symbolic link to
+	// /dev/null: systemd will not start it.
+	ErrMasked = errors.New("unit is masked")
+	// ErrNotFound reports a unit with no unit file in any of [UnitDirs].
+	ErrNotFound = errors.New("unit not found")
+)
+
+// maxLinks bounds how many symbolic links Load follows for one file.
+const maxLinks = 8
+
+// Load reads the unit called name from fsys, a view of the root file system
+// (os.DirFS("/"), (*os.Root).FS(), a test fs.MapFS): the unit file from the
+// first of [UnitDirs] that has it (for an instance, else its template), and
+// every drop-in "*.conf" of [DropInDirs]. A drop-in hides those of the same
+// file name in directories of lower precedence; one that is a symbolic link
+// to /dev/null hides them and is an empty File. The drop-ins are read in order of
+// file name, after the unit file. Absolute symbolic links are resolved
+// inside fsys.
+//
+// A unit without a unit file but with drop-ins is returned with
+// [ErrNotFound]; a masked unit with [ErrMasked].
+func Load(fsys fs.FS, name string) (*Unit, error) {
+	if err := checkUnitName(name); err != nil {
+		return nil, err
+	}
+	u := &Unit{Name: name}
+	var loadErr error
+	found := false
+fragments:
+	for _, d := range UnitDirs {
+		for _, n := range fragmentNames(name) {
+			p := d + "/" + n
+			data, masked, err := readRooted(fsys, p)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("load %s: %w", name, err)
+			}
+			found = true
+			if masked || len(data) == 0 {
+				return u, fmt.Errorf("load %s: %s: %w", name, p, ErrMasked)
+			}
+			f, err := ParseNamed(p, data)
+			if err != nil {
+				return nil, fmt.Errorf("load %s: %w", name, err)
+			}
+			u.Files = append(u.Files, f)
+			break fragments
+		}
+	}
+	if !found {
+		loadErr = fmt.Errorf("load %s: %w", name, ErrNotFound)
+	}
+	// Drop-ins: the first directory that has a file name wins.
+	chosen := map[string]string{} // file name → path, "" when masked
+	for _, dir := range DropInDirs(name) {
+		entries, err := readDirRooted(fsys, dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if !strings.HasSuffix(e, ".conf") {
+				continue
+			}
+			if _, ok := chosen[e]; ok {
+				continue
+			}
+			chosen[e] = dir + "/" + e
+		}
+	}
+	names := make([]string, 0, len(chosen))
+	for n := range chosen {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		p := chosen[n]
+		data, masked, err := readRooted(fsys, p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if masked {
+			// Listed by systemd as a drop-in, with nothing in it.
+			u.Files = append(u.Files, &File{Name: p})
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", name, err)
+		}
+		f, err := ParseNamed(p, data)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", name, err)
+		}
+		u.Files = append(u.Files, f)
+	}
+	return u, loadErr
+}
+
+// readRooted reads the file at p in fsys, following symbolic links with
+// chroot semantics: an absolute target is relative to the root of fsys. It
+// reports a link to /dev/null as masked.
+func readRooted(fsys fs.FS, p string) (data []byte, masked bool, err error) {
+	for range maxLinks {
+		target, lerr := fs.ReadLink(fsys, p)
+		if lerr != nil {
+			// Not a link, or links not supported: read it.
+			data, err := fs.ReadFile(fsys, p)
+			return data, false, err
+		}
+		if target == "/dev/null" {
+			return nil, true, nil
+		}
+		if path.IsAbs(target) {
+			p = path.Clean(strings.TrimPrefix(target, "/"))
+		} else {
+			p = path.Join(path.Dir(p), target)
+		}
+		if p == "." || strings.HasPrefix(p, "../") || p == ".." {
+			return nil, false, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
+		}
+	}
+	return nil, false, fmt.Errorf("%s: too many symbolic links", p)
+}
+
+// readDirRooted lists a directory, following a symbolic link to it inside
+// fsys.
+func readDirRooted(fsys fs.FS, dir string) ([]string, error) {
+	for range maxLinks {
+		target, err := fs.ReadLink(fsys, dir)
+		if err != nil {
+			break
+		}
+		if path.IsAbs(target) {
+			dir = path.Clean(strings.TrimPrefix(target, "/"))
+		} else {
+			dir = path.Join(path.Dir(dir), target)
+		}
+	}
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		out = append(out, e.Name())
+	}
+	return out, nil
+}
