@@ -24,4 +24,10 @@
 // The system store of each distribution family is data: [Layouts] lists the
 // anchor directory, the update command and the stores it regenerates;
 // [DetectLayout] picks the layout of a file tree from etc/os-release.
+//
+// To find what to edit on a node, call [Discover] with the node's root as an
+// [io/fs.FS] (os.DirFS): it reports the system store, every JDK's keystore and
+// the PEM bundles asked for, each once however many symbolic links reach it
+// (links are resolved inside the root), and marks the stores the
+// distribution regenerates, with the command that keeps the CA there.
 package truststore

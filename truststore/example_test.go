@@ -3,7 +3,9 @@ package truststore_test
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
+	"testing/fstest"
 
 	"github.com/proxykit/proxykit/truststore"
 )
@@ -107,4 +109,39 @@ func ExampleAddToKeystore() {
 	// PKCS12
 	// corp-proxy true F8:62:78:90
 	// true remove F8:62:78:90:73:8E:E2:18:38:AE:D9:CC:AF:9F:07:47:DA:9E:AA:73:F2:06:D0:69:8F:B9:85:F1:D9:4A:B0:BC from keystore: keystore password is incorrect
+}
+
+func ExampleDiscover() {
+	jdkLink := &fstest.MapFile{Data: []byte("/etc/ssl/certs/java/cacerts"), Mode: fs.ModeSymlink | 0o777}
+	jks, _ := truststore.AddToKeystore(mustCA(), "")(nil)
+	node := fstest.MapFS{ // os.DirFS("/") on a real node
+		"etc/os-release":             {Data: []byte("ID=ubuntu\nID_LIKE=debian\n")},
+		"etc/ssl/certs/java/cacerts": {Data: jks},
+		"usr/lib/jvm/java-21-openjdk-amd64/lib/security/cacerts": jdkLink,
+		"opt/conda/ssl/cacert.pem":                               {Data: []byte(proxyCAPEM)},
+	}
+	stores, err := truststore.Discover(node, truststore.Discovery{Bundles: []string{"opt/conda/ssl/cacert.pem"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range stores {
+		fmt.Printf("%s: %s", s.Kind, s.Real)
+		if s.Regenerated {
+			fmt.Printf(" (regenerated; run %s)", strings.Join(s.Update, " "))
+		}
+		fmt.Println()
+	}
+	// Output:
+	// system store: usr/local/share/ca-certificates
+	// Java keystore: etc/ssl/certs/java/cacerts (regenerated; run update-ca-certificates)
+	// PEM bundle: opt/conda/ssl/cacert.pem
+}
+
+func mustCA() *truststore.Certificate {
+	ca, err := truststore.ParseCertificate([]byte(proxyCAPEM))
+	if err != nil {
+		panic(err)
+	}
+	return ca
 }

@@ -1,0 +1,279 @@
+package truststore
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+)
+
+// StoreKind is what kind of trust store a [Store] is.
+type StoreKind int
+
+const (
+	// KindSystem is the distribution's system store: add the CA as a file in
+	// [Store.Path] (the anchor directory) and run [Store.Update].
+	KindSystem StoreKind = iota + 1
+	// KindKeystore is a Java keystore (see [Store.Format]).
+	KindKeystore
+	// KindBundle is a PEM bundle.
+	KindBundle
+)
+
+func (k StoreKind) String() string {
+	switch k {
+	case KindSystem:
+		return "system store"
+	case KindKeystore:
+		return "Java keystore"
+	case KindBundle:
+		return "PEM bundle"
+	}
+	return "unknown"
+}
+
+// Store is one trust store found by [Discover]. Paths are relative to the
+// root of the file system searched.
+type Store struct {
+	Kind StoreKind
+	// Path is where the store was first found, as found (it may go through
+	// symbolic links): "usr/lib/jvm/java-17-openjdk-amd64/lib/security/cacerts".
+	Path string
+	// Real is the file Path resolves to inside the root: the file to edit
+	// (keeping the links): "etc/ssl/certs/java/cacerts".
+	Real string
+	// Links are the other paths found that resolve to Real.
+	Links []string
+	// Format is a keystore's format, told by its content.
+	Format KeystoreFormat
+	// Regenerated is true for a store the distribution rebuilds from the
+	// system store: do not edit it; add the CA to the system store and run
+	// Update, which carries it here.
+	Regenerated bool
+	// Update is the command that keeps the CA in this store: the system
+	// store's update command, for the system store and regenerated stores.
+	Update []string
+	// Problem says why a store found cannot be edited (an unknown format,
+	// unreadable content); empty when it can.
+	Problem string
+}
+
+// Discovery says where [Discover] looks. The zero value looks in the
+// default places of the detected distribution family.
+type Discovery struct {
+	// JavaHomes are JDK or JRE directories to search besides the default
+	// ones, such as the value of JAVA_HOME. Absolute paths are taken
+	// relative to the root.
+	JavaHomes []string
+	// JDKGlobs are the patterns (path.Match syntax, per path element) of
+	// directories holding JDKs; nil means [DefaultJDKGlobs].
+	JDKGlobs []string
+	// Bundles are PEM bundles to report: paths or patterns relative to the
+	// root ("opt/mesosphere/packages/python-requests--*/lib/python3*/site-packages/requests/cacert.pem").
+	Bundles []string
+	// Layouts are the candidate system store layouts; nil means [Layouts].
+	Layouts []Layout
+}
+
+// DefaultJDKGlobs returns where JDKs live on Linux: the distribution's JVM
+// directory, /opt (vendor tarballs, container images' /opt/java/openjdk),
+// Oracle's RPMs under /usr/java, and DC/OS's packaged JRE.
+func DefaultJDKGlobs() []string {
+	return []string{
+		"usr/lib/jvm/*",
+		"usr/java/*",
+		"opt/*",
+		"opt/java/*",
+		"opt/mesosphere/packages/java-*/usr/java",
+	}
+}
+
+// keystoreFiles are where a JDK or JRE home keeps its keystores.
+var keystoreFiles = []string{
+	"lib/security/cacerts",
+	"lib/security/jssecacerts",
+	"jre/lib/security/cacerts",
+	"jre/lib/security/jssecacerts",
+}
+
+// Discover finds the trust stores of the node whose root file system is
+// fsys: the system store of the detected family, every Java keystore under
+// the JDK directories and JavaHomes, and the PEM bundles matching
+// d.Bundles. Symbolic links are resolved inside the root (an absolute link
+// target starts at fsys's root, at most 40 links per path), so a store
+// reached through several links is reported once. Stores the distribution
+// regenerates are marked so, with the command that keeps the CA there.
+//
+// fsys should implement [fs.ReadLinkFS] (os.DirFS does): without it links
+// cannot be resolved inside the root. Discover only reads.
+func Discover(fsys fs.FS, d Discovery) ([]Store, error) {
+	var stores []Store
+	byReal := map[string]int{}
+	layouts := d.Layouts
+	if layouts == nil {
+		layouts = Layouts()
+	}
+	layout, haveLayout := detectLayout(fsys, layouts)
+	regenerated := map[string]bool{}
+	if haveLayout {
+		stores = append(stores, Store{Kind: KindSystem, Path: layout.AnchorDir, Real: layout.AnchorDir, Update: slices.Clone(layout.Update)})
+		for _, p := range append([]string{layout.Bundle}, layout.Derived...) {
+			if real, err := resolve(fsys, p); err == nil {
+				regenerated[real] = true
+			}
+		}
+	}
+	add := func(kind StoreKind, p string) error {
+		real, err := resolve(fsys, p)
+		if errors.Is(err, errTooManyLinks) {
+			stores = append(stores, Store{Kind: kind, Path: p, Problem: err.Error()})
+			return nil
+		}
+		if err != nil { // missing, a dangling link, a file where a directory should be
+			return nil
+		}
+		if i, ok := byReal[real]; ok {
+			if stores[i].Path != p && !slices.Contains(stores[i].Links, p) {
+				stores[i].Links = append(stores[i].Links, p)
+			}
+			return nil
+		}
+		if fi, err := fs.Stat(fsys, real); err != nil || !fi.Mode().IsRegular() {
+			return nil
+		}
+		s := Store{Kind: kind, Path: p, Real: real}
+		if regenerated[real] {
+			s.Regenerated, s.Update = true, slices.Clone(layout.Update)
+		}
+		_, b, err := readResolved(fsys, real, MaxInput)
+		switch {
+		case err != nil:
+			s.Problem = err.Error()
+		case kind == KindKeystore:
+			if s.Format = DetectKeystore(b); s.Format != FormatJKS && s.Format != FormatPKCS12 {
+				s.Problem = "keystore format " + s.Format.String() + " is not edited here"
+			}
+		case kind == KindBundle:
+			if _, err := ListBundle(b); err != nil {
+				s.Problem = err.Error()
+			}
+		}
+		byReal[real] = len(stores)
+		stores = append(stores, s)
+		return nil
+	}
+
+	globs := d.JDKGlobs
+	if globs == nil {
+		globs = DefaultJDKGlobs()
+	}
+	var homes []string
+	for _, h := range d.JavaHomes {
+		if h = relative(h); h != "" {
+			homes = append(homes, h)
+		}
+	}
+	for _, g := range globs {
+		m, err := glob(fsys, g)
+		if err != nil {
+			return nil, err
+		}
+		homes = append(homes, m...)
+	}
+	for _, h := range homes {
+		for _, f := range keystoreFiles {
+			if err := add(KindKeystore, path.Join(h, f)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// The stores the distribution derives, where no JDK reached them.
+	if haveLayout {
+		for _, p := range layout.Derived {
+			if strings.HasSuffix(p, "cacerts") {
+				if err := add(KindKeystore, p); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	for _, pattern := range d.Bundles {
+		m, err := glob(fsys, relative(pattern))
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range m {
+			if err := add(KindBundle, p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return stores, nil
+}
+
+func detectLayout(fsys fs.FS, layouts []Layout) (Layout, bool) {
+	l, ok := DetectLayout(fsys)
+	if !ok {
+		return l, false
+	}
+	for _, c := range layouts {
+		if c.Family == l.Family {
+			return c, true
+		}
+	}
+	return Layout{}, false
+}
+
+// relative turns an absolute path into one relative to the root.
+func relative(p string) string {
+	p = path.Clean("/" + p)
+	return strings.TrimPrefix(p, "/")
+}
+
+// glob returns the paths matching pattern (path.Match syntax per element),
+// reading each directory through its resolved path so that links are
+// followed inside the root. Paths are returned as matched, unresolved,
+// sorted.
+func glob(fsys fs.FS, pattern string) ([]string, error) {
+	if _, err := path.Match(pattern, ""); err != nil {
+		return nil, err
+	}
+	paths := []string{"."}
+	for _, elem := range strings.Split(pattern, "/") {
+		if elem == "" || elem == "." {
+			continue
+		}
+		var next []string
+		for _, dir := range paths {
+			if !hasMeta(elem) {
+				next = append(next, path.Join(dir, elem))
+				continue
+			}
+			real, err := resolve(fsys, dir)
+			if err != nil {
+				continue
+			}
+			entries, err := fs.ReadDir(fsys, real)
+			if err != nil {
+				continue
+			}
+			for _, e := range entries {
+				if ok, _ := path.Match(elem, e.Name()); ok {
+					next = append(next, path.Join(dir, e.Name()))
+				}
+			}
+		}
+		paths = next
+	}
+	var out []string
+	for _, p := range paths {
+		if _, err := resolve(fsys, p); err == nil {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
