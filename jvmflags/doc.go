@@ -19,7 +19,9 @@
 //     command line (argv), inserting before the terminal (main class, -jar,
 //     -m) or a named option such as -classpath, and never touching the
 //     application's arguments; [Patch.ApplyToolOptions] edits a
-//     JAVA_TOOL_OPTIONS value.
+//     JAVA_TOOL_OPTIONS value; [Patch.DropIn] edits a systemd service's
+//     ExecStart= through a drop-in (an empty ExecStart= resets the vendor's,
+//     then the patched command), leaving the vendor's unit file alone.
 //   - [ParseCommand]: a command line analysed as the java launcher reads it,
 //     refusing a wrapper it cannot see into (sh -c, a start script, env, an
 //     @argfile): set JAVA_TOOL_OPTIONS for those instead.

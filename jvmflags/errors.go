@@ -31,6 +31,8 @@ var (
 	ErrQuote = errors.New("unmatched quote")
 	// ErrTooLong: input longer than this package reads.
 	ErrTooLong = errors.New("input too long")
+	// ErrExecStart: a unit whose ExecStart= is not exactly one command.
+	ErrExecStart = errors.New("unit does not have exactly one ExecStart= command")
 	// ErrProxyScheme: a proxy Java's http.proxyHost cannot use (TLS to the
 	// proxy, SOCKS).
 	ErrProxyScheme = errors.New("proxy scheme java cannot use as an HTTP proxy")

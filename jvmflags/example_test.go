@@ -7,6 +7,7 @@ import (
 
 	"github.com/proxykit/proxykit/jvmflags"
 	"github.com/proxykit/proxykit/proxyenv"
+	"github.com/proxykit/proxykit/systemdunit"
 )
 
 // A Java service behind a proxy: the proxy properties go before -classpath,
@@ -143,4 +144,34 @@ func ExampleTrustStoreProperties() {
 	// -Djavax.net.ssl.trustStore=/etc/pki/java/cacerts-with-proxy.p12
 	// -Djavax.net.ssl.trustStoreType=PKCS12
 	// javax.net.ssl.trustStore
+}
+
+// A drop-in that runs a vendor's Java service with proxy flags, without
+// editing the vendor's unit file.
+func ExamplePatch_DropIn() {
+	vendor := []byte(`[Service]
+ExecStart=/usr/bin/java $JAVA_OPTS -jar /opt/app/app.jar --port=8080
+`)
+	f, err := systemdunit.ParseNamed("app.service", vendor)
+	if err != nil {
+		panic(err)
+	}
+	patch := jvmflags.Patch{Set: []jvmflags.Property{
+		{Key: "https.proxyHost", Value: "proxy.corp"},
+		{Key: "https.proxyPort", Value: "3128"},
+		{Key: "http.nonProxyHosts", Value: "localhost|*.corp|100%"},
+	}}
+	edit, _, err := patch.DropIn(systemdunit.Merge("app.service", f))
+	if err != nil {
+		panic(err)
+	}
+	dropin, err := edit(nil) // no drop-in yet
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(string(dropin))
+	// Output:
+	// [Service]
+	// ExecStart=
+	// ExecStart=/usr/bin/java -Dhttps.proxyHost=proxy.corp -Dhttps.proxyPort=3128 -Dhttp.nonProxyHosts=localhost|*.corp|100%% $JAVA_OPTS -jar /opt/app/app.jar --port=8080
 }

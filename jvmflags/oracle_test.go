@@ -18,6 +18,7 @@ import (
 	"github.com/proxykit/proxykit/internal/oracle"
 	"github.com/proxykit/proxykit/jvmflags"
 	"github.com/proxykit/proxykit/proxyenv"
+	"github.com/proxykit/proxykit/systemdunit"
 )
 
 // nasty are property values that break naive quoting somewhere: in a shell,
@@ -159,6 +160,9 @@ func oracleProperties(t *testing.T) []jvmflags.Property {
 // to the application untouched.
 var appArgs = []string{"-Dhttp.proxyHost=app-arg", "-admin.port=127.0.0.1:9990", "a b"}
 
+// appArgsUnit are appArgs as an ExecStart= line writes them.
+var appArgsUnit = []string{"-Dhttp.proxyHost=app-arg", "-admin.port=127.0.0.1:9990", `"a b"`}
+
 // TestJVMOracle runs the command lines the package produces on the real
 // JVM — one launch per way of passing the flags — and checks that it reports
 // exactly the intended values.
@@ -188,6 +192,28 @@ func TestJVMOracle(t *testing.T) {
 		require.Empty(t, kept)
 		r := j.run(t, got)
 		r.check(t, append(slices.Clone(props), tunnel))
+		assert.Equal(t, appArgs, r.args)
+	})
+
+	t.Run("ExecStart drop-in read by systemd-analyze", func(t *testing.T) {
+		analyze := oracle.Require(t, "systemd-analyze")
+		t.Logf("oracle: %s", oracle.Version(analyze))
+		unit := "[Service]\nEnvironment=CLASSES=" + j.classes + "\n" +
+			"ExecStart=/usr/bin/java -Xmx64m \\\n    -Djdk.http.auth.tunneling.disabledSchemes=\"NTLM\" \\\n" +
+			"    -Dhttp.proxyHost=old -classpath ${CLASSES} Props \\\n    " + strings.Join(appArgsUnit, " ") + "\n"
+		f, err := systemdunit.ParseNamed("props.service", []byte(unit))
+		require.NoError(t, err)
+		u := systemdunit.Merge("props.service", f)
+		edit, kept, err := jvmflags.Patch{Set: append(slices.Clone(props), tunnel), Before: []string{"-classpath"}}.DropIn(u)
+		require.NoError(t, err)
+		require.Len(t, kept, 1)
+		dropin, err := edit(nil)
+		require.NoError(t, err)
+
+		argv, env := systemdExecStart(t, analyze, "props.service", []byte(unit), dropin)
+		r := j.run(t, expandExec(t, argv, env))
+		r.check(t, props)
+		assert.Equal(t, "NTLM", r.props[jvmflags.TunnelingDisabledSchemes])
 		assert.Equal(t, appArgs, r.args)
 	})
 
@@ -282,4 +308,115 @@ func TestParseCommandAgreesWithLauncher(t *testing.T) {
 			assert.Equal(t, args, c.Args())
 		})
 	}
+}
+
+// systemdExecStart writes the unit and its drop-in under a fresh root, has
+// systemd-analyze verify load them and dump the unit, and returns the
+// ExecStart= command line as systemd stores it (specifiers resolved, "$"
+// references and "$$" not yet) and the unit's environment.
+func systemdExecStart(t *testing.T, analyze, name string, unit, dropin []byte) (argv []string, env map[string]string) {
+	t.Helper()
+	root := t.TempDir()
+	dir := filepath.Join(root, "etc", "systemd", "system")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, name+".d"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name), unit, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".d", "proxy.conf"), dropin, 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "usr", "bin"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "usr", "bin", "java"), []byte("#!/bin/sh\n"), 0o755))
+	cmd := exec.Command(analyze, "--root="+root, "verify", "--man=no", "--generators=no", "--recursive-errors=no", name)
+	cmd.Env = append(os.Environ(), "SYSTEMD_LOG_LEVEL=debug", "SYSTEMD_LOG_COLOR=0")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "systemd-analyze: %s", out)
+	env = make(map[string]string)
+	inExecStart := false
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "\t\tEnvironment: "); ok {
+			k, val, _ := strings.Cut(v, "=")
+			env[k] = val
+		}
+		if strings.HasPrefix(line, "\t\t-> ") {
+			inExecStart = line == "\t\t-> ExecStart:"
+		}
+		if v, ok := strings.CutPrefix(line, "\t\t\tCommand Line: "); ok && inExecStart {
+			require.Nil(t, argv, "one ExecStart command")
+			argv = splitCommandLine(t, v)
+		}
+	}
+	require.NotNil(t, argv, "no ExecStart command line in the dump:\n%s", out)
+	return argv, env
+}
+
+// splitCommandLine reads the command line systemd's dump prints: words
+// separated by a space, in double quotes where needed, with C escapes.
+func splitCommandLine(t *testing.T, s string) []string {
+	t.Helper()
+	var argv []string
+	for s != "" {
+		if s[0] == ' ' {
+			s = s[1:]
+			continue
+		}
+		if s[0] != '"' {
+			w, rest, _ := strings.Cut(s, " ")
+			argv, s = append(argv, w), rest
+			continue
+		}
+		var w strings.Builder
+		i := 1
+		for ; i < len(s) && s[i] != '"'; i++ {
+			if s[i] != '\\' {
+				w.WriteByte(s[i])
+				continue
+			}
+			i++
+			require.Less(t, i, len(s), "escape at the end of %q", s)
+			switch c := s[i]; c {
+			case 't':
+				w.WriteByte('\t')
+			case 'n':
+				w.WriteByte('\n')
+			case 'x':
+				b, err := hex.DecodeString(s[i+1 : i+3])
+				require.NoError(t, err)
+				w.Write(b)
+				i += 2
+			default:
+				w.WriteByte(c)
+			}
+		}
+		require.Less(t, i, len(s), "unterminated quote in %q", s)
+		argv, s = append(argv, w.String()), s[i+1:]
+	}
+	return argv
+}
+
+// expandExec does systemd's substitution when the service starts: "$$" is
+// "$", ${NAME} the variable's value, and a whole-word $NAME its value split
+// at white space.
+func expandExec(t *testing.T, argv []string, env map[string]string) []string {
+	t.Helper()
+	var out []string
+	for _, w := range argv {
+		if len(w) > 1 && w[0] == '$' && w[1] != '$' && w[1] != '{' {
+			out = append(out, strings.Fields(env[w[1:]])...)
+			continue
+		}
+		var b strings.Builder
+		for i := 0; i < len(w); i++ {
+			switch {
+			case strings.HasPrefix(w[i:], "$$"):
+				b.WriteByte('$')
+				i++
+			case strings.HasPrefix(w[i:], "${"):
+				end := strings.IndexByte(w[i:], '}')
+				require.Positive(t, end, "unclosed ${ in %q", w)
+				b.WriteString(env[w[i+2:i+end]])
+				i += end
+			default:
+				b.WriteByte(w[i])
+			}
+		}
+		out = append(out, b.String())
+	}
+	return out
 }

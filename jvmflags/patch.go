@@ -117,6 +117,12 @@ func (p Patch) plan(has func(key string) (string, bool)) (drop map[string]bool, 
 // are left where they are. argv is analysed by [ParseCommand], whose errors Apply
 // returns.
 func (p Patch) Apply(argv []string) (out []string, kept []Property, err error) {
+	return p.apply(argv, nil)
+}
+
+// apply is Apply where the flags also go before the first option for which
+// barrier reports true (a word whose meaning is not known until run time).
+func (p Patch) apply(argv []string, barrier func(word string) bool) (out []string, kept []Property, err error) {
 	if err := p.check(); err != nil {
 		return nil, nil, err
 	}
@@ -127,7 +133,7 @@ func (p Patch) Apply(argv []string) (out []string, kept []Property, err error) {
 	drop, write, kept := p.plan(c.Property)
 	at := c.main.Index
 	for _, o := range c.options {
-		if slices.Contains(p.Before, o.Name()) {
+		if slices.Contains(p.Before, o.Name()) || barrier != nil && barrier(o.Words[0]) {
 			at = o.Index
 			break
 		}

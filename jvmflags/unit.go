@@ -1,0 +1,127 @@
+package jvmflags
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/proxykit/proxykit/systemdunit"
+)
+
+// ExecStart returns the drop-in settings that replace the service's
+// ExecStart= with its java command line patched: an empty ExecStart= that
+// resets the list the unit file set, then the patched command, so that the
+// vendor's unit file is never edited. u is the unit as systemd reads it (see
+// [systemdunit.Merge]): its unit file and the drop-ins that come before the
+// one this result is written to. Pass the drop-in itself too or not: its
+// ExecStart= is the patched command, and patching is idempotent.
+//
+// The command is read as systemd gives it to the process: quotes, escapes
+// and specifiers resolved, ${NAME} references kept as written. A whole-word
+// $NAME before the terminal (split into several words when the service
+// starts, like $JAVA_OPTS) is taken to hold options only, and the flags go
+// before it, where they are options whatever it holds; a -D it holds for
+// the same key comes later and wins. Use the unit's JAVA_TOOL_OPTIONS or the
+// variable's value for such services instead when that matters.
+//
+// kept is as for [Patch.Apply]. Errors: [ErrExecStart] when the unit does not
+// have exactly one ExecStart= command, the errors of [ParseCommand] (a
+// start script or a shell is [ErrNotJava]), and [ErrValue] for a value
+// systemd would read differently.
+func (p Patch) ExecStart(u *systemdunit.Unit) (systemdunit.DropIn, []Property, error) {
+	cmds, err := u.Commands("ExecStart")
+	if err != nil {
+		return systemdunit.DropIn{}, nil, fmt.Errorf("%s: %w", u.Name, err)
+	}
+	if len(cmds) != 1 {
+		return systemdunit.DropIn{}, nil, fmt.Errorf("%s: %d commands: %w", u.Name, len(cmds), ErrExecStart)
+	}
+	c, kept, err := p.applyExec(cmds[0])
+	if err != nil {
+		return systemdunit.DropIn{}, nil, fmt.Errorf("%s: ExecStart: %w", u.Name, err)
+	}
+	return systemdunit.DropIn{ExecStart: []systemdunit.Command{c}}, kept, nil
+}
+
+// DropIn returns the edit of a drop-in file of u that holds the patched
+// ExecStart= (see [Patch.ExecStart]) and keeps the file's other settings.
+// The edit checks its own output: the unit with the new drop-in must run
+// exactly the patched command.
+func (p Patch) DropIn(u *systemdunit.Unit) (edit func(old []byte) ([]byte, error), kept []Property, err error) {
+	d, kept, err := p.ExecStart(u)
+	if err != nil {
+		return nil, nil, err
+	}
+	want := d.ExecStart[0]
+	name, files := u.Name, slices.Clone(u.Files)
+	return func(old []byte) ([]byte, error) {
+		out, err := d.Edit(old)
+		if err != nil {
+			return nil, err
+		}
+		f, err := systemdunit.Parse(out)
+		if err != nil {
+			return nil, fmt.Errorf("%s: read back drop-in: %w", name, err)
+		}
+		got, err := systemdunit.Merge(name, nil, append(slices.Clone(files), f)...).Commands("ExecStart")
+		if err != nil || len(got) != 1 || !got[0].Equal(want) {
+			return nil, fmt.Errorf("%s: drop-in does not read back as the patched command: %w", name, ErrValue)
+		}
+		return out, nil
+	}, kept, nil
+}
+
+// applyExec patches one systemd command.
+func (p Patch) applyExec(c systemdunit.Command) (systemdunit.Command, []Property, error) {
+	argv := slices.Clone(c.Argv)
+	argv0 := ""
+	if c.Has("@") && len(argv) > 1 {
+		argv0 = argv[1]
+		argv = slices.Delete(argv, 1, 2)
+	}
+	// Whole-word references become placeholders: an operand keeps a
+	// placeholder that reads as an operand, any other a one-word option that
+	// is also a barrier for the insertion point.
+	refs := make(map[string]string)
+	for i, w := range argv {
+		if strings.HasPrefix(strings.TrimPrefix(w, "-"), "proxykit-var-") {
+			return systemdunit.Command{}, nil, &CommandError{Index: i, Arg: bounded(w), Err: ErrValue, Hint: "a word this package uses as a placeholder"}
+		}
+	}
+	if !c.Has(":") {
+		for i := 1; i < len(argv); i++ {
+			w := argv[i]
+			if len(w) < 2 || w[0] != '$' || !slices.Contains(c.Vars, w[1:]) {
+				continue
+			}
+			prev := argv[i-1]
+			ph := "proxykit-var-" + strconv.Itoa(i)
+			if !(slices.Contains(whitespaceOptions, prev) || prev == "-m" || prev == "--module" || prev == "-jar") {
+				ph = "-" + ph
+			}
+			refs[ph] = w
+			argv[i] = ph
+		}
+	}
+	for _, q := range p.Set {
+		for _, v := range c.Vars {
+			if !c.Has(":") && strings.Contains(q.Value, "${"+v) {
+				return systemdunit.Command{}, nil, fmt.Errorf("property %s: value refers to $%s, which systemd would substitute: %w", q.Key, v, ErrValue)
+			}
+		}
+	}
+	out, kept, err := p.apply(argv, func(w string) bool { _, ok := refs[w]; return ok && w[0] == '-' })
+	if err != nil {
+		return systemdunit.Command{}, nil, err
+	}
+	for i, w := range out {
+		if r, ok := refs[w]; ok {
+			out[i] = r
+		}
+	}
+	if c.Has("@") && len(c.Argv) > 1 {
+		out = slices.Insert(out, 1, argv0)
+	}
+	return systemdunit.Command{Prefixes: c.Prefixes, Argv: out, Vars: slices.Clone(c.Vars)}, kept, nil
+}
