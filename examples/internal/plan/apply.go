@@ -14,7 +14,7 @@ import (
 type Report struct {
 	Written   []string // existing files rewritten (Undo: restored)
 	Created   []string // files created
-	Removed   []string // files and directories removed (Undo only)
+	Removed   []string // files and directories removed (Undo only; the manifest's own are not listed)
 	Unchanged []string // files already as planned
 	Dirs      []string // directories created
 	Ran       []string // actions run
@@ -326,11 +326,9 @@ func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
 	if err := t.runPending(ctx, r, m, rep); err != nil {
 		return rep, err // the manifest keeps the failed actions; undo again retries them
 	}
-	own, err := t.removeManifest(m)
-	if err != nil {
+	if err := t.removeManifest(m); err != nil {
 		return rep, err
 	}
-	rep.Removed = append(rep.Removed, own...)
 	rep.Manifest = t.manifest
 	return rep, nil
 }

@@ -7,6 +7,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Changes are a plan computed against a target: for each file, its current
@@ -20,7 +21,8 @@ type Changes struct {
 
 	target  *Target
 	actions []Action
-	mask    *masker
+	secrets []string
+	mask    func() *masker // built on first use: only a diff needs it
 }
 
 // A Change is one file's current and planned content.
@@ -101,8 +103,9 @@ func (t *Target) Compute(p *Plan) (*Changes, error) {
 	ch := &Changes{
 		target:  t,
 		actions: cloneActions(p.Actions),
-		mask:    newMasker(p.Secrets),
+		secrets: slices.Clone(p.Secrets),
 	}
+	ch.mask = sync.OnceValue(func() *masker { return newMasker(ch.secrets) })
 	byReal := map[string]int{}
 	for _, s := range p.Steps {
 		name, _ := cleanPath(s.Path)

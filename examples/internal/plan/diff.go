@@ -23,7 +23,7 @@ func (c *Changes) Diff() string {
 			writeDiff(&b, f)
 		}
 	}
-	return c.mask.mask(b.String())
+	return c.mask().mask(b.String())
 }
 
 func writeDiff(b *strings.Builder, f *Change) {

@@ -172,33 +172,34 @@ func (t *Target) storeManifest(m *manifest) error {
 // are deleted under their temporary name, which [Target.cleanStale] finishes
 // after a crash); otherwise the manifest goes, and each directory created
 // for it if it is empty.
-func (t *Target) removeManifest(m *manifest) ([]string, error) {
+func (t *Target) removeManifest(m *manifest) error {
 	r, err := t.resolve(t.manifest)
 	if err != nil {
-		return nil, fmt.Errorf("remove manifest %s: %w", t.manifest, err)
+		return fmt.Errorf("remove manifest %s: %w", t.manifest, err)
 	}
 	if len(m.Own) > 0 && t.ownOnly(m.Own, r.real) {
 		top := m.Own[0]
 		tmp := tempName(top)
 		if err := t.root.RemoveAll(tmp); err != nil {
-			return nil, fmt.Errorf("remove manifest %s: %w", t.manifest, unwrapPathError(err))
+			return fmt.Errorf("remove manifest %s: %w", t.manifest, unwrapPathError(err))
 		}
 		if err := t.root.Rename(top, tmp); err != nil {
-			return nil, fmt.Errorf("remove manifest %s: %w", t.manifest, unwrapPathError(err))
+			return fmt.Errorf("remove manifest %s: %w", t.manifest, unwrapPathError(err))
 		}
 		if err := t.syncDir(path.Dir(top)); err != nil {
-			return nil, fmt.Errorf("remove manifest %s: %w", t.manifest, err)
+			return fmt.Errorf("remove manifest %s: %w", t.manifest, err)
 		}
 		_ = t.at("removed", r.real)
 		if err := t.root.RemoveAll(tmp); err != nil {
-			return nil, fmt.Errorf("remove manifest %s: %w", t.manifest, unwrapPathError(err))
+			return fmt.Errorf("remove manifest %s: %w", t.manifest, unwrapPathError(err))
 		}
-		return slices.Clone(m.Own), nil
+		return nil
 	}
 	if err := t.remove(r.real); err != nil {
-		return nil, fmt.Errorf("remove manifest %s: %w", t.manifest, err)
+		return fmt.Errorf("remove manifest %s: %w", t.manifest, err)
 	}
-	return t.removeDirs(m.Own), nil
+	t.removeDirs(m.Own)
+	return nil
 }
 
 // ownOnly reports whether the directories own (outermost first) hold
