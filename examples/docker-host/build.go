@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/proxykit/proxykit/examples/internal/node"
+	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/proxyenv"
+	"github.com/proxykit/proxykit/truststore"
+)
+
+// aptConfPath is the apt configuration file docker-host owns.
+const aptConfPath = "etc/apt/apt.conf.d/80proxykit-proxy"
+
+// build plans the node: a Docker host, or with -image an image's root.
+func (o *options) build(n *node.Node) error {
+	fetched, err := o.ca.fetch(n.Config.Settings, rootPool(n), o.fetchTimeout, n.Note)
+	if err != nil {
+		return err
+	}
+	n.Config.CAs = append(n.Config.CAs, fetched...)
+	certs, err := parseCAs(n.Config.CAs)
+	if err != nil {
+		return err
+	}
+	s := n.Config.Settings
+	describe(n)
+
+	var bundles []string
+	if o.image {
+		if o.daemonJSON || len(o.users) > 0 || len(o.registries) > 0 {
+			return fmt.Errorf("%w: -image configures no daemon and no client: leave out -daemon-json, -user and -registry", node.ErrUsage)
+		}
+		b, err := planImage(n, s, certs)
+		if err != nil {
+			return err
+		}
+		bundles = append(bundles, b...)
+	} else {
+		if err := o.planDaemon(n, s); err != nil {
+			return err
+		}
+		if err := o.planClients(n, s); err != nil {
+			return err
+		}
+		if err := o.planRegistries(n, certs); err != nil {
+			return err
+		}
+	}
+	cb, err := o.planConda(n, s)
+	if err != nil {
+		return err
+	}
+	bundles = append(bundles, cb...)
+	if err := node.AddCA(n, node.CAOptions{Bundles: bundles}); err != nil {
+		return err
+	}
+	if !o.image {
+		restartAfterTrust(n)
+	}
+	return nil
+}
+
+// describe notes what the root is: its distribution and Docker.
+func describe(n *node.Node) {
+	osName := "unknown distribution (no etc/os-release)"
+	if b, err := n.ReadFile("etc/os-release"); err == nil {
+		if v := osRelease(b, "PRETTY_NAME"); v != "" {
+			osName = v
+		}
+	}
+	docker := "no dockerd found"
+	for _, p := range []string{"usr/bin/dockerd", "usr/local/bin/dockerd", "usr/sbin/dockerd"} {
+		if n.Exists(p) {
+			docker = "Docker daemon /" + p
+			break
+		}
+	}
+	n.Note("%s; %s", osName, docker)
+}
+
+// osRelease returns the value of key in an os-release file.
+func osRelease(b []byte, key string) string {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
+		if ok && k == key {
+			return strings.Trim(v, `"'`)
+		}
+	}
+	return ""
+}
+
+// restartAfterTrust makes a change to the system store restart Docker too:
+// dockerd reads the system's CAs once, when it starts. The restart moves to
+// the end of the actions, after the store's update command.
+func restartAfterTrust(n *node.Node) {
+	restart := n.Restart(dockerUnit)
+	var updates []string
+	for _, l := range truststore.Layouts() {
+		for _, a := range n.Plan.Actions {
+			if slices.Equal(a.Argv, l.Update) {
+				updates = append(updates, a.Name)
+			}
+		}
+	}
+	for i := range n.Plan.Steps {
+		st := &n.Plan.Steps[i]
+		if slices.ContainsFunc(st.Actions, func(a string) bool { return slices.Contains(updates, a) }) && !slices.Contains(st.Actions, restart) {
+			st.Actions = append(st.Actions, restart)
+		}
+	}
+	i := slices.IndexFunc(n.Plan.Actions, func(a plan.Action) bool { return a.Name == restart })
+	a := n.Plan.Actions[i]
+	n.Plan.Actions = append(slices.Delete(n.Plan.Actions, i, i+1), a)
+}
+
+// planImage plans an image's or container's root: the package manager's
+// proxy and the CA straight into the system bundle, since nothing runs the
+// update command inside the root.
+func planImage(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificate) ([]string, error) {
+	layout, ok := truststore.DetectLayout(n.FS)
+	if !ok {
+		n.Warn("-image", "unknown distribution (no etc/os-release): no package manager proxy is written, and the CA goes only where discovery finds stores")
+	}
+	secret := hasCredentials(s)
+	switch layout.Family {
+	case "debian":
+		edit, warns, err := s.AptConf()
+		if err != nil {
+			return nil, fmt.Errorf("/%s: %w", aptConfPath, err)
+		}
+		warnAll(n, aptConfPath, warns)
+		n.Edit(plan.Step{Path: aptConfPath, Edit: plan.Edit(edit), Secret: secret, Why: "apt's proxy"})
+	case "rhel":
+		p, f := "etc/yum.conf", s.YumConf
+		if n.Exists("etc/dnf/dnf.conf") {
+			p, f = "etc/dnf/dnf.conf", s.DNFConf
+		}
+		edit, warns, err := f()
+		if err != nil {
+			return nil, fmt.Errorf("/%s: %w", p, err)
+		}
+		warnAll(n, p, warns)
+		n.Edit(plan.Step{Path: p, Edit: plan.Edit(edit), Secret: secret, Why: "the package manager's proxy"})
+	}
+	if secret {
+		n.Warn("-image", "the image's files now hold the proxy credentials: every layer or image committed from this root keeps them; run undo before committing, or build with a proxy that needs none")
+	}
+	if ok && len(certs) > 0 && n.Exists(layout.Bundle) {
+		for _, c := range certs {
+			n.Edit(plan.Step{Path: layout.Bundle, Edit: plan.Edit(truststore.AddToBundle(c)), Mode: 0o644,
+				Why: "the system bundle clients read: nothing runs " + strings.Join(layout.Update, " ") + " in an image root (when it runs, it keeps the CA from the anchor)"})
+		}
+	}
+	return nil, nil
+}
