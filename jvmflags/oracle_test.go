@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -46,17 +47,41 @@ type javaRun struct {
 	java, classes, jar string
 }
 
+// compiled holds Props compiled once for the whole test binary: javac is
+// the slowest step of the oracle tests.
+var compiled struct {
+	once sync.Once
+	dir  string
+	out  []byte
+	err  error
+}
+
+// TestMain removes the compiled harness after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if compiled.dir != "" {
+		os.RemoveAll(compiled.dir)
+	}
+	os.Exit(code)
+}
+
 func newJavaRun(t *testing.T) javaRun {
 	t.Helper()
 	java := oracle.Require(t, "java")
 	javac := oracle.Require(t, "javac")
 	t.Logf("oracle: %s", oracle.Version(java, "-version"))
-	dir := t.TempDir()
-	out, err := exec.Command(javac, "-d", dir, filepath.Join("testdata", "Props.java")).CombinedOutput()
-	require.NoError(t, err, "javac: %s", out)
-	jar := filepath.Join(dir, "props.jar")
-	require.NoError(t, writeJar(jar, filepath.Join(dir, "Props.class")))
-	return javaRun{java: java, classes: dir, jar: jar}
+	compiled.once.Do(func() {
+		compiled.dir, compiled.err = os.MkdirTemp("", "jvmflags-oracle-")
+		if compiled.err != nil {
+			return
+		}
+		compiled.out, compiled.err = exec.Command(javac, "-d", compiled.dir, filepath.Join("testdata", "Props.java")).CombinedOutput()
+		if compiled.err == nil {
+			compiled.err = writeJar(filepath.Join(compiled.dir, "props.jar"), filepath.Join(compiled.dir, "Props.class"))
+		}
+	})
+	require.NoError(t, compiled.err, "javac: %s", compiled.out)
+	return javaRun{java: java, classes: compiled.dir, jar: filepath.Join(compiled.dir, "props.jar")}
 }
 
 // writeJar writes an executable jar with Props as its Main-Class, without
@@ -199,7 +224,8 @@ func TestJVMOracle(t *testing.T) {
 		analyze := oracle.Require(t, "systemd-analyze")
 		t.Logf("oracle: %s", oracle.Version(analyze))
 		unit := "[Service]\nEnvironment=CLASSES=" + j.classes + "\n" +
-			"ExecStart=/usr/bin/java -Xmx64m \\\n    -Djdk.http.auth.tunneling.disabledSchemes=\"NTLM\" \\\n" +
+			"Environment=\"JAVA_OPTS=-Xss1m -Dt.opts=from-env\"\n" +
+			"ExecStart=/usr/bin/java $JAVA_OPTS -Xmx64m \\\n    -Djdk.http.auth.tunneling.disabledSchemes=\"NTLM\" \\\n" +
 			"    -Dhttp.proxyHost=old -classpath ${CLASSES} Props \\\n    " + strings.Join(appArgsUnit, " ") + "\n"
 		f, err := systemdunit.ParseNamed("props.service", []byte(unit))
 		require.NoError(t, err)
@@ -214,6 +240,7 @@ func TestJVMOracle(t *testing.T) {
 		r := j.run(t, expandExec(t, argv, env))
 		r.check(t, props)
 		assert.Equal(t, "NTLM", r.props[jvmflags.TunnelingDisabledSchemes])
+		assert.Equal(t, "from-env", r.props["t.opts"], "$JAVA_OPTS still split into options")
 		assert.Equal(t, appArgs, r.args)
 	})
 

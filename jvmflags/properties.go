@@ -30,8 +30,10 @@ const (
 	TrustStorePassword = "javax.net.ssl.trustStorePassword"
 )
 
-// ProxyKeys lists every property [ProxyProperties] may set, for a [Patch]
-// that removes them.
+// ProxyKeys lists every property [ProxyProperties] may set. Put it in
+// [Patch.Remove] next to the properties in [Patch.Set], so that a proxy no
+// longer configured (an ftp_proxy removed) loses its flags too, or alone to
+// undo the proxy settings.
 var ProxyKeys = []string{
 	HTTPProxyHost, HTTPProxyPort, HTTPSProxyHost, HTTPSProxyPort, HTTPNonProxyHosts,
 	FTPProxyHost, FTPProxyPort, FTPNonProxyHosts,
