@@ -2,6 +2,7 @@ package systemdunit
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -68,38 +69,71 @@ func (d DropIn) apply(f *File) error {
 	return nil
 }
 
-// SetEnv makes the file's [Service] environment assign value to name: when
-// it does already, nothing changes; otherwise the name's words are removed
-// from existing Environment= lines (a line left without words goes) and a
-// line Environment="name=value" is added after the last Environment= line.
+// SetEnv makes the file's [Service] environment assign value to name. When
+// it does already, nothing changes. Otherwise the last Environment= line
+// that assigns name is rewritten in place when name is its only word; when
+// it holds other words too, name's word is taken out of it and a line
+// Environment="name=value" follows it; without any, that line goes after
+// the last Environment= line (or at the end of [Service]). Other lines that
+// assign name lose its word.
 func (f *File) SetEnv(name, value string) error {
 	kv := name + "=" + value
 	line, err := FormatEnvironment(kv)
 	if err != nil {
 		return err
 	}
-	env, _ := f.Environment()
-	for _, e := range env {
-		if e == kv {
-			return nil
-		}
-	}
-	if err := f.UnsetEnv(name); err != nil {
+	if err := checkLine("Environment", line); err != nil {
 		return err
 	}
-	return f.Add(ServiceSection, "Environment", line)
+	env, _ := f.Environment()
+	if slices.Contains(env, kv) {
+		return nil
+	}
+	last := -1
+	for i, b := range f.blocks {
+		if f.isKey(b, ServiceSection, "Environment") {
+			if _, changed := removeEnvWords(b.value, name); changed {
+				last = i
+			}
+		}
+	}
+	if last < 0 {
+		if err := f.UnsetEnv(name); err != nil {
+			return err
+		}
+		return f.Add(ServiceSection, "Environment", line)
+	}
+	// Put the new line in place of (or after) the last one, then drop
+	// name from the others.
+	marker := f.blocks[last]
+	rest, _ := removeEnvWords(marker.value, name)
+	nb := f.newAssign(ServiceSection, "Environment", line)
+	var repl []*block
+	if rest != "" {
+		kept := f.newAssign(ServiceSection, "Environment", rest)
+		repl = append(repl, kept)
+	}
+	repl = append(repl, innerComments(marker)...)
+	repl = append(repl, nb)
+	f.blocks = slices.Concat(f.blocks[:last], repl, f.blocks[last+1:])
+	skip := map[*block]bool{nb: true}
+	return f.unsetEnv(name, skip)
 }
 
 // UnsetEnv removes every assignment of name from the file's [Service]
 // Environment= lines, rewriting only the lines that assign it. A line whose
 // words cannot be read is left alone (systemd drops its tail anyway).
 func (f *File) UnsetEnv(name string) error {
+	return f.unsetEnv(name, nil)
+}
+
+func (f *File) unsetEnv(name string, skip map[*block]bool) error {
 	if !ValidName(name) {
 		return fmt.Errorf("%w: environment variable name %s", ErrUnwritable, quote(name))
 	}
 	out := f.blocks[:0:0]
 	for _, b := range f.blocks {
-		if !f.isKey(b, ServiceSection, "Environment") || b.value == "" {
+		if skip[b] || !f.isKey(b, ServiceSection, "Environment") || b.value == "" {
 			out = append(out, b)
 			continue
 		}

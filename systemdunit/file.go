@@ -3,6 +3,7 @@ package systemdunit
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -300,7 +301,7 @@ func (f *File) SetList(section, key string, values []string) error {
 	if cur := f.Values(section, key); len(cur) == len(values) && len(cur) > 0 {
 		same := true
 		for i := range cur {
-			same = same && cur[i] == values[i]
+			same = same && sameValue(key, cur[i], values[i])
 		}
 		if same {
 			return nil
@@ -316,6 +317,18 @@ func (f *File) SetList(section, key string, values []string) error {
 		if !f.isKey(b, section, key) {
 			out = append(out, b)
 			continue
+		}
+		if first < 0 {
+			// A value replacing a continued one of a key whose value is a
+			// list of words keeps the old grouping of words on lines.
+			if nb, leftover := f.relayout(b, key, values); nb != nil {
+				nbs[0] = nb
+				if len(leftover) > 0 {
+					out = append(out, &block{raw: leftover, kind: kindComment})
+				}
+				first = len(out)
+				continue
+			}
 		}
 		// Keep comment lines that sat inside a continuation.
 		out = append(out, innerComments(b)...)
@@ -393,4 +406,38 @@ func (f *File) unitName() string {
 		return ""
 	}
 	return base
+}
+
+// relayout returns the block for values[0] laid out like the continued
+// block old, or nil, and the comment lines of old it did not place.
+func (f *File) relayout(old *block, key string, values []string) (*block, []byte) {
+	if len(values) == 0 || values[0] == "" || !(key == "Environment" || slices.Contains(ExecKeys, key)) {
+		return nil, nil
+	}
+	raw, leftover := layoutLike(old, key, values[0], f.newline())
+	if raw == "" {
+		return nil, nil
+	}
+	g, err := Parse([]byte(raw))
+	if err != nil || len(g.blocks) != 1 || g.blocks[0].kind != kindAssign {
+		return nil, nil
+	}
+	nb := f.newAssign(old.section, key, values[0])
+	nb.raw, nb.value = []byte(raw), g.blocks[0].value
+	return nb, leftover
+}
+
+// sameValue compares two values of key; values that are lists of words
+// compare word by word, so that a value laid out over several lines equals
+// the one-line form.
+func sameValue(key, a, b string) bool {
+	if a == b {
+		return true
+	}
+	if key != "Environment" && !slices.Contains(ExecKeys, key) {
+		return false
+	}
+	aw, ok1 := splitWords(a)
+	bw, ok2 := splitWords(b)
+	return ok1 && ok2 && slices.Equal(aw, bw)
 }
