@@ -9,3 +9,9 @@ func SetHook(t *Target, h func(point, path string) error) { t.hook = h }
 
 // TempName is the temporary file the engine writes beside real.
 var TempName = tempName
+
+// NoSync turns off fsync for t, to keep tests that write thousands of files
+// fast on a busy machine. SIGKILL crash tests do not need it: the kernel
+// keeps what was written when a process dies; fsync only matters when the
+// machine does.
+func NoSync(t *Target) { t.noSync = true }

@@ -182,9 +182,11 @@ func TestSyntheticPlans(t *testing.T) {
 	for seed := range uint64(60) {
 		s := genSynthetic(seed)
 		t.Run(s.String(), func(t *testing.T) {
+			t.Parallel()
 			dir := s.build(t)
 			before := snapshot(t, dir)
 			tg := open(t, dir)
+			plan.NoSync(tg)
 
 			ch, err := tg.Compute(&s.plan)
 			require.NoError(t, err)
@@ -326,10 +328,12 @@ func TestWriteFailureLeavesFilesWhole(t *testing.T) {
 	for _, point := range []string{"temp-created", "temp-synced"} {
 		for k := range paths {
 			t.Run(fmt.Sprintf("%s of file %d", point, k), func(t *testing.T) {
+				t.Parallel()
 				dir := t.TempDir()
 				writeTree(t, dir, files)
 				before := snapshot(t, dir)
 				tg := open(t, dir)
+				plan.NoSync(tg)
 				ch, err := tg.Compute(mkPlan())
 				require.NoError(t, err)
 				plan.SetHook(tg, func(pt, p string) error {

@@ -33,6 +33,7 @@ type Target struct {
 	manifest string
 	lockWait time.Duration
 	hook     func(point, path string) error // test hook, see export_test.go
+	noSync   bool                           // tests only, see export_test.go
 }
 
 // An Option configures a Target.
