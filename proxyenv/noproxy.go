@@ -46,7 +46,7 @@ type Kind uint8
 // any of the name and address shapes may carry a port ("host:port",
 // "[v6]:port"), see [Entry].
 const (
-	KindInvalid    Kind = iota // no client matches it: "10.1.2", "a b", "foo*.com", ":80"
+	KindInvalid    Kind = iota // no client matches it as meant: "10.1.2", "a b", "foo*.com", ":80", "."
 	KindAll                    // "*": every host (Go, curl and Python only when it is the whole list)
 	KindDomain                 // "example.com", "localhost": the name, and for Go, curl and Java() its subdomains
 	KindSubdomains             // ".example.com": subdomains for Go; curl and Python also match the name itself
@@ -198,11 +198,12 @@ func (l NoProxy) Invalid() []Entry {
 }
 
 // Contains reports whether the list holds an entry written as text
-// (compared after trimming and lower-casing).
+// (compared in lower case, with or without surrounding white space).
 func (l NoProxy) Contains(text string) bool {
-	text = strings.ToLower(strings.TrimSpace(text))
+	text = strings.ToLower(text)
+	trimmed := strings.TrimSpace(text)
 	for _, e := range l.entries {
-		if e.Text == text {
+		if e.Text == text || e.Text == trimmed {
 			return true
 		}
 	}
@@ -346,8 +347,8 @@ func classify(text string) Entry {
 		}
 		return invalid("misplaced wildcard: only \"*\" and \"*.domain\" are understood")
 	case strings.HasPrefix(host, "."):
-		if strings.TrimLeft(host, ".") == "" || strings.HasPrefix(host, "..") {
-			return invalid("not a domain")
+		if strings.TrimLeft(host, ".") == "" {
+			return invalid("not a domain (Go and Python read it as every name written with a trailing dot)")
 		}
 		e.Kind, e.Host = KindSubdomains, host[1:]
 	default:

@@ -30,9 +30,29 @@ var (
 
 // curlList is a no-proxy list compiled for curl.
 type curlList struct {
-	all    bool     // the whole value is "*"
-	tokens []string // the names curl considers, in order
+	all    bool        // the whole value is "*"
+	tokens []curlToken // the names curl considers, in order
 	rules  curlRules
+}
+
+// curlToken is one name of the list, read in advance both ways curl may
+// read it: as a host name and as an address with an optional prefix length.
+type curlToken struct {
+	name    string     // one trailing, then one leading dot removed
+	v4, v6  netip.Addr // the part before "/" as IPv4 or IPv6, if it is one
+	bits    uint64     // (unsigned)atoi of the part after "/"; 0 without
+	tooLong bool       // 128 bytes or more: never matches an address
+}
+
+func newCurlToken(tok string) curlToken {
+	t := curlToken{name: strings.TrimPrefix(strings.TrimSuffix(tok, "."), "."), tooLong: len(tok) >= 128}
+	network, bitsText, hasSlash := strings.Cut(tok, "/")
+	if hasSlash {
+		t.bits = cAtoiUnsigned(bitsText)
+	}
+	t.v4, _ = parseIPv4Text(network)
+	t.v6, _ = parseIPv6Text(network)
+	return t
 }
 
 // compileCurl splits s the way curl's Curl_check_noproxy walks it.
@@ -49,7 +69,7 @@ func compileCurl(s string, r curlRules) curlList {
 			p++
 		}
 		if p > start {
-			c.tokens = append(c.tokens, s[start:p])
+			c.tokens = append(c.tokens, newCurlToken(s[start:p]))
 		}
 		for p < len(s) && isBlank(s[p]) {
 			p++
@@ -108,13 +128,13 @@ func (c curlList) bypass(name string) bool {
 			name = strings.TrimSuffix(name, ".")
 		}
 	}
-	for _, tok := range c.tokens {
+	for i := range c.tokens {
 		var match bool
 		switch typ {
 		case curlHost:
-			match = curlHostMatch(tok, name)
+			match = curlHostMatch(c.tokens[i].name, name)
 		default:
-			match = curlAddrMatch(tok, typ, addr)
+			match = c.tokens[i].addrMatch(typ, addr)
 		}
 		if match {
 			return true
@@ -123,9 +143,9 @@ func (c curlList) bypass(name string) bool {
 	return false
 }
 
+// curlHostMatch compares a token (dots already trimmed) with a host name
+// (trailing dot already trimmed): equal, or a tail match at a dot.
 func curlHostMatch(tok, name string) bool {
-	tok = strings.TrimSuffix(tok, ".")
-	tok = strings.TrimPrefix(tok, ".")
 	switch {
 	case len(tok) == len(name):
 		return strings.EqualFold(tok, name)
@@ -136,37 +156,28 @@ func curlHostMatch(tok, name string) bool {
 	return false
 }
 
-func curlAddrMatch(tok string, typ curlNameType, addr netip.Addr) bool {
-	if len(tok) >= 128 {
+func (t *curlToken) addrMatch(typ curlNameType, addr netip.Addr) bool {
+	if t.tooLong {
 		return false
 	}
-	network, bitsText, hasSlash := strings.Cut(tok, "/")
-	var bits uint64
-	if hasSlash {
-		bits = cAtoiUnsigned(bitsText)
-	}
+	bits := t.bits
 	if typ == curlIPv4 {
-		check, ok := parseIPv4Text(network)
-		if !ok || bits > 32 {
+		if !t.v4.IsValid() || bits > 32 {
 			return false
 		}
 		if bits == 0 || bits == 32 {
-			return check == addr
+			return t.v4 == addr
 		}
-		p, _ := check.Prefix(int(bits))
+		p, _ := t.v4.Prefix(int(bits))
 		return p.Contains(addr)
 	}
 	if bits == 0 {
 		bits = 128
 	}
-	if bits > 128 {
+	if bits > 128 || !t.v6.IsValid() {
 		return false
 	}
-	check, ok := parseIPv6Text(network)
-	if !ok {
-		return false
-	}
-	a, b := addr.As16(), check.As16()
+	a, b := addr.As16(), t.v6.As16()
 	bytes, rest := bits/8, bits%8
 	for i := uint64(0); i < bytes; i++ {
 		if a[i] != b[i] {
@@ -204,7 +215,7 @@ func cAtoiUnsigned(s string) uint64 {
 // parseIPv4Text accepts what inet_pton(AF_INET) accepts: four decimal
 // octets, no leading zeros.
 func parseIPv4Text(s string) (netip.Addr, bool) {
-	if strings.IndexByte(s, ':') >= 0 {
+	if s == "" || len(s) > 15 || strings.Trim(s, "0123456789.") != "" {
 		return netip.Addr{}, false
 	}
 	a, err := netip.ParseAddr(s)
@@ -217,7 +228,7 @@ func parseIPv4Text(s string) (netip.Addr, bool) {
 // parseIPv6Text accepts what inet_pton(AF_INET6) accepts: an IPv6 address
 // without brackets or zone, possibly ending in dotted IPv4.
 func parseIPv6Text(s string) (netip.Addr, bool) {
-	if strings.IndexByte(s, ':') < 0 || strings.IndexByte(s, '%') >= 0 {
+	if strings.IndexByte(s, ':') < 0 || strings.Trim(s, "0123456789abcdefABCDEF:.") != "" {
 		return netip.Addr{}, false
 	}
 	a, err := netip.ParseAddr(s)
@@ -238,6 +249,12 @@ func curlHostName(u *url.URL) string {
 			return a.String()
 		}
 		return h
+	}
+	if _, ok := parseIPv4Text(h); ok {
+		return h
+	}
+	if strings.Trim(h, "0123456789abcdefABCDEFxX.") != "" {
+		return h // not numeric: the common case, without allocating
 	}
 	if a, ok := curlIPv4Normalize(h); ok {
 		return a

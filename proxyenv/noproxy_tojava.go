@@ -52,7 +52,7 @@ func (l Loss) String() string { return l.Entry + ": " + l.Kind.String() + ": " +
 var javaLoopback = []string{"localhost", "127.*", "[::1]", "[0:0:0:0:0:0:0:1]", "0.0.0.0", "[::0]"}
 
 // maxJavaPatterns bounds the patterns a single CIDR entry may expand to.
-const maxJavaPatterns = 256
+const maxJavaPatterns = 64
 
 // Java returns the http.nonProxyHosts value that makes Java decide as Go
 // ([NoProxy.Bypass] with [Go]) does wherever Java can express it, and a
@@ -63,7 +63,7 @@ const maxJavaPatterns = 256
 //	*.example.com    → *.example.com
 //	example.com:8080 → example.com|*.example.com   (widened: Java has no ports)
 //	10.0.0.0/8       → 10.*
-//	172.16.0.0/12    → 172.16.*|…|172.31.*        (enumerated, at most 256 patterns)
+//	172.16.0.0/12    → 172.16.*|…|172.31.*        (enumerated, at most 64 patterns)
 //	fd00::1          → [fd00::1]|[fd00:0:0:0:0:0:0:1]
 //	fd00::/8         → nothing                    (narrowed: Java cannot match ranges)
 //	10.1.2           → nothing                    (dropped: not an address for any client)

@@ -14,32 +14,37 @@ type Settings struct {
 	NoProxy    NoProxy // hosts reached directly
 }
 
-// Conflict reports an environment variable set in both cases with different
-// values. Clients disagree on which one wins: Go's net/http reads the upper
-// case first; golang.org/x/net/http/httpproxy (v0.58+), Python and curl read
-// the lower case first, and curl ignores HTTP_PROXY altogether for http://
-// URLs. [FromEnvironment] keeps the lower-case value.
+// Conflict reports an environment variable that clients read differently:
+// set in both cases to different values (Go's net/http reads the upper case
+// first; golang.org/x/net/http/httpproxy (v0.58+), Python and curl the lower
+// case first), or HTTP_PROXY set without http_proxy (curl ignores the upper
+// case for http:// URLs). [FromEnvironment] keeps the lower-case value when
+// both are set.
 type Conflict struct {
 	Name  string // lower-case name, e.g. "no_proxy"
-	Lower string // value of the lower-case variable, credentials redacted
+	Lower string // value of the lower-case variable, credentials redacted; "" when unset
 	Upper string // value of the upper-case variable, credentials redacted
 }
 
 func (c Conflict) String() string {
+	if c.Name == "http_proxy" && c.Lower == "" {
+		return fmt.Sprintf("HTTP_PROXY=%q is set without http_proxy: curl ignores HTTP_PROXY for http:// URLs; set http_proxy too", c.Upper)
+	}
 	return fmt.Sprintf("%s=%q and %s=%q differ: Go's net/http uses the upper-case value, curl, Python and httpproxy the lower-case one; using the lower-case one",
 		c.Name, c.Lower, strings.ToUpper(c.Name), c.Upper)
 }
 
 // FromEnvironment reads proxy settings from an environment in the form of
-// [os.Environ] ("KEY=value" strings). It reads http_proxy, https_proxy,
-// ftp_proxy and no_proxy in both cases, prefers the lower case, and reports
-// each variable set in both cases to different values. It is the only
-// function in this package that reads an environment.
+// [os.Environ] ("KEY=value" strings; the first of repeated keys counts, as
+// getenv does). It reads http_proxy, https_proxy, ftp_proxy and no_proxy in
+// both cases, prefers the lower case, treats blank values as unset, and
+// reports every [Conflict]. It is the only function in this package that
+// reads an environment.
 func FromEnvironment(environ []string) (Settings, []Conflict, error) {
 	env := make(map[string]string)
 	for _, kv := range environ {
 		k, v, ok := strings.Cut(kv, "=")
-		if ok {
+		if _, seen := env[k]; ok && !seen {
 			env[k] = v
 		}
 	}
@@ -56,9 +61,10 @@ func FromEnvironment(environ []string) (Settings, []Conflict, error) {
 			return lo
 		case loOK:
 			return lo
-		default:
-			return up
+		case name == "http_proxy" && strings.TrimSpace(up) != "":
+			conflicts = append(conflicts, Conflict{Name: name, Upper: redact(up)})
 		}
+		return up
 	}
 	for _, v := range []struct {
 		name string
