@@ -1,9 +1,6 @@
 package proxyenv
 
-import (
-	"net/netip"
-	"strings"
-)
+import "strings"
 
 const formatApt = "apt.conf"
 
@@ -28,23 +25,20 @@ const formatApt = "apt.conf"
 // proxy setting inside a { } block is refused rather than left to compete.
 func (s Settings) AptConf() (Edit, []Warning, error) {
 	var warns []Warning
-	direct := make([]string, 0)
+	var direct []string
 	all := false
-	for _, e := range strings.Split(s.NoProxy.String(), ",") {
-		if e == "" {
-			continue
-		}
-		host, ok, why := aptHost(e)
+	for _, e := range s.NoProxy.Entries() {
+		host, why := aptHost(e)
 		switch {
-		case e == "*":
+		case e.Kind == KindAll:
 			all = true
-		case ok:
+		case host != "":
 			direct = append(direct, host)
-			if _, err := netip.ParseAddr(host); err != nil {
-				warns = append(warns, Warning{Format: formatApt, Item: e, Message: "apt matches " + host + " exactly; requests to its subdomains still go through the proxy"})
+			if e.Kind == KindDomain {
+				warns = append(warns, Warning{Format: formatApt, Item: e.Text, Message: "apt matches " + host + " exactly; requests to its subdomains still go through the proxy"})
 			}
 		default:
-			warns = append(warns, Warning{Format: formatApt, Item: e, Message: why})
+			warns = append(warns, Warning{Format: formatApt, Item: e.Text, Message: why})
 		}
 	}
 	value := func(p *Proxy) (string, error) {
@@ -109,6 +103,12 @@ func (s Settings) AptConf() (Edit, []Warning, error) {
 			if key != "" && !wanted[key] {
 				remove = append(remove, key)
 			}
+			if depth < 0 {
+				return nil, malformed(formatApt, ls[i].num, "'}' without '{'")
+			}
+		}
+		if depth > 0 {
+			return nil, malformed(formatApt, len(ls), "'{' not closed at end of file")
 		}
 		return joinLines(setKeyed(ls, want, remove, -1)), nil
 	}, warns, nil
@@ -116,27 +116,30 @@ func (s Settings) AptConf() (Edit, []Warning, error) {
 
 // aptHost returns the host name apt can match for a no-proxy entry, or why
 // it cannot.
-func aptHost(e string) (host string, ok bool, why string) {
-	switch {
-	case strings.HasPrefix(e, ".") || strings.HasPrefix(e, "*."):
-		return "", false, "apt has no suffix match; add a line for each host name that must be reached directly"
-	case strings.Contains(e, "/"):
-		return "", false, "apt has no address ranges; add a line for each address that must be reached directly"
+func aptHost(e Entry) (host, why string) {
+	if e.Port != "" {
+		return "", "apt chooses a proxy by host name only; the port is not expressible"
 	}
-	if a, err := netip.ParseAddr(strings.Trim(e, "[]")); err == nil {
-		if a.Is4() {
-			return a.String(), true, ""
+	switch e.Kind {
+	case KindAll:
+		return "", ""
+	case KindDomain:
+		if validHostName(e.Host) {
+			return strings.TrimSuffix(e.Host, "."), ""
 		}
-		return "", false, "apt cannot name an IPv6 host in a configuration key"
+	case KindIP:
+		if e.Addr.Is4() {
+			return e.Addr.String(), ""
+		}
+		return "", "apt cannot name an IPv6 host in a configuration key"
+	case KindSubdomains, KindWildcard:
+		return "", "apt has no suffix match; add a line for each host name that must be reached directly"
+	case KindCIDR:
+		return "", "apt has no address ranges; add a line for each address that must be reached directly"
+	case KindPattern:
+		return "", "apt has no wildcard patterns; add a line for each host name that must be reached directly"
 	}
-	if strings.Contains(e, ":") {
-		return "", false, "apt chooses a proxy by host name only; the port is not expressible"
-	}
-	h := strings.ToLower(strings.TrimSuffix(e, "."))
-	if h == "" || !validHostName(h) {
-		return "", false, "not a host name apt can match"
-	}
-	return h, true, ""
+	return "", "not a host name apt can match"
 }
 
 // aptOwned returns the lower-case option name of a line that is a single

@@ -102,6 +102,18 @@ func editCondarc(old []byte, want []keyedLine, remove []string) ([]byte, error) 
 	if err := checkInput(formatCondarc, old); err != nil {
 		return nil, err
 	}
+	// YAML also breaks lines at a lone CR, NEL, LS and PS; this editor
+	// splits at LF only, so it refuses them rather than misplace a line.
+	for _, brk := range []string{"\u0085", "\u2028", "\u2029"} {
+		if i := bytes.Index(old, []byte(brk)); i >= 0 {
+			return nil, &FormatError{Format: formatCondarc, Line: 1 + bytes.Count(old[:i], []byte("\n")), Detail: "a Unicode line break (NEL, LS or PS)", Err: ErrMalformed}
+		}
+	}
+	for i, c := range old {
+		if c == '\r' && (i+1 == len(old) || old[i+1] != '\n') {
+			return nil, &FormatError{Format: formatCondarc, Line: 1 + bytes.Count(old[:i], []byte("\n")), Detail: "a carriage return not followed by a line feed", Err: ErrMalformed}
+		}
+	}
 	doc, err := parseYAML(formatCondarc, old)
 	if err != nil {
 		return nil, err

@@ -73,7 +73,9 @@ func (s Settings) ProfileScript() (Edit, []Warning, error) {
 const DCOSBypassList = ".mesos,.thisdcos.directory,.dcos.directory,.zk,127.0.0.1,localhost"
 
 // DCOSBypass returns the DC/OS internal entries ([DCOSBypassList]) as a
-// list, to merge into any other without duplicates.
+// list, to merge into any other without duplicates:
+//
+//	s.NoProxy = s.NoProxy.Merge(proxyenv.DCOSBypass())
 func DCOSBypass() NoProxy { return ParseNoProxy(DCOSBypassList) }
 
 // DCOSProxyEnv returns the edit of DC/OS's /opt/mesosphere/etc/proxy.env,
@@ -85,7 +87,7 @@ func DCOSBypass() NoProxy { return ParseNoProxy(DCOSBypassList) }
 // and sh read the same unquoted (letters, digits and -._~%:/@,*+=[]);
 // another is refused, naming its class.
 func (s Settings) DCOSProxyEnv() (Edit, []Warning, error) {
-	s.NoProxy = mergeNoProxy(s.NoProxy, DCOSBypass())
+	s.NoProxy = s.NoProxy.Merge(DCOSBypass())
 	vars := s.envVars()
 	for _, v := range vars {
 		if class, bad := charClass(v.value, func(c byte) bool { return !envSafe(c) }); bad {
@@ -109,27 +111,6 @@ func envSafe(c byte) bool {
 		strings.IndexByte("-._%:/@,*+=[]", c) >= 0
 }
 
-// mergeNoProxy returns a followed by the entries of b that a lacks.
-//
-// TODO(proxyenv-model): replace with NoProxy.Merge once it is on main.
-func mergeNoProxy(a, b NoProxy) NoProxy {
-	have := make(map[string]bool)
-	var all []string
-	for _, e := range strings.Split(a.String(), ",") {
-		if e != "" && !have[e] {
-			have[e] = true
-			all = append(all, e)
-		}
-	}
-	for _, e := range strings.Split(b.String(), ",") {
-		if e != "" && !have[e] {
-			have[e] = true
-			all = append(all, e)
-		}
-	}
-	return ParseNoProxy(strings.Join(all, ","))
-}
-
 // worldReadable warns when credentials go into a file every user can read.
 func worldReadable(s Settings, format string) []Warning {
 	if !s.hasCredentials() {
@@ -148,11 +129,17 @@ func shellQuote(v string) string {
 // joinPAMEnv joins the physical lines of /etc/environment into the logical
 // lines pam_env reads: a line that is not a comment, holds no '#' and ends
 // with a backslash continues on the next line.
+//
+// A file whose last line continues is refused: a line added after it would
+// become part of its value.
 func joinPAMEnv(ls []line) ([]line, error) {
 	var out []line
 	for i := 0; i < len(ls); i++ {
 		l := ls[i]
-		for continuesPAM(l.text) && i+1 < len(ls) {
+		for continuesPAM(l.text) {
+			if i+1 == len(ls) {
+				return nil, malformed(formatEtcEnvironment, l.num, "continuation (a final backslash) at end of file")
+			}
 			i++
 			l.text += l.eol + ls[i].text
 			l.eol = ls[i].eol
