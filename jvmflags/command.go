@@ -112,12 +112,23 @@ var stopOptions = []string{
 	"-fullversion", "--full-version",
 }
 
+// exitOptions let the launcher read every option but then exit after
+// describing, listing or validating modules, without running a program.
+var exitOptions = []string{"-d", "--describe-module", "--list-modules", "--validate-modules"}
+
 // ParseCommand analyses argv, a complete Java command line whose argv[0] is
 // the java launcher (any path whose base name is java). It refuses a wrapper
 // it cannot see into (sh -c "…", env, a start script) with [ErrNotJava], a
-// command line without a terminal with [ErrNoMain], an option missing its
-// operand with [ErrOperand], and an @argfile before the terminal with
+// command line that runs no program (no terminal, or -version, --help,
+// --describe-module, --list-modules, …) with [ErrNoMain], an option missing
+// its operand with [ErrOperand], and an @argfile before the terminal with
 // [ErrArgFile]. Errors are *[CommandError].
+//
+// It follows the launcher of JDK 9 and later (libjli java.c and args.c): an
+// option that takes a separate operand takes the next word only when that
+// does not start with "-", so a class path starting with "-" (which JDK 8
+// accepted) is refused. A word ending in ".java" is taken as a source file;
+// the launcher also checks that the file exists.
 //
 // The launcher also reads options from the JDK_JAVA_OPTIONS environment
 // variable, and the JVM from JAVA_TOOL_OPTIONS; neither is part of argv.
@@ -140,25 +151,29 @@ func ParseCommand(argv []string) (*Command, error) {
 	}
 	c := &Command{argv: slices.Clone(argv)}
 	argv = c.argv
-	jar := -1 // index of -jar
+	jar := -1  // index of -jar
+	exit := -1 // index of an option that makes the launcher exit early
 	source := false
 	i := 1
 	for i < len(argv) && strings.HasPrefix(argv[i], "-") {
 		a := argv[i]
 		hasOperand := i+1 < len(argv) && !strings.HasPrefix(argv[i+1], "-")
+		if exit < 0 && (slices.Contains(exitOptions, a) || strings.HasPrefix(a, "--describe-module=")) {
+			exit = i
+		}
 		switch {
 		case a == "-m" || a == "--module":
 			if !hasOperand || argv[i+1] == "" {
 				return nil, &CommandError{Index: i, Arg: a, Err: ErrOperand}
 			}
 			c.main = Main{Kind: Module, Value: argv[i+1], Index: i, End: i + 2}
-			return c.finish()
+			return c.finish(exit)
 		case strings.HasPrefix(a, "--module="):
 			if a == "--module=" {
 				return nil, &CommandError{Index: i, Arg: a, Err: ErrOperand}
 			}
 			c.main = Main{Kind: Module, Value: strings.TrimPrefix(a, "--module="), Index: i, End: i + 1}
-			return c.finish()
+			return c.finish(exit)
 		case slices.Contains(stopOptions, a):
 			return nil, &CommandError{Index: i, Arg: a, Err: ErrNoMain, Hint: "the launcher stops at this option"}
 		case slices.Contains(whitespaceOptions, a):
@@ -195,13 +210,16 @@ func ParseCommand(argv []string) (*Command, error) {
 	default:
 		c.main = Main{Kind: MainClass, Value: argv[i], Index: i, End: i + 1}
 	}
-	return c.finish()
+	return c.finish(exit)
 }
 
 // finish checks for @argfiles among the words the launcher expands: every
 // word before the first application argument, up to --disable-@files
 // (libjli args.c).
-func (c *Command) finish() (*Command, error) {
+func (c *Command) finish(exit int) (*Command, error) {
+	if exit >= 0 {
+		return nil, &CommandError{Index: exit, Arg: bounded(c.argv[exit]), Err: ErrNoMain, Hint: "the launcher exits after this option without running a program"}
+	}
 	for i := 1; i < c.main.End; i++ {
 		a := c.argv[i]
 		if a == "--disable-@files" {

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -255,82 +256,137 @@ func TestJVMOracle(t *testing.T) {
 	})
 }
 
-// launcherView is how the java launcher itself splits a command line, from
-// its _JAVA_LAUNCHER_DEBUG trace.
-type launcherView struct {
-	mode string   // "Main class", "JAR file", "Module", "Source"
-	what string   // the class, jar or module (for Source, the source launcher)
-	args []string // the application's arguments (for Source, the file first)
+// launcherCases are command lines as services write them, with symbolic
+// paths: {classes} holds Props.class, {jar} is an executable jar of it,
+// {empty} an empty directory.
+var launcherCases = [][]string{
+	{"java", "-Xmx64m", "-XX:+UseSerialGC", "-Da=1", "-classpath", "{classes}:/opt/none/*", "Props", "-admin.port=1", "-Dhttp.proxyHost=x"},
+	{"java", "-jar", "-Da=1", "{jar}", "-Db", "-jar", "x"},
+	{"java", "-Da=1", "-jar", "{jar}"},
+	{"java", "-p", "{empty}", "--add-modules", "java.sql", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+		"--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-reads", "java.sql=ALL-UNNAMED",
+		"--limit-modules", "java.base,java.sql,jdk.compiler", "--upgrade-module-path", "{empty}",
+		"-m", "jdk.compiler/com.sun.tools.javac.Main", "-version", "-m"},
+	{"java", "--module-path={empty}", "--module=jdk.compiler/com.sun.tools.javac.Main", "x"},
+	{"java", "--enable-native-access", "ALL-UNNAMED", "--class-path", "{classes}", "-verbose:gc", "Props", "-cp", "x"},
+	{"java", "--source", "17", "-cp", "{classes}", "Nope", "z"},
+	{"java", "-cp", "{classes}", "-Dk=v", "Props", "@notafile"}, // not expanded after the main class
+	{"java", "-Dx=1", "-cp", "", "-Xss1m", "Props", "a b"},       // an empty operand is an operand
+	// --disable-@files is left out: JDK 17 passes it to the VM, which
+	// refuses it (JDK-8293041, fixed in JDK 20).
 }
+
+// launcherAnswer is the launcher's reading of one case, as recorded in
+// testdata/launcher.json.
+type launcherAnswer struct {
+	Argv []string `json:"argv"`
+	Mode string   `json:"mode"` // "Main class", "JAR file", "Module", "Source"
+	What string   `json:"what"` // the class, jar or module (for Source, the source launcher)
+	Args []string `json:"args"` // the application's arguments (for Source, the file first)
+}
+
+var launcherGolden = filepath.Join("testdata", "launcher.json")
 
 // trace runs argv with --dry-run (the main class is loaded, never run) and
 // _JAVA_LAUNCHER_DEBUG, and reads the launcher's view of it.
-func (j javaRun) trace(t *testing.T, argv []string) launcherView {
+func (j javaRun) trace(t *testing.T, argv []string) launcherAnswer {
 	t.Helper()
 	cmd := exec.Command(j.java, append([]string{"--dry-run"}, argv[1:]...)...)
 	cmd.Env = append(os.Environ(), "_JAVA_LAUNCHER_DEBUG=1")
 	out, _ := cmd.CombinedOutput() // a missing main class fails after the trace
-	var v launcherView
 	lines := strings.Split(string(out), "\n")
 	for i, l := range lines {
 		mode, what, ok := strings.Cut(l, " is '")
 		if !ok || !slices.Contains([]string{"Main class", "JAR file", "Module", "Source"}, mode) {
 			continue
 		}
-		v.mode, v.what = mode, strings.TrimSuffix(what, "'")
+		v := launcherAnswer{Mode: mode, What: strings.TrimSuffix(what, "'"), Args: []string{}}
 		for _, a := range lines[i+2:] {
 			_, val, ok := strings.Cut(a, "] = '")
 			if !strings.HasPrefix(a, "    argv[") || !ok {
 				break
 			}
-			v.args = append(v.args, strings.TrimSuffix(val, "'"))
+			v.Args = append(v.Args, strings.TrimSuffix(val, "'"))
 		}
 		return v
 	}
 	t.Fatalf("no launcher trace for %q:\n%s", argv, out)
-	return v
+	return launcherAnswer{}
+}
+
+// TestLauncherRecording runs every launcher case through the real java
+// launcher and checks its reading against testdata/launcher.json (rewritten
+// with -update), so that TestParseCommandAgreesWithLauncher means something
+// where java is missing.
+func TestLauncherRecording(t *testing.T) {
+	j := newJavaRun(t)
+	empty := t.TempDir()
+	real := strings.NewReplacer("{classes}", j.classes, "{jar}", filepath.Join(j.classes, "props.jar"), "{empty}", empty)
+	symbolic := strings.NewReplacer(filepath.Join(j.classes, "props.jar"), "{jar}", j.classes, "{classes}", empty, "{empty}")
+	got := make([]launcherAnswer, len(launcherCases))
+	var wg sync.WaitGroup
+	for i, argv := range launcherCases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := make([]string, len(argv))
+			for k, w := range argv {
+				r[k] = real.Replace(w)
+			}
+			a := j.trace(t, r)
+			a.Argv, a.What = argv, symbolic.Replace(a.What)
+			for k := range a.Args {
+				a.Args[k] = symbolic.Replace(a.Args[k])
+			}
+			got[i] = a
+		}()
+	}
+	wg.Wait()
+	if *update {
+		data, err := json.MarshalIndent(launcherRecording{Oracle: oracle.Version(j.java, "-version"), Cases: got}, "", "  ")
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(launcherGolden, append(data, '\n'), 0o644))
+	}
+	want := readLauncherRecording(t)
+	assert.Equal(t, want.Cases, got, "the launcher (%s) reads the cases differently from the recording (%s); rerun with -update and review",
+		oracle.Version(j.java, "-version"), want.Oracle)
+}
+
+// launcherRecording is testdata/launcher.json.
+type launcherRecording struct {
+	Oracle string           `json:"oracle"` // the java that answered
+	Cases  []launcherAnswer `json:"cases"`
+}
+
+func readLauncherRecording(t *testing.T) launcherRecording {
+	t.Helper()
+	data, err := os.ReadFile(launcherGolden)
+	require.NoError(t, err)
+	var r launcherRecording
+	require.NoError(t, json.Unmarshal(data, &r))
+	return r
 }
 
 // TestParseCommandAgreesWithLauncher checks ParseCommand's terminal and
 // application arguments against the java launcher's own reading of the same
-// command lines.
+// command lines, as recorded from its _JAVA_LAUNCHER_DEBUG trace.
 func TestParseCommandAgreesWithLauncher(t *testing.T) {
-	j := newJavaRun(t)
-	empty := t.TempDir()
-	cases := [][]string{
-		{"java", "-Xmx64m", "-XX:+UseSerialGC", "-Da=1", "-classpath", j.classes + ":/opt/none/*", "Props", "-admin.port=1", "-Dhttp.proxyHost=x"},
-		{"java", "-jar", "-Da=1", j.jar, "-Db", "-jar", "x"},
-		{"java", "-Da=1", "-jar", j.jar},
-		{"java", "-p", empty, "--add-modules", "java.sql", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-			"--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-reads", "java.sql=ALL-UNNAMED",
-			"--limit-modules", "java.base,java.sql,jdk.compiler", "--upgrade-module-path", empty,
-			"-m", "jdk.compiler/com.sun.tools.javac.Main", "-version", "-m"},
-		{"java", "--module-path=" + empty, "--module=jdk.compiler/com.sun.tools.javac.Main", "x"},
-		{"java", "--enable-native-access", "ALL-UNNAMED", "--class-path", j.classes, "-verbose:gc", "Props", "-cp", "x"},
-		{"java", "--source", "17", "-cp", j.classes, "Nope", "z"},
-		{"java", "-cp", j.classes, "-Dk=v", "Props", "@notafile"}, // not expanded after the main class
-		// --disable-@files is left out: JDK 17 passes it to the VM, which
-		// refuses it (JDK-8293041, fixed in JDK 20).
-	}
+	answers := readLauncherRecording(t).Cases
+	require.Len(t, answers, len(launcherCases), "recording out of date; run go test -run TestLauncherRecording -update")
 	kinds := map[jvmflags.MainKind]string{jvmflags.MainClass: "Main class", jvmflags.JarFile: "JAR file", jvmflags.Module: "Module", jvmflags.SourceFile: "Source"}
-	for _, argv := range cases {
-		t.Run(strings.Join(argv[1:3], " "), func(t *testing.T) {
-			t.Parallel()
-			c, err := jvmflags.ParseCommand(argv)
+	for _, a := range answers {
+		t.Run(strings.Join(a.Argv[1:3], " "), func(t *testing.T) {
+			c, err := jvmflags.ParseCommand(a.Argv)
 			require.NoError(t, err)
-			v := j.trace(t, argv)
 			m := c.Main()
-			assert.Equal(t, v.mode, kinds[m.Kind])
-			args := v.args
+			assert.Equal(t, a.Mode, kinds[m.Kind])
+			args := a.Args
 			if m.Kind == jvmflags.SourceFile {
 				require.NotEmpty(t, args)
 				assert.Equal(t, args[0], m.Value)
 				args = args[1:]
 			} else {
-				assert.Equal(t, v.what, m.Value)
-			}
-			if len(args) == 0 {
-				args = []string{}
+				assert.Equal(t, a.What, m.Value)
 			}
 			assert.Equal(t, args, c.Args())
 		})
