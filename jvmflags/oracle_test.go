@@ -271,7 +271,7 @@ var launcherCases = [][]string{
 	{"java", "--enable-native-access", "ALL-UNNAMED", "--class-path", "{classes}", "-verbose:gc", "Props", "-cp", "x"},
 	{"java", "--source", "17", "-cp", "{classes}", "Nope", "z"},
 	{"java", "-cp", "{classes}", "-Dk=v", "Props", "@notafile"}, // not expanded after the main class
-	{"java", "-Dx=1", "-cp", "", "-Xss1m", "Props", "a b"},       // an empty operand is an operand
+	{"java", "-Dx=1", "-cp", "", "-Xss1m", "Props", "a b"},      // an empty operand is an operand
 	// --disable-@files is left out: JDK 17 passes it to the VM, which
 	// refuses it (JDK-8293041, fixed in JDK 20).
 }
