@@ -121,8 +121,9 @@ var exitOptions = []string{"-d", "--describe-module", "--list-modules", "--valid
 // it cannot see into (sh -c "…", env, a start script) with [ErrNotJava], a
 // command line that runs no program (no terminal, or -version, --help,
 // --describe-module, --list-modules, …) with [ErrNoMain], an option missing
-// its operand with [ErrOperand], and an @argfile before the terminal with
-// [ErrArgFile]. Errors are *[CommandError].
+// its operand with [ErrOperand], an @argfile before the terminal with
+// [ErrArgFile], and a whole-word "$NAME" where the main class would be with
+// [ErrVariable]. Errors are *[CommandError].
 //
 // It follows the launcher of JDK 9 and later (libjli java.c and args.c): an
 // option that takes a separate operand takes the next word only when that
@@ -201,6 +202,10 @@ func ParseCommand(argv []string) (*Command, error) {
 			return nil, &CommandError{Index: jar, Arg: "-jar", Err: ErrOperand}
 		}
 		return nil, &CommandError{Index: len(argv) - 1, Arg: bounded(argv[len(argv)-1]), Err: ErrNoMain}
+	}
+	if jar < 0 && isVariable(argv[i]) {
+		return nil, &CommandError{Index: i, Arg: bounded(argv[i]), Err: ErrVariable,
+			Hint: "its words are known only when the service starts; for a systemd unit use Patch.ExecStart"}
 	}
 	switch {
 	case jar >= 0:
@@ -283,4 +288,19 @@ func (c *Command) Property(key string) (value string, ok bool) {
 		}
 	}
 	return value, ok
+}
+
+// isVariable reports whether w is a whole-word "$NAME" reference, which
+// systemd (and a shell) split into words when the command runs.
+func isVariable(w string) bool {
+	if len(w) < 2 || w[0] != '$' || w[1] >= '0' && w[1] <= '9' {
+		return false
+	}
+	for i := 1; i < len(w); i++ {
+		c := w[i]
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -113,6 +113,18 @@ func TestParseCommand(t *testing.T) {
 			options: []string{"--disable-@files", "-cp"},
 		},
 		{
+			name: "a $ in a class name or after -jar is not a variable",
+			argv: words("java -jar $JAR $ARGS"),
+			kind: jvmflags.JarFile, value: "$JAR", index: 1,
+			args:    []string{"$ARGS"},
+			options: []string{"-jar"},
+		},
+		{
+			name: "inner class",
+			argv: words("java Outer$Main"),
+			kind: jvmflags.MainClass, value: "Outer$Main", index: 1,
+		},
+		{
 			name: "@argfile after the main class is an application argument",
 			argv: words("java Main @opts"),
 			kind: jvmflags.MainClass, value: "Main", index: 1,
@@ -169,6 +181,7 @@ func TestParseCommandRefuses(t *testing.T) {
 		{"argfile before main", words("java @/etc/app/jvm.opts Main"), jvmflags.ErrArgFile, 1, "JAVA_TOOL_OPTIONS"},
 		{"argfile as -cp operand", words("java -cp @cp Main"), jvmflags.ErrArgFile, 2, ""},
 		{"argfile as jar", words("java -jar @jar"), jvmflags.ErrArgFile, 2, ""},
+		{"unexpanded $JAVA_OPTS taken for the main class", words("/usr/bin/java $JAVA_OPTS -jar /opt/app.jar"), jvmflags.ErrVariable, 1, "Patch.ExecStart"},
 		{"NUL in a word", []string{"java", "-Da=\x00", "Main"}, jvmflags.ErrValue, 1, ""},
 	}
 	for _, tt := range tests {

@@ -21,6 +21,11 @@ var (
 	// ErrArgFile: an @argfile the launcher would expand in place, so the
 	// options it holds (and possibly the main class) are invisible here.
 	ErrArgFile = errors.New("@argfile hides launcher options")
+	// ErrVariable: a whole word "$NAME" where the main class would be: an
+	// unexpanded variable reference, such as systemd's $JAVA_OPTS, whose
+	// words are not known until the service starts. For a systemd unit use
+	// [Patch.ExecStart], which reads such references as options.
+	ErrVariable = errors.New("unexpanded variable reference")
 	// ErrKey: a property key that is empty or holds '=' or NUL.
 	ErrKey = errors.New("invalid property key")
 	// ErrValue: a property value or option that holds NUL, which no command
