@@ -124,12 +124,14 @@ func boundedKey(s string) string {
 }
 
 // proxyURL renders p as a URL with an explicit port whose user name and
-// password are percent-encoded strictly: every byte but ASCII letters,
-// digits, '-', '.' and '_' becomes %XX. Go's own userinfo encoding leaves
-// '$', ';', '=', '&', '+', ',' and '~' as they are; each of those means
-// something to a shell, to systemd, to conda's variable expansion or to an
-// ini parser, while every proxy client decodes %XX in userinfo (curl, Go,
-// Python, apt, wget). The result is safe in every format of this package.
+// password are percent-encoded strictly: every byte but RFC 3986's
+// unreserved characters (ASCII letters, digits, '-', '.', '_', '~') becomes
+// %XX. Go's own userinfo encoding leaves '$', ';', '=', '&', '+' and ','
+// as they are; each of those means something to a shell, to systemd, to
+// conda's variable expansion or to an ini parser, while every proxy client
+// decodes %XX in userinfo (curl, Go, Python, apt, wget). The result is safe
+// in every format of this package, and is the "percent-encode all" form that
+// the plan's diff masks.
 //
 // TODO(proxyenv-model): this could become Proxy's encoding of record.
 func proxyURL(p *Proxy) string {
@@ -148,13 +150,13 @@ func proxyURL(p *Proxy) string {
 	return b.String()
 }
 
-// strictEscape percent-encodes every byte of s but [A-Za-z0-9._-].
+// strictEscape percent-encodes every byte of s but [A-Za-z0-9._~-].
 func strictEscape(s string) string {
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
 			b.WriteByte(c)
 			continue
 		}

@@ -33,12 +33,12 @@ type credCase struct {
 
 func (c credCase) String() string { return c.name }
 
-// credCases puts each of @ : % / # $ ! ; " ' \ and a space into a user name
+// credCases puts each of @ : % / # $ ! ; " ' \, a space and '~' into a user name
 // and a password, then all of them at once, then a literal "%41" (which
 // must not be decoded twice).
 func credCases() []credCase {
 	var cs []credCase
-	for _, c := range []string{"@", ":", "%", "/", "#", "$", "!", ";", `"`, "'", `\`, " "} {
+	for _, c := range []string{"@", ":", "%", "/", "#", "$", "!", ";", `"`, "'", `\`, " ", "~"} {
 		cs = append(cs, credCase{fmt.Sprintf("char %q", c), "u" + c + "ser", "Pa" + c + "ss-Q7"})
 	}
 	all := `@:%/#$!;"'\ `
@@ -425,7 +425,7 @@ func secretForms(pass string) []string {
 	var strict strings.Builder
 	for i := 0; i < len(pass); i++ {
 		c := pass[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
 			strict.WriteByte(c)
 		} else {
 			fmt.Fprintf(&strict, "%%%02X", c)

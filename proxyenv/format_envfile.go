@@ -108,7 +108,7 @@ func (s Settings) DCOSProxyEnv() (Edit, []Warning, error) {
 // EnvironmentFile= parser and to sh in an assignment.
 func envSafe(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		strings.IndexByte("-._%:/@,*+=[]", c) >= 0
+		strings.IndexByte("-._~%:/@,*+=[]", c) >= 0
 }
 
 // worldReadable warns when credentials go into a file every user can read.
