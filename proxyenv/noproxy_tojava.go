@@ -129,7 +129,7 @@ func (l NoProxy) Java() (list string, losses []Loss) {
 		case KindPattern:
 			lose(e, Dropped, "a wildcard pattern that Go does not understand (Go matches no host with it); write *.domain or a CIDR range")
 		default:
-			lose(e, Dropped, "no client matches it: %s", e.Reason)
+			lose(e, Dropped, "%s", e.Reason)
 		}
 	}
 	add(javaLoopback...)

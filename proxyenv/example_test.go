@@ -1,0 +1,96 @@
+package proxyenv_test
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/proxykit/proxykit/proxyenv"
+)
+
+func ExampleParseProxy() {
+	p, err := proxyenv.ParseProxy("svc@corp:p@ss w/rd@proxy.corp.example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(p)            // the password never prints
+	fmt.Println(p.HostPort()) // the port is always explicit
+	fmt.Println(p.Username)
+	_, err = proxyenv.ParseProxy("http://svc:p@ss@proxy.corp.example:3128000")
+	fmt.Println(err)
+	// Output:
+	// http://svc%40corp:xxxxx@proxy.corp.example:80
+	// proxy.corp.example:80
+	// svc@corp
+	// proxy "http://xxxxx@proxy.corp.example:3128000": invalid proxy port: "3128000"
+}
+
+func ExampleParseNoProxy() {
+	l := proxyenv.ParseNoProxy(" localhost, .corp.example,10.0.0.0/8,registry:5000,10.1.2")
+	fmt.Println(l)
+	for _, e := range l.Entries() {
+		if e.Kind == proxyenv.KindInvalid {
+			fmt.Printf("%-14s %s: %s\n", e, e.Kind, e.Reason)
+			continue
+		}
+		fmt.Printf("%-14s %s\n", e, e.Kind)
+	}
+	// Output:
+	// localhost,.corp.example,10.0.0.0/8,registry:5000,10.1.2
+	// localhost      domain
+	// .corp.example  subdomains
+	// 10.0.0.0/8     cidr
+	// registry:5000  domain
+	// 10.1.2         invalid: IPv4 prefix: no client matches addresses by their beginning; write a CIDR range such as 10.1.2.0/24
+}
+
+func ExampleNoProxy_Bypass() {
+	l := proxyenv.ParseNoProxy(".corp.example,10.0.0.0/8")
+	for _, s := range []string{"https://corp.example/", "http://10.1.2.3/"} {
+		u, _ := url.Parse(s)
+		fmt.Print(s)
+		for _, c := range proxyenv.Clients {
+			fmt.Printf(" %s:%v", c, l.Bypass(c, u))
+		}
+		fmt.Println()
+	}
+	// Output:
+	// https://corp.example/ go:false curl:true java:false python:true
+	// http://10.1.2.3/ go:true curl:true java:false python:false
+}
+
+func ExampleNoProxy_Java() {
+	l := proxyenv.ParseNoProxy("localhost,.corp.example,10.0.0.0/8,registry:5000")
+	java, losses := l.Java()
+	fmt.Println(java)
+	for _, loss := range losses {
+		fmt.Println("warning:", loss)
+	}
+	// Output:
+	// localhost|*.localhost|*.corp.example|10.*|registry|*.registry|127.*|[::1]|[0:0:0:0:0:0:0:1]|0.0.0.0|[::0]
+	// warning: registry:5000: widened: Java has no ports: registry bypasses the proxy on every port, not only 5000
+}
+
+func ExampleFromEnvironment() {
+	s, conflicts, err := proxyenv.FromEnvironment([]string{
+		"http_proxy=http://svc:s3cret@proxy.corp.example:3128",
+		"HTTPS_PROXY=proxy.corp.example:3128",
+		"no_proxy=localhost,.corp.example",
+		"NO_PROXY=localhost",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(s.HTTPProxy)
+	fmt.Println(s.HTTPSProxy)
+	fmt.Println(s.NoProxy)
+	for _, c := range conflicts {
+		fmt.Println(c)
+	}
+	// Output:
+	// http://svc:xxxxx@proxy.corp.example:3128
+	// http://proxy.corp.example:3128
+	// localhost,.corp.example
+	// no_proxy="localhost,.corp.example" and NO_PROXY="localhost" differ: Go's net/http uses the upper-case value, curl, Python and httpproxy the lower-case one; using the lower-case one
+}
