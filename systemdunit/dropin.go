@@ -92,7 +92,9 @@ func (f *File) SetEnv(name, value string) error {
 	last := -1
 	for i, b := range f.blocks {
 		if f.isKey(b, ServiceSection, "Environment") {
-			if _, changed := removeEnvWords(b.value, name); changed {
+			if b.value == "" {
+				last = -1 // a reset: the new line must come after it
+			} else if _, changed := removeEnvWords(b.value, name); changed {
 				last = i
 			}
 		}

@@ -198,8 +198,13 @@ func (f *File) ensureTerminated() {
 		return
 	}
 	last := f.blocks[len(f.blocks)-1]
-	if n := len(last.raw); n > 0 && last.raw[n-1] != '\n' && last.raw[n-1] != '\r' {
+	if n := len(last.raw); n > 0 && last.raw[n-1] != '\n' && last.raw[n-1] != '\r' && last.raw[n-1] != 0 {
 		last.raw = append(last.raw[:n:n], f.newline()...)
+	}
+	if openContinuation(last) {
+		// The file ends inside a continuation: a blank line ends it
+		// without changing what systemd reads.
+		last.raw = append(last.raw[:len(last.raw):len(last.raw)], f.newline()...)
 	}
 }
 
@@ -440,4 +445,16 @@ func sameValue(key, a, b string) bool {
 	aw, ok1 := splitWords(a)
 	bw, ok2 := splitWords(b)
 	return ok1 && ok2 && slices.Equal(aw, bw)
+}
+
+// openContinuation reports whether b's last line that is not a comment ends
+// in a backslash: the next line would continue it.
+func openContinuation(b *block) bool {
+	lines := splitLines(b.raw)
+	for i := len(lines) - 1; i >= 0; i-- {
+		if !isCommentLine(lines[i].text) {
+			return endsEscaped(lines[i].text)
+		}
+	}
+	return false
 }

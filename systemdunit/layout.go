@@ -104,7 +104,7 @@ func layoutLike(old *block, key, value, nl string) (raw string, leftover []byte)
 		return "", nil
 	}
 	newWords, ok := splitWords(value)
-	if !ok || len(newWords) == 0 {
+	if !ok || len(newWords) == 0 || len(oldWords)*len(newWords) > maxAlign {
 		return "", nil
 	}
 	if indent == "" {
@@ -156,6 +156,9 @@ func layoutLike(old *block, key, value, nl string) (raw string, leftover []byte)
 	}
 	return b.String(), leftover
 }
+
+// maxAlign bounds the work of aligning old and new words (their product).
+const maxAlign = 1 << 18
 
 // lcs aligns b to a by a longest common subsequence and returns, for each
 // element of b, the index of its partner in a or -1.
