@@ -19,26 +19,47 @@ type javaStore struct {
 	typ     string
 	entries map[string]string // alias → "trusted|key SHA-256 millis"
 	trusts  bool
+	keytool string // keytool -list -v output, where asked for
 }
 
 // runJavaOracle asks one JVM about every file: its detected type, entries,
-// and whether a TrustManagerFactory built from it trusts leaf.
+// and whether a TrustManagerFactory built from it trusts leaf; for files
+// written "+path", keytool -list -v as well.
 func runJavaOracle(t *testing.T, java string, leaf []byte, files []string) map[string]javaStore {
 	t.Helper()
 	dir := t.TempDir()
 	leafPath := filepath.Join(dir, "leaf.pem")
 	require.NoError(t, os.WriteFile(leafPath, leaf, 0o644))
-	args := append([]string{filepath.Join("testdata", "oracle", "KeystoreOracle.java"), leafPath, "changeit"}, files...)
+	args := append([]string{
+		"--add-exports", "java.base/sun.security.tools.keytool=ALL-UNNAMED",
+		filepath.Join("testdata", "oracle", "KeystoreOracle.java"), leafPath, "changeit",
+	}, files...)
 	out, err := exec.Command(java, args...).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	stores := map[string]javaStore{}
-	var cur string
+	var cur, listing string
+	var keytool *strings.Builder
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if keytool != nil {
+			if line == "KEYTOOL-END" {
+				s := stores[listing]
+				s.keytool = keytool.String()
+				stores[listing] = s
+				keytool = nil
+			} else {
+				keytool.WriteString(line + "\n")
+			}
+			continue
+		}
 		f := strings.Fields(line)
 		switch f[0] {
+		case "KEYTOOL-BEGIN":
+			listing, keytool = f[1], &strings.Builder{}
 		case "STORE":
 			cur = f[1]
-			stores[cur] = javaStore{typ: strings.Join(f[2:], " "), entries: map[string]string{}}
+			s := stores[cur]
+			s.typ, s.entries = strings.Join(f[2:], " "), map[string]string{}
+			stores[cur] = s
 		case "ENTRY":
 			stores[cur].entries[f[1]] = strings.Join(f[2:], " ")
 		case "TRUST":
@@ -60,7 +81,7 @@ func runJavaOracle(t *testing.T, java string, leaf []byte, files []string) map[s
 // -v checks the two edited distribution stores.
 func TestKeystoreOracles(t *testing.T) {
 	java := oracle.Require(t, "java")
-	keytool := oracle.Require(t, "keytool")
+	oracle.Require(t, "keytool") // run inside the same JVM, see KeystoreOracle.java
 	t.Log(oracle.Version(java, "-version"))
 	proxyX := issue(t, certSpec{name: "Corp Proxy CA", org: "Proxykit Test", ca: true}, nil)
 	proxy, err := truststore.ParseCertificate(proxyX.Raw)
@@ -70,10 +91,14 @@ func TestKeystoreOracles(t *testing.T) {
 
 	dir := t.TempDir()
 	var files []string
-	write := func(name string, b []byte) string {
+	write := func(name string, b []byte, keytool bool) string {
 		p := filepath.Join(dir, name)
 		require.NoError(t, os.WriteFile(p, b, 0o644))
-		files = append(files, p)
+		if keytool {
+			files = append(files, "+"+p)
+		} else {
+			files = append(files, p)
+		}
 		return p
 	}
 	type trio struct{ name, before, after, removed string }
@@ -84,11 +109,12 @@ func TestKeystoreOracles(t *testing.T) {
 		removed, err := truststore.RemoveFromKeystore(proxy.Fingerprint(), tc.opts...)(after)
 		require.NoError(t, err)
 		tr := trio{name: tc.name}
+		distribution := i == 0 || i == 2 // the Debian JKS and the JDK's PKCS12
 		if tc.in != nil {
-			tr.before = write(fmt.Sprintf("%d-before", i), tc.in)
-			tr.removed = write(fmt.Sprintf("%d-removed", i), removed)
+			tr.before = write(fmt.Sprintf("%d-before", i), tc.in, distribution)
+			tr.removed = write(fmt.Sprintf("%d-removed", i), removed, false)
 		}
-		tr.after = write(fmt.Sprintf("%d-after", i), after)
+		tr.after = write(fmt.Sprintf("%d-after", i), after, distribution)
 		trios = append(trios, tr)
 	}
 	stores := runJavaOracle(t, java, leaf.PEM(), files)
@@ -120,15 +146,12 @@ func TestKeystoreOracles(t *testing.T) {
 	}
 
 	// keytool -list -v on the edited distribution stores.
-	for _, tr := range trios[:3:3] {
-		if tr.name == "JKS with a private key" {
-			continue
-		}
-		out, err := exec.Command(keytool, "-list", "-v", "-keystore", tr.after, "-storepass", "changeit").CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		got := keytoolEntries(string(out))
+	for _, i := range []int{0, 2} {
+		tr := trios[i]
+		got := keytoolEntries(stores[tr.after].keytool)
+		want := keytoolEntries(stores[tr.before].keytool)
+		require.NotEmpty(t, want, tr.name)
 		require.Equal(t, proxy.Fingerprint().String(), got["corp-proxy"].sha256, tr.name)
-		want := keytoolEntries(keytoolList(t, keytool, tr.before))
 		for alias, e := range want {
 			require.Equal(t, e.sha256, got[alias].sha256, alias)
 			if strings.HasSuffix(tr.name, "JKS") {
@@ -140,12 +163,6 @@ func TestKeystoreOracles(t *testing.T) {
 }
 
 type keytoolEntry struct{ created, sha256 string }
-
-func keytoolList(t *testing.T, keytool, file string) string {
-	out, err := exec.Command(keytool, "-list", "-v", "-keystore", file, "-storepass", "changeit").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	return string(out)
-}
 
 // keytoolEntries reads "Alias name:", "Creation date:" and "SHA256:" from
 // keytool -list -v.

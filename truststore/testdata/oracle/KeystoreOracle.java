@@ -1,6 +1,7 @@
 // KeystoreOracle answers, in one JVM, what Java makes of many keystores.
 //
-// Usage: java KeystoreOracle.java LEAF.pem STOREPASS KEYSTORE...
+// Usage: java --add-exports java.base/sun.security.tools.keytool=ALL-UNNAMED \
+//            KeystoreOracle.java LEAF.pem STOREPASS [+]KEYSTORE...
 //
 // For each keystore it prints its type as KeyStore.getInstance(File, char[])
 // detects it, each entry (alias, kind, SHA-256 of the certificate, creation
@@ -10,6 +11,11 @@
 //   STORE <path> <type>
 //   ENTRY <alias> <trusted|key> <SHA-256> <millis>
 //   TRUST <true|false> <reason>
+//
+// For a keystore written with a leading '+', it also runs keytool's own code
+// (sun.security.tools.keytool.Main, what the keytool command launches) as
+// "keytool -list -v", between KEYTOOL-BEGIN <path> and KEYTOOL-END lines:
+// one JVM instead of one per keytool call.
 import java.io.File;
 import java.io.FileInputStream;
 import java.security.KeyStore;
@@ -28,7 +34,14 @@ public class KeystoreOracle {
         }
         char[] pass = args[1].toCharArray();
         for (int i = 2; i < args.length; i++) {
-            File f = new File(args[i]);
+            boolean keytool = args[i].startsWith("+");
+            File f = new File(keytool ? args[i].substring(1) : args[i]);
+            if (keytool) {
+                System.out.println("KEYTOOL-BEGIN " + f);
+                sun.security.tools.keytool.Main.main(
+                        new String[] {"-list", "-v", "-keystore", f.getPath(), "-storepass", args[1]});
+                System.out.println("KEYTOOL-END");
+            }
             KeyStore ks;
             try {
                 ks = KeyStore.getInstance(f, pass);
