@@ -21,8 +21,10 @@ const formatApt = "apt.conf"
 //
 // Every single-line statement setting Acquire::http::Proxy or
 // Acquire::https::Proxy (with or without ::host) is owned: the first is
-// replaced in place, the others removed. Other lines and comments are kept. A
-// proxy setting inside a { } block is refused rather than left to compete.
+// replaced in place, the others removed. So are Proxy-Auto-Detect and
+// ProxyAutoDetect, which apt would otherwise ask before the proxy written
+// here, and are removed. Other lines and comments are kept. A proxy setting
+// inside a { } block is refused rather than left to compete.
 func (s Settings) AptConf() (Edit, []Warning, error) {
 	var warns []Warning
 	var direct []string
@@ -155,7 +157,8 @@ func aptOwned(l line) (string, error) {
 	if strings.HasPrefix(ln, "acquire::http::proxy") || strings.HasPrefix(ln, "acquire::https::proxy") {
 		base := strings.TrimPrefix(strings.TrimPrefix(ln, "acquire::http::proxy"), "acquire::https::proxy")
 		rest = strings.TrimSpace(rest)
-		if (base == "" || strings.HasPrefix(base, "::")) && strings.HasPrefix(rest, `"`) && !strings.ContainsAny(rest, "{}") {
+		autoDetect := base == "-auto-detect" || base == "autodetect"
+		if (base == "" || strings.HasPrefix(base, "::") || autoDetect) && strings.HasPrefix(rest, `"`) && !strings.ContainsAny(rest, "{}") {
 			if end := strings.IndexByte(rest[1:], '"'); end >= 0 {
 				tail := strings.TrimSpace(rest[end+2:])
 				if strings.HasPrefix(tail, ";") {

@@ -28,7 +28,7 @@ var ownedLine = map[string]*regexp.Regexp{
 	"dcos-proxy-env":  regexp.MustCompile(`(?i)^\s*(http|https|no)_proxy=`),
 	"yum":             regexp.MustCompile(`(?i)^\s*proxy(_username|_password)?\s*[=:]`),
 	"dnf":             regexp.MustCompile(`(?i)^\s*proxy(_username|_password)?\s*[=:]`),
-	"apt":             regexp.MustCompile(`(?i)^\s*Acquire::https?::Proxy[ :]`),
+	"apt":             regexp.MustCompile(`(?i)^\s*Acquire::https?::Proxy([ :]|-?auto-?detect)`),
 }
 
 // TestGolden runs each format on its sample files under
