@@ -178,7 +178,7 @@ func TrustStoreProperties(st Store) (Properties, error) {
 	}
 	if !st.Password.IsZero() {
 		ps.List = append(ps.List, Property{Key: TrustStorePassword, Value: st.Password.Reveal(), Secret: true})
-		ps.Warnings = append(ps.Warnings, Warning{Key: TrustStorePassword, Message: "is visible to every user in the process list; " +
+		ps.Warnings = append(ps.Warnings, Warning{Key: TrustStorePassword, Message: "is visible to every user in the process list (and in a unit drop-in, which is world-readable); " +
 			"a trust store needs no password to be read, so prefer a store without one"})
 	}
 	for _, p := range ps.List {

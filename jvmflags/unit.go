@@ -18,7 +18,9 @@ import (
 // ExecStart= is the patched command, and patching is idempotent.
 //
 // The command is read as systemd gives it to the process: quotes, escapes
-// and specifiers resolved, ${NAME} references kept as written. A whole-word
+// and specifiers resolved (the drop-in holds %C as /var/cache, %i as the
+// instance), ${NAME} references kept as written. A template unit
+// (name@.service) is refused for that reason: patch each instance. A whole-word
 // $NAME before the terminal (split into several words when the service
 // starts, like $JAVA_OPTS) is taken to hold options only, and the flags go
 // before it, where they are options whatever it holds; a -D it holds for
@@ -30,6 +32,11 @@ import (
 // start script or a shell is [ErrNotJava]), and [ErrValue] for a value
 // systemd would read differently.
 func (p Patch) ExecStart(u *systemdunit.Unit) (systemdunit.DropIn, []Property, error) {
+	if strings.Contains(u.Name, "@.") {
+		// Specifiers come resolved for one name; a template's drop-in
+		// would give every instance the template's empty %i.
+		return systemdunit.DropIn{}, nil, fmt.Errorf("%s: template unit; patch each instance (name@instance.service): %w", u.Name, ErrExecStart)
+	}
 	cmds, err := u.Commands("ExecStart")
 	if err != nil {
 		return systemdunit.DropIn{}, nil, fmt.Errorf("%s: %w", u.Name, err)

@@ -53,6 +53,8 @@ func TestPatchDropIn(t *testing.T) {
 		kept []string
 	}{
 		{unit: "dcos-cosmos.service", kept: []string{"-Djdk.http.auth.tunneling.disabledSchemes=NTLM"}},
+		{unit: "jenkins.service"},
+		{unit: "zookeeper.service"},
 		{unit: "app-jar.service", old: "# ours\n[Service]\nEnvironment=KEEP=me\nExecStart=\nExecStart=/usr/bin/java -Dstale=1 -jar /x.jar\n"},
 	}
 	for _, tt := range tests {
@@ -109,20 +111,26 @@ func TestPatchExecStartRefuses(t *testing.T) {
 		err  error
 	}{
 		{"start script", "[Service]\nExecStart=/opt/kafka/bin/kafka-server-start.sh /etc/kafka/server.properties\n", jvmflags.ErrNotJava},
+		{"marathon's start script", "[Service]\nExecStart=/opt/mesosphere/packages/marathon--1234/marathon/bin/marathon --master zk://zk-1.zk:2181/mesos\n", jvmflags.ErrNotJava},
 		{"shell", "[Service]\nExecStart=/bin/sh -c 'exec java -jar /opt/app.jar'\n", jvmflags.ErrNotJava},
 		{"two commands", "[Service]\nType=oneshot\nExecStart=/usr/bin/java A\nExecStart=/usr/bin/java B\n", jvmflags.ErrExecStart},
 		{"none", "[Service]\nExecStop=/bin/true\n", jvmflags.ErrExecStart},
+		{"template", "[Service]\nExecStart=/usr/bin/java -Dinstance=%i Main\n", jvmflags.ErrExecStart},
 		{"value systemd would substitute", "[Service]\nEnvironment=X=1\nExecStart=/usr/bin/java -Da=${X} Main\n", jvmflags.ErrValue},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := systemdunit.ParseNamed("x.service", []byte(tt.unit))
+			name := "x.service"
+			if tt.name == "template" {
+				name = "x@.service"
+			}
+			f, err := systemdunit.ParseNamed(name, []byte(tt.unit))
 			require.NoError(t, err)
 			p := jvmflags.Patch{Set: []jvmflags.Property{{Key: "k", Value: "${X}"}}}
 			if tt.err != jvmflags.ErrValue {
 				p = cosmosPatch
 			}
-			_, _, err = p.DropIn(systemdunit.Merge("x.service", f))
+			_, _, err = p.DropIn(systemdunit.Merge(name, f))
 			require.ErrorIs(t, err, tt.err)
 			if tt.err == jvmflags.ErrNotJava {
 				assert.Contains(t, err.Error(), "JAVA_TOOL_OPTIONS")
