@@ -67,9 +67,13 @@ func cmdMkroot(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: mkroot NAME DIR")
 	}
-	src := filepath.Join(ts.Getenv("ROOTS"), args[0])
-	dst := ts.MkAbs(args[1])
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	ts.Check(copyTree(filepath.Join(ts.Getenv("ROOTS"), args[0]), ts.MkAbs(args[1])))
+}
+
+// copyTree copies the fixture tree src into dst, keeping symbolic links and
+// modes; .keep files, which hold empty directories in git, are left out.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -89,7 +93,7 @@ func cmdMkroot(ts *testscript.TestScript, neg bool, args []string) {
 		case fi.IsDir():
 			return os.MkdirAll(to, 0o755)
 		case d.Name() == ".keep":
-			return nil // marks an empty directory in git
+			return nil
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -97,7 +101,6 @@ func cmdMkroot(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		return os.WriteFile(to, data, fi.Mode().Perm())
 	})
-	ts.Check(err)
 }
 
 // snapshot DIR FILE writes a listing of every file under DIR into FILE: its
