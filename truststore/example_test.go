@@ -145,3 +145,31 @@ func mustCA() *truststore.Certificate {
 	}
 	return ca
 }
+
+func ExampleDetectLayout() {
+	node := fstest.MapFS{
+		"etc/os-release": {Data: []byte("NAME=\"Rocky Linux\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n")},
+	}
+	l, ok := truststore.DetectLayout(node)
+	fmt.Println(ok, l.Family)
+	fmt.Println(l.AnchorPath("corp-proxy"))
+	fmt.Println(strings.Join(l.Update, " "))
+	fmt.Println(l.Regenerates("etc/pki/java/cacerts"))
+	// Output:
+	// true rhel
+	// etc/pki/ca-trust/source/anchors/corp-proxy.crt
+	// update-ca-trust extract
+	// true
+}
+
+func ExampleDetectKeystore() {
+	jks, _ := truststore.AddToKeystore(mustCA(), "")(nil)
+	p12, _ := truststore.AddToKeystore(mustCA(), "", truststore.WithNewFormat(truststore.FormatPKCS12))(nil)
+	fmt.Println(truststore.DetectKeystore(jks))
+	fmt.Println(truststore.DetectKeystore(p12))
+	fmt.Println(truststore.DetectKeystore([]byte(proxyCAPEM)))
+	// Output:
+	// JKS
+	// PKCS12
+	// unknown
+}

@@ -221,3 +221,27 @@ func TestPasswordNeverPrints(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, `{"P":"xxxxx"}`, string(j))
 }
+
+// TestListKeystoreMatchesRecordedKeytool compares ListKeystore with what
+// keytool -list -v printed for the same files (recorded in testdata/oracle):
+// aliases, SHA-256 fingerprints and, for JKS, creation dates.
+func TestListKeystoreMatchesRecordedKeytool(t *testing.T) {
+	for _, name := range []string{"debian-cacerts.jks", "jdk-cacerts.p12", "with-key.jks"} {
+		t.Run(name, func(t *testing.T) {
+			rec, err := os.ReadFile(filepath.Join("testdata", "oracle", "keytool-list-v-"+name+".txt"))
+			require.NoError(t, err)
+			want := keytoolEntries(string(rec))
+			entries, _, err := truststore.ListKeystore(readKeystore(t, name))
+			require.NoError(t, err)
+			require.Len(t, entries, len(want))
+			for _, e := range entries {
+				w, ok := want[e.Alias]
+				require.True(t, ok, e.Alias)
+				require.Equal(t, w.sha256, e.Fingerprint.String(), e.Alias)
+				if strings.HasSuffix(name, ".jks") {
+					require.Equal(t, w.created, e.Created.UTC().Format("Jan 2, 2006"), e.Alias)
+				}
+			}
+		})
+	}
+}
