@@ -89,7 +89,7 @@ loop:
 // applyExec applies one Exec setting value to cmds as systemd does. A
 // problem that makes systemd refuse the unit is returned as fatal; others
 // (the command is ignored with a warning) as warnings.
-func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warn []error, fatal error) {
+func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warns []error, fatal error) {
 	if value == "" {
 		return nil, nil, nil
 	}
@@ -97,10 +97,10 @@ func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warn [
 	for {
 		w, next, ok, err := nextWord(value, pos, false)
 		if err != nil {
-			return cmds, []error{fmt.Errorf("%w: %v, ignoring %s", ErrValue, err, quote(value))}, nil
+			return cmds, append(warns, fmt.Errorf("%w: %v, ignoring %s", ErrValue, err, quote(value))), nil
 		}
 		if !ok {
-			return cmds, nil, nil
+			return cmds, warns, nil
 		}
 		pos = next
 		if w.text == ";" {
@@ -112,9 +112,9 @@ func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warn [
 		bad := func(format string, a ...any) ([]Command, []error, error) {
 			e := fmt.Errorf("%w: "+format, append([]any{ErrValue}, a...)...)
 			if ignore {
-				return cmds, []error{e}, nil
+				return cmds, append(warns, e), nil
 			}
-			return cmds, nil, fmt.Errorf("%w: %w", ErrBadSetting, e)
+			return cmds, warns, fmt.Errorf("%w: %w", ErrBadSetting, e)
 		}
 		path, err := sp.resolve(f)
 		switch {
@@ -158,6 +158,9 @@ func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warn [
 				break
 			}
 			pos = next
+			if w.relaxed {
+				warns = append(warns, fmt.Errorf("%w: unknown escape sequences kept as written: %s", ErrValue, quote(value[w.start:w.end])))
+			}
 			s, err := sp.resolve(w.text)
 			if err != nil {
 				return bad("%v in %s", err, quote(w.text))
@@ -169,7 +172,7 @@ func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warn [
 		}
 		cmds = append(cmds, literal(c))
 		if !semicolon {
-			return cmds, nil, nil
+			return cmds, warns, nil
 		}
 	}
 }

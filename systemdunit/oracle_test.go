@@ -3,6 +3,7 @@ package systemdunit_test
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -29,6 +30,9 @@ type answer struct {
 	// Files are the unit file and drop-ins read, relative to the root
 	// (drop-in tests only).
 	Files []string
+	// Warn lists the lines systemd logs a problem about (unknown keys and
+	// sections left out), for units that load.
+	Warn []int
 	// prefixes of each command, known for the package's answers only.
 	prefixes map[string][]string
 }
@@ -41,6 +45,9 @@ func (a answer) String() string {
 	}
 	for _, e := range a.Env {
 		fmt.Fprintf(&b, "env %s\n", strconv.Quote(e))
+	}
+	for _, l := range a.Warn {
+		fmt.Fprintf(&b, "warn %d\n", l)
 	}
 	for _, key := range systemdunit.ExecKeys {
 		for _, argv := range a.Exec[key] {
@@ -68,6 +75,7 @@ func ours(name string, data []byte) answer {
 	}
 	a := answer{Loaded: true, Exec: map[string][][]string{}, prefixes: map[string][]string{}}
 	a.Env, _ = u.Environment()
+	a.Warn = problemLines(u.Problems())
 	for _, key := range systemdunit.ExecKeys {
 		cmds, _ := u.Commands(key)
 		for _, c := range cmds {
@@ -146,10 +154,14 @@ func runSystemd(t *testing.T, analyze string, cases []oracleCase, stubs []string
 		require.NoError(t, err)
 	}
 	got := parseDump(t, stdout.Bytes())
+	warns := warnLines(stderr.String(), dir)
 	out := map[string]answer{}
 	for _, c := range cases {
 		a := got[c.unit()]
 		a.Files = nil
+		if a.Loaded {
+			a.Warn = warns[c.unit()]
+		}
 		out[c.name] = a
 	}
 	return out, rc, stderr.String()
@@ -332,6 +344,10 @@ func golden(t *testing.T, path string, names []string, live map[string]answer) m
 			v, err := strconv.Unquote(rest)
 			require.NoError(t, err, "%s:%d", path, ln+1)
 			cur.Files = append(cur.Files, v)
+		case "warn":
+			n, err := strconv.Atoi(rest)
+			require.NoError(t, err, "%s:%d", path, ln+1)
+			cur.Warn = append(cur.Warn, n)
 		case "env":
 			v, err := strconv.Unquote(rest)
 			require.NoError(t, err, "%s:%d", path, ln+1)
@@ -431,4 +447,46 @@ func findAnalyze(t *testing.T) (string, bool) {
 		return "", false
 	}
 	return oracle.Require(t, "systemd-analyze"), true
+}
+
+// problemLines returns the sorted distinct lines of problems.
+func problemLines(problems []error) []int {
+	var lines []int
+	for _, p := range problems {
+		var pe *systemdunit.ParseError
+		if errors.As(p, &pe) && pe.Line > 0 && !slices.Contains(lines, pe.Line) {
+			lines = append(lines, pe.Line)
+		}
+	}
+	slices.Sort(lines)
+	return lines
+}
+
+// warnLines collects, per unit file in dir, the lines systemd logged a
+// problem about ("DIR/UNIT:LINE: message"), unknown keys and sections left
+// out.
+func warnLines(stderr, dir string) map[string][]int {
+	out := map[string][]int{}
+	for _, line := range strings.Split(stderr, "\n") {
+		rest, ok := strings.CutPrefix(line, dir+"/")
+		if !ok {
+			continue
+		}
+		unit, rest, ok := strings.Cut(rest, ":")
+		if !ok {
+			continue
+		}
+		num, msg, ok := strings.Cut(rest, ": ")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil || strings.HasPrefix(msg, "Unknown key") || strings.HasPrefix(msg, "Unknown section") {
+			continue
+		}
+		if !slices.Contains(out[unit], n) {
+			out[unit] = append(out[unit], n)
+		}
+	}
+	for _, l := range out {
+		slices.Sort(l)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package systemdunit
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -87,15 +88,35 @@ func (u *Unit) Check() error {
 	return nil
 }
 
-// Problems returns what systemd would warn about while reading the
-// environment and the commands: dropped environment words, ignored
-// commands. Each is a [*ParseError] naming file and line.
+// Problems returns what systemd would log about while reading the unit's
+// lines, environment and commands: lines without '=', assignments outside a
+// section, dropped environment words, ignored commands, unknown escapes
+// kept in arguments, and the commands that make the unit fail to load. Each
+// is a [*ParseError] naming file and line, in file order. Unknown keys and
+// sections are not checked.
 func (u *Unit) Problems() []error {
 	fs := u.files()
-	_, problems := environment(fs)
+	var problems []error
+	for _, f := range fs {
+		for _, b := range f.blocks {
+			switch {
+			case b.kind == kindOther:
+				problems = append(problems, &ParseError{File: f.fileName(), Line: b.line, Text: string(trimSpace(b.raw)),
+					Err: fmt.Errorf("%w: missing '=', line ignored", ErrValue)})
+			case b.kind == kindAssign && !b.inSect:
+				problems = append(problems, &ParseError{File: f.fileName(), Line: b.line, Text: b.key,
+					Err: fmt.Errorf("%w: assignment outside of a section ignored", ErrValue)})
+			}
+		}
+	}
+	_, envProblems := environment(fs)
+	problems = append(problems, envProblems...)
 	for _, key := range ExecKeys {
-		_, warns, _ := commands(fs, key)
+		_, warns, err := commands(fs, key)
 		problems = append(problems, warns...)
+		if pe := (*ParseError)(nil); errors.As(err, &pe) {
+			problems = append(problems, pe)
+		}
 	}
 	slices.SortStableFunc(problems, func(a, b error) int {
 		pa, _ := a.(*ParseError)

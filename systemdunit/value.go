@@ -12,6 +12,7 @@ import (
 type word struct {
 	text       string // unquoted and unescaped
 	start, end int    // byte offsets of the word's source text in the value
+	relaxed    bool   // an invalid escape was kept as written
 }
 
 var errEscape = errors.New("invalid escape")
@@ -39,6 +40,7 @@ func nextWord(s string, pos int, relax bool) (w word, next int, ok bool, err err
 			if i+1 >= len(s) {
 				if relax && q == 0 {
 					b = append(b, '\\')
+					w.relaxed = true
 					i++
 					continue
 				}
@@ -47,6 +49,7 @@ func nextWord(s string, pos int, relax bool) (w word, next int, ok bool, err err
 			r, n, eight, e := unescapeOne(s[i+1:])
 			if e != nil && relax {
 				b = append(b, '\\', s[i+1])
+				w.relaxed = true
 				i += 2
 				continue
 			}
