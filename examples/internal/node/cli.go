@@ -46,8 +46,9 @@ type Program struct {
 	Build func(n *Node) error
 	// Env is the process environment and file access, injected for tests.
 	Env Env
-	// Runner runs follow-up actions when the root is "/"; nil means
-	// [plan.Exec]. On any other root actions are listed, not run.
+	// Runner runs the follow-up actions, whatever the root. nil means
+	// [plan.Exec] when the root is "/", and no actions (listed as skipped)
+	// on any other root.
 	Runner plan.Runner
 	// Target options, e.g. a test hook; nil for none.
 	TargetOptions []plan.Option
@@ -211,17 +212,18 @@ func configWarnings(cfg *Config) []Warning {
 	return ws
 }
 
-// runner picks the Runner for cfg: none with -no-actions, none on a root
-// other than "/" (the commands would change the host, not the root), the
-// program's otherwise.
+// runner picks the Runner for cfg: none with -no-actions; the program's own
+// Runner when it has one (tests record actions with it); otherwise real
+// commands when the root is "/", and none on any other root, where they
+// would change the host rather than the root.
 func (p *Program) runner(cfg *Config) (plan.Runner, string) {
 	switch {
 	case cfg.NoActions:
 		return plan.NoActions, "-no-actions"
-	case cfg.Root != "/":
-		return plan.NoActions, "the root is not /; run it inside the root"
 	case p.Runner != nil:
 		return p.Runner, ""
+	case cfg.Root != "/":
+		return plan.NoActions, "the root is not /; run it inside the root"
 	}
 	return plan.Exec{}, ""
 }

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/proxykit/proxykit/examples/internal/node"
+	"github.com/proxykit/proxykit/examples/internal/plan"
+)
+
+// sampleRoot writes the sample node into a fresh directory.
+func sampleRoot(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	require.NoError(tb, writeSample(dir))
+	return dir
+}
+
+// testProgram is dcos-node with the test password in its environment and
+// actions recorded instead of run.
+func testProgram(rec plan.Runner) *node.Program {
+	p := program(node.Env{Getenv: func(k string) string {
+		if k == node.EnvProxyPassword {
+			return testPassword
+		}
+		return ""
+	}})
+	p.Runner = rec
+	return p
+}
+
+func sampleArgs(root string, extra ...string) []string {
+	return append([]string{"-root", root, "-proxy", "http://svc-dcos@proxy.example.com:3128",
+		"-no-proxy", ".corp.example,10.0.0.0/8", "-ca", filepath.Join(root, "root", "corporate-proxy-ca.pem")}, extra...)
+}
+
+// TestActionsRunOnceOnlyForWhatChanged runs the follow-up commands through a
+// recording Runner: each once and in order (stores rebuilt, then systemd
+// reloaded, then services restarted), none when nothing changed, and only
+// those of the files that changed.
+func TestActionsRunOnceOnlyForWhatChanged(t *testing.T) {
+	root := sampleRoot(t)
+	rec := &plan.Recorder{}
+	run := func(args ...string) int {
+		t.Helper()
+		var out, errb strings.Builder
+		code := testProgram(rec).Run(args, &out, &errb)
+		require.NotContains(t, out.String()+errb.String(), testPassword)
+		return code
+	}
+
+	require.Equal(t, node.ExitOK, run(sampleArgs(root, "apply")...))
+	require.Equal(t, []string{
+		"update-ca-trust extract", "daemon-reload", "restart docker",
+		"restart dcos-cosmos", "restart dcos-marathon", "restart dcos-metronome",
+	}, rec.Ran())
+
+	t.Run("nothing changed: no action", func(t *testing.T) {
+		rec.Reset()
+		require.Equal(t, node.ExitOK, run(sampleArgs(root, "apply")...))
+		require.Empty(t, rec.Ran())
+	})
+
+	t.Run("another no-proxy list: Docker and the JVMs restart, the CA stays", func(t *testing.T) {
+		rec.Reset()
+		args := sampleArgs(root, "apply")
+		args[slices.Index(args, "-no-proxy")+1] = ".corp.example"
+		require.Equal(t, node.ExitOK, run(args...))
+		require.Equal(t, []string{"daemon-reload", "restart docker", "restart dcos-cosmos", "restart dcos-marathon", "restart dcos-metronome"}, rec.Ran())
+	})
+
+	t.Run("undo runs the actions of what it restored", func(t *testing.T) {
+		rec.Reset()
+		require.Equal(t, node.ExitOK, run("-root", root, "undo"))
+		require.Contains(t, rec.Ran(), "update-ca-trust extract")
+		require.Contains(t, rec.Ran(), "restart docker")
+	})
+}
+
+// TestMesosphereEnvironmentNeverGetsTheProxy checks that the proxy never goes
+// into /opt/mesosphere/environment, and that -fix-mesosphere-environment
+// removes the variables a person put there by hand, keeping every other line.
+func TestMesosphereEnvironmentNeverGetsTheProxy(t *testing.T) {
+	root := sampleRoot(t)
+	envFile := filepath.Join(root, "opt/mesosphere/environment")
+	before, err := os.ReadFile(envFile)
+	require.NoError(t, err)
+
+	var out strings.Builder
+	require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(sampleArgs(root, "apply"), &out, io.Discard))
+	after, err := os.ReadFile(envFile)
+	require.NoError(t, err)
+	require.Equal(t, string(before), string(after))
+	require.Contains(t, out.String(), "warning: /opt/mesosphere/environment: sets http_proxy, https_proxy: ")
+
+	out.Reset()
+	require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(sampleArgs(root, "-fix-mesosphere-environment", "apply"), &out, io.Discard))
+	after, err = os.ReadFile(envFile)
+	require.NoError(t, err)
+	want := strings.ReplaceAll(string(before), "http_proxy=http://proxy.example.com:3128\nhttps_proxy=http://proxy.example.com:3128\n", "")
+	require.Equal(t, want, string(after))
+	require.NotContains(t, out.String(), "warning: /opt/mesosphere/environment")
+}
+
+// BenchmarkPlanApply is a whole run of dcos-node on the sample DC/OS
+// master: plan (diff included), then apply of its 13 files, in process.
+// Writing the sample node for each iteration is not timed.
+func BenchmarkPlanApply(b *testing.B) {
+	p := testProgram(plan.NoActions)
+	for b.Loop() {
+		b.StopTimer()
+		root := b.TempDir()
+		require.NoError(b, writeSample(root))
+		b.StartTimer()
+		if code := p.Run(sampleArgs(root, "plan"), io.Discard, io.Discard); code != node.ExitPending {
+			b.Fatalf("plan exited %d", code)
+		}
+		if code := p.Run(sampleArgs(root, "apply"), io.Discard, io.Discard); code != node.ExitOK {
+			b.Fatalf("apply exited %d", code)
+		}
+	}
+}
+
+// BenchmarkPlanNothingToDo is the run a cron job or a configuration
+// management tool repeats: a plan of a node already as planned.
+func BenchmarkPlanNothingToDo(b *testing.B) {
+	p := testProgram(plan.NoActions)
+	root := sampleRoot(b)
+	require.Equal(b, node.ExitOK, p.Run(sampleArgs(root, "apply"), io.Discard, io.Discard))
+	for b.Loop() {
+		if code := p.Run(sampleArgs(root, "plan"), io.Discard, io.Discard); code != node.ExitOK {
+			b.Fatalf("plan exited %d", code)
+		}
+	}
+}
