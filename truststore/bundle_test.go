@@ -3,6 +3,7 @@ package truststore_test
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
@@ -56,6 +57,9 @@ func bundleCases(t testing.TB) (proxy *truststore.Certificate, cases []bundleCas
 		{name: "already present under another label", in: append(append([]byte("# Old name\n"), proxy.PEM()...), plain...), present: true},
 		{name: "already present CRLF without final newline", in: bytes.TrimSuffix(crlf(append(plain, proxy.PEM()...)), []byte("\r\n")), present: true},
 		{name: "duplicates kept", in: append(append([]byte{}, plain...), a.PEM()...), restores: true},
+		{name: "already present as OpenSSL TRUSTED CERTIFICATE", in: append(append([]byte{}, plain...), pem.EncodeToMemory(&pem.Block{
+			Type: "TRUSTED CERTIFICATE", Bytes: append(proxy.DER(), 0x30, 0x00), // an empty X509_CERT_AUX
+		})...), present: true},
 	}
 	return proxy, cases
 }

@@ -112,7 +112,7 @@ func newKeystoreConfig(opts []KeystoreOption) keystoreConfig {
 		o(&cfg)
 	}
 	if cfg.password.IsZero() {
-		cfg.password = DefaultJavaPassword
+		cfg.password = DefaultJavaPassword()
 	}
 	return cfg
 }

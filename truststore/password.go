@@ -16,9 +16,9 @@ type Password struct {
 // NewPassword wraps a keystore password.
 func NewPassword(s string) Password { return Password{s: s, set: true} }
 
-// DefaultJavaPassword is the password of every JDK's cacerts as shipped
-// ("changeit"), used for JKS stores when no password is given.
-var DefaultJavaPassword = NewPassword("changeit")
+// DefaultJavaPassword returns the password of every JDK's cacerts as shipped
+// ("changeit"), which keystore edits use when given none.
+func DefaultJavaPassword() Password { return NewPassword("changeit") }
 
 const redacted = "xxxxx"
 
