@@ -133,14 +133,25 @@ func readShell(t *testing.T, files []string) map[string]map[string]string {
 
 // pyReader is the python3 program that reads JSON, YAML and ini files, ONE
 // process for all of them: its input is a JSON list of [kind, path], its
-// output a JSON list of objects.
+// output a JSON list of objects, and for every proxy URL in them the user
+// name and password as requests (conda's HTTP library) takes them from a
+// proxy URL: urlparse, then unquote.
 const pyReader = `
 import configparser, json, sys
+from urllib.parse import urlparse, unquote
 try:
     import yaml
 except ImportError:
     yaml = None
 out = []
+creds = {}
+def walk(v):
+    if isinstance(v, dict):
+        for x in v.values():
+            walk(x)
+    elif isinstance(v, str) and "://" in v:
+        p = urlparse(v)
+        creds[v] = [unquote(p.username or ""), unquote(p.password or "")]
 for kind, path in json.load(sys.stdin):
     with open(path, encoding="utf-8") as f:
         text = f.read()
@@ -152,7 +163,8 @@ for kind, path in json.load(sys.stdin):
         p = configparser.RawConfigParser()
         p.read_string(text)
         out.append(dict(p["main"]))
-json.dump({"yaml": yaml is not None, "out": out}, sys.stdout)
+    walk(out[-1])
+json.dump({"yaml": yaml is not None, "out": out, "creds": creds}, sys.stdout)
 `
 
 // TestCredentialsReadBackByRealReaders writes every format for each
@@ -160,7 +172,8 @@ json.dump({"yaml": yaml is not None, "out": out}, sys.stdout)
 // readers: bash for the shell-style files, python3's json, yaml and
 // configparser, apt-config for apt. The proxy URL each reader sees goes to
 // curl, whose Proxy-Authorization header, as received by a loopback proxy,
-// must hold the original user name and password.
+// must hold the original user name and password; Go's net/url and python's
+// urlparse+unquote (requests, so conda) must decode them too.
 func TestCredentialsReadBackByRealReaders(t *testing.T) {
 	curl := oracle.Require(t, "curl")
 	python := oracle.Require(t, "python3")
@@ -245,8 +258,9 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 	out, err := cmd.Output()
 	require.NoError(t, err)
 	var res struct {
-		YAML bool
-		Out  []map[string]any
+		YAML  bool
+		Out   []map[string]any
+		Creds map[string][2]string
 	}
 	require.NoError(t, json.Unmarshal(out, &res))
 	if !res.YAML {
@@ -307,6 +321,15 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 	for _, ck := range checks {
 		t.Run(ck.c.name+"/"+ck.format, func(t *testing.T) {
 			require.Equal(t, ck.c.user+":"+ck.c.pass, auth[ck.url], "what curl sent as Proxy-Authorization")
+			// Go's reading (dockerd, containerd, every Go daemon).
+			u, err := url.Parse(ck.url)
+			require.NoError(t, err)
+			pass, _ := u.User.Password()
+			require.Equal(t, [2]string{ck.c.user, ck.c.pass}, [2]string{u.User.Username(), pass}, "Go's net/url")
+			// requests' reading (conda), for the URLs python read.
+			if py, ok := res.Creds[ck.url]; ok {
+				require.Equal(t, [2]string{ck.c.user, ck.c.pass}, py, "python urlparse + unquote")
+			}
 		})
 	}
 	t.Logf("%d checks over %d credential cases, %d distinct URLs, one curl run", len(checks), len(credCases()), len(urls))
