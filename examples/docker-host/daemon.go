@@ -305,12 +305,17 @@ func daemonJSONProxies(b []byte) bool {
 // warnAll passes a format's warnings on to the report.
 func warnAll(n *node.Node, p string, warns []proxyenv.Warning) {
 	for _, w := range warns {
-		msg := w.Message
-		if w.Item != "" {
-			msg = w.Item + ": " + msg
-		}
-		n.Warn("/"+p, "%s", msg)
+		n.Warn("/"+p, "%s", warningText(w))
 	}
+}
+
+// warningText is a format's warning without its format name: the item, if
+// any, and the message.
+func warningText(w proxyenv.Warning) string {
+	if w.Item != "" {
+		return w.Item + ": " + w.Message
+	}
+	return w.Message
 }
 
 // hasCredentials reports whether any proxy carries a user or password.

@@ -90,7 +90,7 @@ func dockerfile(s proxyenv.Settings, certs []*truststore.Certificate, layout tru
 	creds := hasCredentials(s)
 	args, argWarns := s.DockerBuildArgs()
 	for _, w := range argWarns {
-		warns = append(warns, w.Message)
+		warns = append(warns, warningText(w))
 	}
 	proxy := s.HTTPSProxy
 	if proxy == nil {
@@ -148,7 +148,7 @@ func dockerfile(s proxyenv.Settings, certs []*truststore.Certificate, layout tru
 				return "", nil, err
 			}
 			for _, w := range aptWarns {
-				warns = append(warns, w.Message)
+				warns = append(warns, warningText(w))
 			}
 			conf, err := edit(nil)
 			if err != nil {
@@ -185,7 +185,7 @@ func dockerfile(s proxyenv.Settings, certs []*truststore.Certificate, layout tru
 		if creds {
 			a, _, _ = strings.Cut(a, "=")
 		}
-		w(" \\\n#     --build-arg %s", a)
+		w(" \\\n#     --build-arg %s", shellWord(a))
 	}
 	w(" \\\n#     .\n")
 	return b.String(), warns, nil
@@ -198,4 +198,18 @@ func fingerprints(certs []*truststore.Certificate) []string {
 		out[i] = c.String()
 	}
 	return out
+}
+
+// shellWord quotes s for a POSIX shell when it holds anything but letters,
+// digits and "_.,:/@%+=-".
+func shellWord(s string) string {
+	safe := s != ""
+	for i := 0; i < len(s) && safe; i++ {
+		c := s[i]
+		safe = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_.,:/@%+=-", c) >= 0
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
