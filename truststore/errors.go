@@ -23,9 +23,6 @@ var (
 	// ErrAliasTaken: the alias asked for already names a different
 	// certificate.
 	ErrAliasTaken = errors.New("alias already names a different certificate")
-	// ErrNotTrustedCertificate: the entry to change holds a private key, not a
-	// trusted certificate; this package never touches key entries.
-	ErrNotTrustedCertificate = errors.New("entry is not a trusted certificate")
 	// ErrVerify: the edited output did not read back as exactly the expected
 	// certificates. It indicates a bug or input this package misreads; the
 	// edit returns no bytes.
