@@ -231,6 +231,9 @@ print(json.dumps(out))`
 	// (crl2pkcs7 keeps duplicates, so compare with the listed count).
 	var sh strings.Builder
 	for _, f := range files {
+		if !strings.HasSuffix(f, "-after.pem") {
+			continue // python checked the old bundles; keep the process count down
+		}
 		fmt.Fprintf(&sh, "printf '%%s ' %q; %q crl2pkcs7 -nocrl -certfile %q | %q pkcs7 -print_certs | grep -c '^subject='\n", f, openssl, f, openssl)
 	}
 	got, err = exec.Command("sh", "-c", sh.String()).CombinedOutput()
