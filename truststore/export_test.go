@@ -1,0 +1,4 @@
+package truststore
+
+// Resolve exposes resolve to the black-box tests.
+var Resolve = resolve
