@@ -86,11 +86,13 @@ func (e Entry) String() string { return e.Text }
 // A NoProxy is immutable and compiled once when parsed, so [NoProxy.Bypass] is
 // cheap and safe for concurrent use. The zero value is the empty list.
 type NoProxy struct {
-	entries []Entry
-	goProxy func(*url.URL) (*url.URL, error) // httpproxy compiled from String()
-	curl    curlList
-	python  pythonList
-	java    javaList
+	entries   []Entry
+	comma     string // the no_proxy value as given (Go, curl and Python read it)
+	java      string // the http.nonProxyHosts value as given (Java reads it)
+	goProxy   func(*url.URL) (*url.URL, error)
+	curl      curlList
+	python    pythonList
+	javaRules javaList
 }
 
 // ParseNoProxy parses the comma form of no_proxy as clients read it: entries
@@ -98,13 +100,17 @@ type NoProxy struct {
 // are skipped. It never fails: an entry that no client can match is kept as a
 // [KindInvalid] entry with its reason.
 func ParseNoProxy(s string) NoProxy {
-	var entries []Entry
+	var (
+		entries []Entry
+		raw     []string
+	)
 	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			entries = append(entries, classify(strings.ToLower(f)))
+		if t := strings.TrimSpace(f); t != "" {
+			entries = append(entries, classify(strings.ToLower(t)))
+			raw = append(raw, f)
 		}
 	}
-	return compile(entries)
+	return compile(entries, s, strings.Join(raw, "|"))
 }
 
 // ParseJavaNonProxyHosts parses the value of Java's http.nonProxyHosts (or
@@ -114,23 +120,34 @@ func ParseNoProxy(s string) NoProxy {
 //
 // The list it returns holds the entries as Java reads them; Java's built-in
 // defaults (localhost|127.*|[::1]|0.0.0.0|[::0]) are not added as entries.
+// The other clients see its comma form, [NoProxy.String].
 func ParseJavaNonProxyHosts(s string) NoProxy {
-	var entries []Entry
+	var (
+		entries []Entry
+		raw     []string
+	)
 	for _, f := range strings.Split(s, "|") {
 		if f != "" {
 			entries = append(entries, classify(strings.ToLower(f)))
+			raw = append(raw, f)
 		}
 	}
-	return compile(entries)
+	return compile(entries, "", strings.Join(raw, "|"))
 }
 
-func compile(entries []Entry) NoProxy {
-	l := NoProxy{entries: entries}
-	s := l.String()
-	l.goProxy = compileGo(s)
-	l.curl = compileCurl(s, curl818)
-	l.python = compilePython(s)
-	l.java = compileJava(l.NonProxyHosts())
+// compile builds a list from its entries and the text each client reads:
+// comma, the no_proxy value Go, curl and Python see ("" for the canonical
+// form), and java, the http.nonProxyHosts value Java sees.
+func compile(entries []Entry, comma, java string) NoProxy {
+	l := NoProxy{entries: entries, java: java}
+	if comma == "" {
+		comma = l.String()
+	}
+	l.comma = comma
+	l.goProxy = compileGo(comma)
+	l.curl = compileCurl(comma, curl818)
+	l.python = compilePython(comma)
+	l.javaRules = compileJava(java)
 	return l
 }
 
@@ -148,7 +165,10 @@ var javaDefaultList = compileJava("")
 var emptyGo = sync.OnceValue(func() func(*url.URL) (*url.URL, error) { return compileGo("") })
 
 // String returns the canonical comma form: the entries, trimmed and lower
-// case, joined by ",". [ParseNoProxy] reads it back to an equal list.
+// case, joined by ",". [ParseNoProxy] reads it back to the same entries.
+// Clients decide the same on it as on the value it was parsed from, except
+// where that value hid "*" in white space (" *" is a name to curl and
+// Python, the wildcard in String).
 func (l NoProxy) String() string {
 	switch len(l.entries) {
 	case 0:
@@ -166,16 +186,11 @@ func (l NoProxy) String() string {
 	return b.String()
 }
 
-// NonProxyHosts returns the entries as written joined by "|": the list as a
-// hand translation hands it to Java, and what [NoProxy.Bypass] evaluates for
-// [Java]. It is not a faithful translation: use [NoProxy.Java] for that.
-func (l NoProxy) NonProxyHosts() string {
-	texts := make([]string, len(l.entries))
-	for i, e := range l.entries {
-		texts[i] = e.Text
-	}
-	return strings.Join(texts, "|")
-}
+// NonProxyHosts returns the entries as written, untrimmed, joined by "|":
+// the list as a hand translation (",", → "|") hands it to Java, and what
+// [NoProxy.Bypass] evaluates for [Java]. It is not a faithful translation:
+// use [NoProxy.Java] for that.
+func (l NoProxy) NonProxyHosts() string { return l.java }
 
 // IsEmpty reports whether the list has no entries.
 func (l NoProxy) IsEmpty() bool { return len(l.entries) == 0 }
@@ -211,7 +226,8 @@ func (l NoProxy) Contains(text string) bool {
 }
 
 // Merge returns the entries of l followed by those of other that l does not
-// already hold (as written), without duplicates. Neither list changes.
+// already hold, without duplicates, as a canonical list (its clients read
+// [NoProxy.String] and its "|" form). Neither list changes.
 func (l NoProxy) Merge(other NoProxy) NoProxy {
 	seen := make(map[string]bool, len(l.entries)+len(other.entries))
 	var entries []Entry
@@ -223,19 +239,25 @@ func (l NoProxy) Merge(other NoProxy) NoProxy {
 			}
 		}
 	}
-	return compile(entries)
+	texts := make([]string, len(entries))
+	for i, e := range entries {
+		texts[i] = e.Text
+	}
+	return compile(entries, "", strings.Join(texts, "|"))
 }
 
 // Bypass reports whether client c sends a request for u directly instead of
-// through the proxy, given this list as its no-proxy setting:
+// through the proxy, given this list as its no-proxy setting. Go, curl and
+// Python read the no_proxy value as it was given to [ParseNoProxy] (or
+// [NoProxy.String] for other lists), Java [NoProxy.NonProxyHosts]:
 //
-//   - [Go]: exactly golang.org/x/net/http/httpproxy's decision on [NoProxy.String]
+//   - [Go]: exactly golang.org/x/net/http/httpproxy's decision
 //     (for http and https URLs; Go proxies no other scheme). A name matches itself and
 //     its subdomains, ".x" and "*.x" subdomains only, "*" anywhere matches all;
 //     addresses and CIDR ranges compare numerically with address literals only;
 //     a port must equal the URL's (default ports included); localhost and
 //     loopback addresses are never proxied.
-//   - [Curl]: curl 8.18 and later on [NoProxy.String]: "*" only as the whole list;
+//   - [Curl]: curl 8.18 and later: "*" only as the whole value;
 //     one leading and one trailing dot ignored, so ".x" matches x too; entries
 //     with a port never match; IPv4 and IPv6 addresses and CIDR compared
 //     numerically with address literals; an entry holding a blank ends the list;
@@ -245,8 +267,8 @@ func (l NoProxy) Merge(other NoProxy) NoProxy {
 //     entry, no CIDR, no ports, no trimming, IPv6 compared with brackets as text,
 //     and localhost|127.*|[::1]|0.0.0.0|[::0] appended (Java's defaults, which
 //     also apply alone to an empty list).
-//   - [Python]: urllib's proxy_bypass_environment on [NoProxy.String]: "*" only
-//     as the whole list; otherwise, after stripping leading dots, the host
+//   - [Python]: urllib's proxy_bypass_environment: "*" only as the whole
+//     value; otherwise, after stripping leading dots, the host
 //     equals the entry or ends with "." + entry, compared as text on the URL's
 //     authority, so a port matches only when the URL spells the same port and
 //     userinfo in the URL defeats an exact match.
@@ -267,10 +289,10 @@ func (l NoProxy) Bypass(c Client, u *url.URL) bool {
 	case Curl:
 		return l.curl.bypass(curlHostName(u))
 	case Java:
-		if l.java == nil {
+		if l.javaRules == nil {
 			return javaDefaultList.bypass(u)
 		}
-		return l.java.bypass(u)
+		return l.javaRules.bypass(u)
 	case Python:
 		return l.python.bypass(u)
 	}

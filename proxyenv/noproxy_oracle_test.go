@@ -119,7 +119,7 @@ func runPython(t *testing.T, py string, cases []oracleCase) map[string]string {
 	t.Helper()
 	in := make([][3]string, len(cases))
 	for i, c := range cases {
-		in[i] = [3]string{c.ID, proxyenv.ParseNoProxy(c.List).String(), c.URL}
+		in[i] = [3]string{c.ID, c.List, c.URL}
 	}
 	data, err := json.Marshal(in)
 	if err != nil {
@@ -209,6 +209,43 @@ func runJava(t *testing.T, java string, cases []javaCase) map[string]string {
 	return answers
 }
 
+// jvmAnswers runs every Java question of the oracle tests in one JVM: the
+// hand translation of each case's list ("raw/" ids) and Java()'s
+// conversion ("conv/" ids). The answers are computed once per test binary.
+func jvmAnswers(t *testing.T, java string) map[string]string {
+	t.Helper()
+	jvmMu.Lock()
+	defer jvmMu.Unlock()
+	if jvmCache != nil {
+		return jvmCache
+	}
+	var jc []javaCase
+	for _, c := range oracleCases() {
+		// The hand translation: every "," becomes "|", nothing else changes.
+		jc = append(jc, javaCase{"raw/" + c.ID, strings.ReplaceAll(c.List, ",", "|"), c.URL})
+		list, _ := proxyenv.ParseNoProxy(c.List).Java()
+		jc = append(jc, javaCase{"conv/" + c.ID, list, c.URL})
+	}
+	jvmCache = runJava(t, java, jc)
+	return jvmCache
+}
+
+var (
+	jvmMu    sync.Mutex
+	jvmCache map[string]string
+)
+
+// withPrefix returns the answers whose id starts with prefix, without it.
+func withPrefix(answers map[string]string, prefix string) map[string]string {
+	out := map[string]string{}
+	for id, a := range answers {
+		if rest, ok := strings.CutPrefix(id, prefix); ok {
+			out[rest] = a
+		}
+	}
+	return out
+}
+
 func javaVersionOf(java string) string {
 	javaOnce.Lock()
 	defer javaOnce.Unlock()
@@ -224,11 +261,7 @@ func TestOracleBypassMatchesJava(t *testing.T) {
 	version := javaVersionOf(java)
 	t.Logf("oracle: %s", version)
 	cases := oracleCases()
-	jc := make([]javaCase, len(cases))
-	for i, c := range cases {
-		jc[i] = javaCase{c.ID, proxyenv.ParseNoProxy(c.List).NonProxyHosts(), c.URL}
-	}
-	answers := runJava(t, java, jc)
+	answers := withPrefix(jvmAnswers(t, java), "raw/")
 	for _, c := range cases {
 		l := proxyenv.ParseNoProxy(c.List)
 		if got, want := decision(l.Bypass(proxyenv.Java, c.parsedURL(t))), answers[c.ID]; got != want {
@@ -260,12 +293,7 @@ func TestOracleJavaConversionMatchesGo(t *testing.T) {
 	java := oracle.Require(t, "java")
 	t.Logf("oracle: %s", javaVersionOf(java))
 	cases := oracleCases()
-	jc := make([]javaCase, len(cases))
-	for i, c := range cases {
-		list, _ := proxyenv.ParseNoProxy(c.List).Java()
-		jc[i] = javaCase{c.ID, list, c.URL}
-	}
-	answers := runJava(t, java, jc)
+	answers := withPrefix(jvmAnswers(t, java), "conv/")
 	var excused, lossy int
 	for _, c := range cases {
 		l := proxyenv.ParseNoProxy(c.List)
@@ -356,7 +384,7 @@ func runCurl(t *testing.T, curl string, cases []oracleCase) map[string]string {
 		args = append(args,
 			"--silent", "--max-time", "5",
 			"--proxy", proxySrv.URL,
-			"--noproxy", proxyenv.ParseNoProxy(c.List).String(),
+			"--noproxy", c.List,
 			"--connect-to", "::127.0.0.1:"+directPort,
 			"--write-out", "|%{http_connect}|#"+c.ID+"\n",
 			cu.String())

@@ -61,7 +61,7 @@ func TestParseNoProxyKeepsInvalidEntriesWithAReason(t *testing.T) {
 func TestParseNoProxyReadsTheCommaFormAsClientsDo(t *testing.T) {
 	l := proxyenv.ParseNoProxy(" a.example ,,\tB.example\n, ,.c.example,")
 	assert.Equal(t, "a.example,b.example,.c.example", l.String())
-	assert.Equal(t, "a.example|b.example|.c.example", l.NonProxyHosts())
+	assert.Equal(t, " a.example |\tB.example\n|.c.example", l.NonProxyHosts(), "the hand translation keeps what was written")
 	assert.Equal(t, 3, l.Len())
 	assert.True(t, proxyenv.ParseNoProxy(" , ").IsEmpty())
 	assert.True(t, proxyenv.ParseNoProxy("").IsEmpty())
@@ -85,7 +85,7 @@ func TestParseJavaNonProxyHostsKeepsEntriesAsWritten(t *testing.T) {
 	assert.Equal(t, proxyenv.KindInvalid, entries[1].Kind)
 	assert.Equal(t, proxyenv.KindPattern, entries[2].Kind)
 	assert.Equal(t, "example.com", entries[3].Text)
-	assert.Equal(t, "*.corp.example| localhost|10.*|example.com", l.NonProxyHosts())
+	assert.Equal(t, "*.corp.example| localhost|10.*|Example.com", l.NonProxyHosts())
 
 	u, _ := url.Parse("http://localhost/")
 	assert.True(t, l.Bypass(proxyenv.Java, u), "Java's defaults still apply")
