@@ -7,17 +7,50 @@
 //   - [Parse] to read a unit or drop-in; [File.Bytes] writes it back byte for
 //     byte until an edit.
 //   - [File.Environment] and [File.Commands] for the effective view systemd
-//     computes: the [Service] Environment= assignments and the commands of
-//     ExecStart= (or any key in [ExecKeys]).
+//     computes: the [Service] Environment= assignments as KEY=value, and the
+//     commands of ExecStart= (or any key in [ExecKeys]) with their prefixes
+//     and argv.
+//   - [Load] to read a unit with its drop-ins from a root file system in
+//     systemd's order of precedence, or [Merge] for files already read; the
+//     resulting [Unit] has the same Environment and Commands.
 //   - [DropIn] and its [DropIn.Edit] method to write the drop-in that sets
 //     environment variables or replaces ExecStart= (with the reset line
 //     first), at the path [DropInPath] gives.
 //   - [FormatEnvironment] and [FormatExec] to turn values into the quoted
 //     text systemd reads back unchanged: '%' as "%%", '$' as "$$" in command
 //     lines, whole-word double quotes, C escapes.
+//   - [Compare] to learn whether a change needs "systemctl daemon-reload" and
+//     which units to restart because their environment or commands changed.
+//
+// # Reading
+//
+// The reader follows systemd 252: lines end at LF, CR, CRLF, LFCR or NUL; a
+// UTF-8 byte order mark is skipped; a line ending in an odd number of
+// backslashes continues on the next, the backslash becoming a space, and
+// comment lines ('#' or ';' first) inside a continuation are skipped; a '#'
+// after a value is part of the value. Words are split at white space, quotes
+// may start anywhere in a word, C escapes are decoded (an unknown escape
+// drops the rest of an Environment= line but is kept as written in a command
+// argument), and specifiers are resolved ("%%" is "%"; an unknown specifier
+// drops the word, or makes a command a bad setting). Parse fails only where
+// systemd refuses the whole file: an invalid section header, a line that is
+// not UTF-8, a line longer than [MaxLine]. What systemd only warns about is
+// reported by [File.Problems].
+//
+// # Writing
 //
 // The writer emits only what every systemd since 219 reads the same: one
 // assignment per line, whole-word double quotes, physical lines shorter than
-// 2048 bytes. Edits ([File.Set], [File.Add], [File.SetList], [File.Remove],
-// [File.SetEnv]) change only the lines they must and keep comments.
+// 2048 bytes (a longer value is continued at a space). Edits ([File.Set],
+// [File.Add], [File.SetList], [File.Remove], [File.SetEnv], [File.UnsetEnv])
+// change only the lines they must, keep comments and line endings, lay a
+// replaced multi-line command out as the old one was, and are idempotent.
+//
+// # Variables in commands
+//
+// In [Command.Argv], "$$" is one literal "$" (unless the ":" prefix turns
+// substitution off), and references to environment variables ("$NAME" as a
+// whole word, "${NAME}" anywhere) are kept as written and named in
+// [Command.Vars]; [FormatExec] writes those references back and escapes
+// every other '$'.
 package systemdunit

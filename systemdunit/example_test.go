@@ -2,6 +2,7 @@ package systemdunit_test
 
 import (
 	"fmt"
+	"testing/fstest"
 
 	"github.com/proxykit/proxykit/systemdunit"
 )
@@ -72,4 +73,40 @@ func ExampleFormatExec() {
 	fmt.Println("ExecStart=" + v)
 	// Output:
 	// ExecStart=-/usr/bin/java -Dhttp.proxyPassword=pa$$s%%w -jar "/opt/app one.jar"
+}
+
+func ExampleLoad() {
+	root := fstest.MapFS{
+		"usr/lib/systemd/system/docker.service": {Data: []byte("[Service]\nExecStart=/usr/bin/dockerd -H fd://\n")},
+		"etc/systemd/system/docker.service.d/http-proxy.conf": {Data: []byte(
+			"[Service]\nEnvironment=\"HTTPS_PROXY=http://proxy.example.com:3128\"\n")},
+	}
+	u, err := systemdunit.Load(root, "docker.service")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	env, _ := u.Environment()
+	cmds, _ := u.Commands("ExecStart")
+	fmt.Println(len(u.Files), "files")
+	fmt.Println(env)
+	fmt.Println(cmds[0].Argv)
+	// Output:
+	// 2 files
+	// [HTTPS_PROXY=http://proxy.example.com:3128]
+	// [/usr/bin/dockerd -H fd://]
+}
+
+func ExampleCompare() {
+	unit, _ := systemdunit.Parse([]byte("[Service]\nExecStart=/usr/bin/dockerd\n"))
+	dropin, _ := systemdunit.DropIn{Environment: []string{"HTTP_PROXY=http://proxy:3128"}}.Edit(nil)
+	d, _ := systemdunit.ParseNamed("docker.service.d/http-proxy.conf", dropin)
+	before := map[string]*systemdunit.Unit{"docker.service": systemdunit.Merge("docker.service", unit)}
+	after := map[string]*systemdunit.Unit{"docker.service": systemdunit.Merge("docker.service", unit, d)}
+	r := systemdunit.Compare(before, after)
+	fmt.Println("daemon-reload:", r.DaemonReload)
+	fmt.Println("restart:", r.Restart)
+	// Output:
+	// daemon-reload: true
+	// restart: [docker.service]
 }

@@ -131,6 +131,7 @@ func ParseNamed(name string, data []byte) (*File, error) {
 	if len(data) > MaxFile {
 		return nil, &ParseError{File: name, Err: fmt.Errorf("%w: file larger than %d bytes", ErrSyntax, MaxFile)}
 	}
+	data = bytes.Clone(data) // the File must not change with the caller's slice
 	f := &File{Name: name}
 	var (
 		section string
