@@ -9,9 +9,6 @@ import (
 // Section names the effective view reads.
 const ServiceSection = "Service"
 
-// envEntry is one assignment of the effective environment.
-type envEntry struct{ name, value string }
-
 // applyEnvironment applies one Environment= value to env as systemd's
 // config_parse_environ() does: "" resets; words are read until the first
 // that cannot be (the rest of the line is dropped); a word whose specifiers
@@ -173,26 +170,3 @@ func writeChar(b *strings.Builder, c byte, dollar bool) {
 		b.WriteByte(c)
 	}
 }
-
-func joinErrors(errs []error) error {
-	switch len(errs) {
-	case 0:
-		return nil
-	case 1:
-		return errs[0]
-	}
-	return &multiError{errs}
-}
-
-// multiError is errors.Join with one problem per line.
-type multiError struct{ errs []error }
-
-func (m *multiError) Error() string {
-	s := make([]string, len(m.errs))
-	for i, e := range m.errs {
-		s[i] = e.Error()
-	}
-	return strings.Join(s, "\n")
-}
-
-func (m *multiError) Unwrap() []error { return m.errs }
