@@ -1,11 +1,13 @@
 package jvmflags_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/proxykit/proxykit/jvmflags"
+	"github.com/proxykit/proxykit/systemdunit"
 )
 
 // FuzzParseCommand checks the analysis of any argv (words separated by NUL
@@ -84,6 +86,34 @@ func FuzzToolOptions(f *testing.F) {
 		back, err := jvmflags.ParseToolOptions(v)
 		if err != nil || !slices.Equal(back, opts) {
 			t.Fatalf("parse(format(%q)) = %q, %v (value %q)", opts, back, err, v)
+		}
+	})
+}
+
+// FuzzDropIn checks that any property value either is refused or comes
+// back from the drop-in exactly: the edit reads its own output back.
+func FuzzDropIn(f *testing.F) {
+	unit, err := systemdunit.ParseNamed("app.service", []byte("[Service]\nEnvironment=X=1\nExecStart=/usr/bin/java $JAVA_OPTS -cp /opt/app/* -Dold=1 app.Main --flag ${X}\n"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	u := systemdunit.Merge("app.service", unit)
+	f.Fuzz(func(t *testing.T, value string) {
+		patch := jvmflags.Patch{Set: []jvmflags.Property{{Key: "fuzz.key", Value: value}, {Key: "old", Value: value}}}
+		edit, _, err := patch.DropIn(u)
+		if err != nil {
+			return
+		}
+		out, err := edit(nil)
+		if err != nil {
+			if !errors.Is(err, systemdunit.ErrUnwritable) {
+				t.Fatalf("edit: %v", err)
+			}
+			return
+		}
+		again, err := edit(out)
+		if err != nil || string(again) != string(out) {
+			t.Fatalf("not idempotent: %v\n%s\n%s", err, out, again)
 		}
 	})
 }
