@@ -262,3 +262,30 @@ func TestJavaCacertsAbsoluteLinkIsKept(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, before, snapshot(t, root))
 }
+
+// A tree changed between Compute and Apply — a directory swapped for a link
+// out of the root — makes Apply stop before writing; nothing outside the
+// root is touched.
+func TestTreeSwappedBeforeApply(t *testing.T) {
+	for _, target := range []string{"abs", "../outside"} {
+		t.Run(target, func(t *testing.T) {
+			root, outside := hostile(t)
+			writeTree(t, root, map[string]string{"etc/secret.txt": "inside\n"})
+			tg := open(t, root)
+			var p plan.Plan
+			p.Add(plan.Step{Path: "etc/secret.txt", Edit: constant("written\n")})
+			ch, err := tg.Compute(&p)
+			require.NoError(t, err)
+
+			require.NoError(t, os.RemoveAll(filepath.Join(root, "etc")))
+			if target == "abs" {
+				target = outside
+			}
+			symlink(t, target, root, "etc")
+			outsideBefore := snapshot(t, outside)
+			_, err = tg.Apply(context.Background(), ch, nil)
+			require.ErrorIs(t, err, plan.ErrStale)
+			require.Equal(t, outsideBefore, snapshot(t, outside))
+		})
+	}
+}

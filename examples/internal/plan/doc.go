@@ -22,11 +22,12 @@
 // # Guarantees
 //
 //   - Confinement: every path is relative to the root and every access goes
-//     through an [os.Root]. Symbolic links are followed as in a chroot (an
+//     through an [os.Root], which refuses to leave it even if the tree
+//     changes underneath. Symbolic links are followed as in a chroot (an
 //     absolute target starts at the root, ".." stops at it, 40 links at
 //     most); a step through a link edits the file it leads to and keeps the
 //     link. A directory, device or FIFO where a file is expected is an
-//     [ErrNotRegular] error, never read.
+//     [ErrNotRegular] error, never read. A step's path may not hold "..".
 //   - Review what you apply: [Changes] hold the old and new bytes; [Target.Apply]
 //     refuses ([ErrStale]) when a file changed since [Target.Compute].
 //   - Atomic, whole files: a write is an exclusive temporary file beside the
@@ -37,16 +38,23 @@
 //     old or new, and an [*ApplyError] says which were and were not applied.
 //   - Idempotence: Compute runs each edit twice and refuses one that does not
 //     settle ([ErrNotIdempotent]); a second Apply writes nothing — not even
-//     the manifest — and runs no action.
+//     the manifest — and runs no action (unless one is still pending).
 //   - Undo: before writing, Apply records each file's old bytes, mode and
 //     owner, and the directories it creates, in a manifest under the root
-//     ([DefaultManifest], 0600). The manifest accumulates over applies: Undo
-//     returns the root to its state before the first apply, byte for byte,
-//     and refuses ([ErrModified]) to overwrite a file someone else changed
-//     since.
-//   - Actions: each [Action] runs at most once per Apply, in plan order, and
-//     only when a file whose step names it changed, through a [Runner]:
-//     [Exec] for real, [Recorder] in tests, [NoActions] to run nothing.
+//     ([DefaultManifest], 0600 in a 0700 directory: old files may hold
+//     secrets). The manifest accumulates over applies, keeping each file's
+//     state from before the first apply that changed it: Undo returns the
+//     root to how it was before proxykit touched it, byte for byte, however
+//     many applies came between, which is what "take it back" means on a
+//     node. Undo refuses ([ErrModified]) to overwrite a file someone else
+//     changed since, and removes the manifest when done.
+//   - Actions: an [Action] runs only when a file whose step names it
+//     changed, once per Apply, in plan order, after every file is written,
+//     through a [Runner]: [Exec] for real, [Recorder] in tests, [NoActions]
+//     to run nothing. The manifest records pending actions before the files
+//     are written, so an action is never lost to a crash or a failure: the
+//     next Apply (or Undo) runs what is still pending. An action may thus
+//     run twice, never zero times.
 //   - One run at a time: Apply and Undo hold an exclusive flock on the root
 //     directory, waiting up to [WithLockWait] before failing with
 //     [ErrLocked].
@@ -54,6 +62,11 @@
 //     percent-encoded (URL userinfo, path, query), %%- and $$-escaped for
 //     systemd, JSON-escaped, and shell-quoted or backslash-escaped, and any
 //     password in a URL's userinfo. Errors name paths, never content.
+//
+// Errors: [*FileError] names the file of a failed read, edit or check;
+// [*ApplyError] lists what a failed Apply did and did not write;
+// [*ActionError] keeps a failed command's output; the sentinels
+// ([ErrStale], [ErrLocked], …) say what to do next.
 //
 // The engine does not delete files, keep hard links (a rename replaces the
 // link with a new file), or keep extended attributes and SELinux labels.

@@ -26,10 +26,12 @@ type state struct {
 }
 
 // read reads the regular file at real, a resolved path. A missing file is
-// not an error. The open neither follows a link nor blocks on a FIFO, and
-// the file's type is checked on the open descriptor.
+// not an error. The open does not block on a FIFO; the file's type is
+// checked on the open descriptor, and it must be the file real names, not
+// a link to one (os.Root would follow a link inside the root, whatever the
+// flags say).
 func (t *Target) read(real string) (state, error) {
-	f, err := t.root.OpenFile(real, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	f, err := t.root.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return state{}, nil
 	}
@@ -45,6 +47,9 @@ func (t *Target) read(real string) (state, error) {
 		return state{}, unwrapPathError(err)
 	}
 	if !fi.Mode().IsRegular() {
+		return state{}, ErrNotRegular
+	}
+	if lfi, err := t.root.Lstat(real); err != nil || !os.SameFile(fi, lfi) {
 		return state{}, ErrNotRegular
 	}
 	if fi.Size() > maxFileSize {
@@ -96,7 +101,8 @@ func (t *Target) write(real string, data []byte, mode fs.FileMode, uid, gid int)
 	if err := t.root.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove stale temporary file: %w", unwrapPathError(err))
 	}
-	f, err := t.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, mode.Perm()&0o600)
+	// O_CREATE|O_EXCL never follows a link.
+	f, err := t.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode.Perm()&0o600)
 	if err != nil {
 		return fmt.Errorf("create temporary file: %w", unwrapPathError(err))
 	}

@@ -82,26 +82,50 @@ func (t *Target) loadManifest() (*manifest, error) {
 	if !st.exists {
 		return nil, nil
 	}
-	var m manifest
-	dec := json.NewDecoder(bytes.NewReader(st.data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
+	m, err := parseManifest(st.data)
+	if err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", t.manifest, err)
 	}
+	return m, nil
+}
+
+// parseManifest decodes and checks a manifest. Its errors never quote the
+// file's content, which holds old files' bytes.
+func parseManifest(data []byte) (*manifest, error) {
+	var m manifest
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("invalid JSON at byte %d", se.Offset)
+		}
+		return nil, errors.New("invalid manifest")
+	}
+	if dec.More() {
+		return nil, errors.New("invalid manifest: data after the object")
+	}
 	if m.Version != manifestVersion {
-		return nil, fmt.Errorf("read manifest %s: unknown version %d", t.manifest, m.Version)
+		return nil, fmt.Errorf("unknown version %d", m.Version)
 	}
 	for i := range m.Files {
-		if m.Files[i].Existed && m.Files[i].Old == nil {
-			m.Files[i].Old = []byte{}
+		e := &m.Files[i]
+		if e.Existed && e.Old == nil {
+			e.Old = []byte{}
 		}
-		if _, err := cleanPath(m.Files[i].Path); err != nil {
-			return nil, fmt.Errorf("read manifest %s: %w", t.manifest, err)
+		if !e.Existed && e.Old != nil {
+			return nil, fmt.Errorf("%s: old content of a file that did not exist", boundedQuote(e.Path))
+		}
+		if e.Mode&^modeBits != 0 {
+			return nil, fmt.Errorf("%s: mode %v", boundedQuote(e.Path), e.Mode)
+		}
+		if _, err := cleanPath(e.Path); err != nil || strings.HasPrefix(e.Path, "/") {
+			return nil, fmt.Errorf("file %q: %w", boundedQuote(e.Path), ErrBadPath)
 		}
 	}
 	for _, d := range append(slices.Clone(m.Dirs), m.Own...) {
-		if _, err := cleanPath(d); err != nil {
-			return nil, fmt.Errorf("read manifest %s: %w", t.manifest, err)
+		if _, err := cleanPath(d); err != nil || strings.HasPrefix(d, "/") {
+			return nil, fmt.Errorf("directory %q: %w", boundedQuote(d), ErrBadPath)
 		}
 	}
 	return &m, nil

@@ -121,12 +121,12 @@ func jsonEscape(html bool) func(string) string {
 // quotes (and what systemd's Environment= unescapes).
 func doubleQuoteEscape(x string) string {
 	var b strings.Builder
-	for _, r := range x {
-		switch r {
+	for i := 0; i < len(x); i++ {
+		switch x[i] {
 		case '\\', '"', '$', '`':
 			b.WriteByte('\\')
 		}
-		b.WriteRune(r)
+		b.WriteByte(x[i])
 	}
 	return b.String()
 }
@@ -135,11 +135,12 @@ func doubleQuoteEscape(x string) string {
 // an unquoted shell word may.
 func backslashEscape(x string) string {
 	var b strings.Builder
-	for _, r := range x {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r >= 0x80) {
+	for i := 0; i < len(x); i++ {
+		c := x[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80) {
 			b.WriteByte('\\')
 		}
-		b.WriteRune(r)
+		b.WriteByte(c)
 	}
 	return b.String()
 }
