@@ -85,10 +85,9 @@ func (s Settings) DockerDaemonJSON() (Edit, []Warning, error) {
 // ~/.docker/config.json that sets "proxies": {"default": {"httpProxy",
 // "httpsProxy", "noProxy"}} ("ftpProxy" too when set), which the client
 // passes to containers and builds. auths, credsStore, other proxies entries,
-// unknown keys, the key order and the layout are kept byte for byte. A
-// warning says when the proxies carry credentials, which then reach every
-// container's environment. Invalid JSON, or a top level that is not an
-// object, is refused with its line and column.
+// unknown keys, the key order and the layout are kept byte for byte.
+// Invalid JSON, or a top level that is not an object, is refused with its
+// line and column.
 func (s Settings) DockerClientConfig() (Edit, []Warning, error) {
 	kvs := []jsonKV{
 		{"httpProxy", jsonProxy(s.HTTPProxy)},
@@ -98,12 +97,7 @@ func (s Settings) DockerClientConfig() (Edit, []Warning, error) {
 	if s.FTPProxy != nil {
 		kvs = append(kvs, jsonKV{"ftpProxy", jsonProxy(s.FTPProxy)})
 	}
-	var warns []Warning
-	if s.hasCredentials() {
-		warns = append(warns, Warning{Format: formatClientConfig, Message: "the client passes these proxies to every container it starts and every image it builds: " +
-			`the credentials become visible to "docker inspect" and, through build args, possibly in image history`})
-	}
-	return jsonEdit(formatClientConfig, "\t", []string{"proxies", "default"}, kvs), warns, nil
+	return jsonEdit(formatClientConfig, "\t", []string{"proxies", "default"}, kvs), nil, nil
 }
 
 func jsonProxy(p *Proxy) []byte {
