@@ -27,7 +27,7 @@ func AddToBundle(c *Certificate) func(old []byte) ([]byte, error) {
 	return func(old []byte) ([]byte, error) {
 		out, err := addToBundle(old, c)
 		if err != nil {
-			return nil, fmt.Errorf("add %s to bundle: %w", c.Label(), err)
+			return nil, fmt.Errorf("add %q to bundle: %w", c.Label(), err)
 		}
 		return out, nil
 	}

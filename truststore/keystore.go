@@ -131,16 +131,37 @@ func (e *FormatError) Error() string {
 
 func (e *FormatError) Unwrap() error { return ErrUnsupportedFormat }
 
-func unsupported(f KeystoreFormat, add bool, alias string) error {
-	cmd := "keytool -delete -noprompt -storetype %s -keystore KEYSTORE -storepass:env STOREPASS -alias ALIAS"
-	if add {
-		cmd = "keytool -importcert -noprompt -storetype %s -keystore KEYSTORE -storepass:env STOREPASS -alias " + alias + " -file CA.pem"
-	}
+// Keystore operations, for naming the keytool command in a FormatError.
+const (
+	opAdd    = "add"
+	opRemove = "remove"
+	opList   = "list"
+)
+
+func unsupported(f KeystoreFormat, op, alias string) error {
 	st := "PKCS12"
 	if f == FormatJCEKS {
 		st = "JCEKS"
 	}
-	return &FormatError{Format: f, Command: fmt.Sprintf(cmd, st)}
+	store := " -storetype " + st + " -keystore KEYSTORE -storepass:env STOREPASS"
+	var cmd string
+	switch op {
+	case opAdd:
+		cmd = "keytool -importcert -noprompt" + store + " -alias " + shellQuote(alias) + " -file CA.pem"
+	case opRemove:
+		cmd = "keytool -delete -noprompt" + store + " -alias ALIAS"
+	default:
+		cmd = "keytool -list -v" + store
+	}
+	return &FormatError{Format: f, Command: cmd}
+}
+
+// shellQuote quotes s for a POSIX shell where it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789._:-+@/") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // AddToKeystore returns an edit that adds c as a trusted certificate under
@@ -168,7 +189,7 @@ func AddToKeystore(c *Certificate, alias string, opts ...KeystoreOption) func(ol
 	return func(old []byte) ([]byte, error) {
 		out, err := addToKeystore(old, c, alias, created, cfg)
 		if err != nil {
-			return nil, fmt.Errorf("add %s to keystore: %w", c.Label(), err)
+			return nil, fmt.Errorf("add %q to keystore: %w", c.Label(), err)
 		}
 		return out, nil
 	}
@@ -185,7 +206,7 @@ func addToKeystore(old []byte, c *Certificate, alias string, created time.Time, 
 	case FormatPKCS12:
 		return pkcs12Add(old, c, alias)
 	case FormatJCEKS, FormatPKCS12Protected:
-		return nil, unsupported(f, true, alias)
+		return nil, unsupported(f, opAdd, alias)
 	}
 	return nil, fmt.Errorf("not a JKS or PKCS#12 keystore: %w", ErrMalformed)
 }
@@ -214,7 +235,7 @@ func removeFromKeystore(old []byte, fp Fingerprint, cfg keystoreConfig) ([]byte,
 	case FormatPKCS12:
 		return pkcs12Remove(old, fp)
 	case FormatJCEKS, FormatPKCS12Protected:
-		return nil, unsupported(f, false, "")
+		return nil, unsupported(f, opRemove, "")
 	}
 	return nil, fmt.Errorf("not a JKS or PKCS#12 keystore: %w", ErrMalformed)
 }
@@ -235,7 +256,7 @@ func ListKeystore(b []byte, opts ...KeystoreOption) ([]KeystoreEntry, KeystoreFo
 	case FormatPKCS12:
 		entries, err = pkcs12List(b)
 	case FormatJCEKS, FormatPKCS12Protected:
-		err = unsupported(f, false, "")
+		err = unsupported(f, opList, "")
 	default:
 		err = fmt.Errorf("not a JKS or PKCS#12 keystore: %w", ErrMalformed)
 	}

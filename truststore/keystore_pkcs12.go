@@ -311,7 +311,7 @@ func openPFX(old []byte) (*pfx, error) {
 		return nil, err
 	}
 	if p.protected() {
-		return nil, unsupported(FormatPKCS12Protected, false, "")
+		return nil, unsupported(FormatPKCS12Protected, opList, "")
 	}
 	return p, nil
 }

@@ -245,3 +245,12 @@ func TestListKeystoreMatchesRecordedKeytool(t *testing.T) {
 		})
 	}
 }
+
+func TestFormatErrorQuotesTheAlias(t *testing.T) {
+	_, err := truststore.AddToKeystore(testCA(t, "Corp Proxy CA"), "corp's proxy")(readKeystore(t, "store.jceks"))
+	var fe *truststore.FormatError
+	require.ErrorAs(t, err, &fe)
+	require.Contains(t, fe.Command, `-alias 'corp'\''s proxy' -file CA.pem`)
+	require.Equal(t, `add "Corp Proxy CA" to keystore: `+
+		"JCEKS keystores are not edited here; use: "+fe.Command, err.Error())
+}
