@@ -254,6 +254,14 @@ func TestJVMOracle(t *testing.T) {
 		r.check(t, append(slices.Clone(props), tunnel))
 		assert.Equal(t, appArgs, r.args)
 	})
+
+	t.Run("JDK_JAVA_OPTIONS, same quoting", func(t *testing.T) {
+		value, err := jvmflags.FormatToolOptions(jvmflags.Flags(props))
+		require.NoError(t, err)
+		r := j.run(t, slices.Concat([]string{"java", "-cp", j.classes, "Props"}, appArgs), "JDK_JAVA_OPTIONS="+value)
+		r.check(t, props)
+		assert.Equal(t, appArgs, r.args)
+	})
 }
 
 // launcherCases are command lines as services write them, with symbolic

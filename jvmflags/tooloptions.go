@@ -4,24 +4,6 @@ import (
 	"strings"
 )
 
-// JAVA_TOOL_OPTIONS is read by the JVM itself (hotspot arguments.cpp,
-// parse_options_buffer), so it reaches every JVM, whichever program starts
-// it: a start script, jsvc, an embedding launcher. Its grammar:
-//
-//   - options are separated by runs of C isspace characters
-//     (space, \t, \n, \v, \f, \r);
-//   - a ' or " anywhere in an option starts a quoted run that ends at the next
-//     same quote; everything in between, white space and the other quote
-//     included, is taken as it is; the quotes themselves are dropped;
-//   - there are no escapes: a backslash is an ordinary character;
-//   - a quote that is never closed makes the JVM refuse to start.
-//
-// The launcher reads JDK_JAVA_OPTIONS (java only, JDK 9+) with the same
-// rules (libjli args.c, expand), so values formatted here suit both. Options
-// from JAVA_TOOL_OPTIONS come before the command line's, so a -D on the
-// command line wins over the same key here; the JVM also ignores the
-// variable in a process with special privileges (setuid).
-
 // isSpace reports whether the JVM separates options at c (C isspace).
 func isSpace(c byte) bool {
 	switch c {
@@ -32,8 +14,25 @@ func isSpace(c byte) bool {
 }
 
 // ParseToolOptions splits a JAVA_TOOL_OPTIONS (or JDK_JAVA_OPTIONS) value
-// into options exactly as the JVM does. An unclosed quote is [ErrQuote] in a
-// *[ToolOptionsError].
+// into options exactly as the JVM does (hotspot arguments.cpp,
+// parse_options_buffer):
+//
+//   - options are separated by runs of C isspace characters (space, \t, \n,
+//     \v, \f, \r);
+//   - a ' or " anywhere in an option starts a quoted run that ends at the
+//     next same quote; everything in between, white space and the other
+//     quote included, is taken as it is; the quotes themselves are dropped:
+//     -Da='x y'"z" is the option -Da=x yz;
+//   - there are no escapes: a backslash is an ordinary character;
+//   - a quote that is never closed makes the JVM refuse to start: here it is
+//     [ErrQuote] in a *[ToolOptionsError].
+//
+// JAVA_TOOL_OPTIONS is read by the JVM itself, so it reaches every JVM
+// whichever program starts it (a start script, jsvc, an embedding
+// launcher); the JVM ignores it in a process with special privileges
+// (setuid). The java launcher reads JDK_JAVA_OPTIONS (JDK 9+) with the same
+// rules (libjli args.c). Options from either come before the command line's,
+// so a -D on the command line wins over the same key here.
 func ParseToolOptions(s string) ([]string, error) {
 	if len(s) > maxInput {
 		return nil, &ToolOptionsError{Offset: maxInput, Near: "", Err: ErrTooLong}

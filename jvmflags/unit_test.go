@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -150,4 +151,17 @@ func TestPatchExecStartKeepsPrefixes(t *testing.T) {
 	line, err := systemdunit.FormatExec(c)
 	require.NoError(t, err)
 	assert.True(t, strings.HasSuffix(line, "Main %% $$HOME"), line)
+}
+
+func TestPatchDropInEditIgnoresLaterChanges(t *testing.T) {
+	patch := jvmflags.Patch{Set: slices.Clone(cosmosPatch.Set), Before: []string{"-classpath"}}
+	edit, _, err := patch.DropIn(loadUnit(t, "dcos-cosmos.service"))
+	require.NoError(t, err)
+	before, err := edit(nil)
+	require.NoError(t, err)
+	patch.Set[0].Value = "changed.proxy"
+	patch.Before[0] = "-Xmx2G"
+	after, err := edit(nil)
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after))
 }
