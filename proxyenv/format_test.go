@@ -275,3 +275,23 @@ func TestFormatErrorText(t *testing.T) {
 	w := proxyenv.Warning{Format: "apt.conf", Item: ".corp", Message: "not expressible"}
 	require.Equal(t, "apt.conf: .corp: not expressible", fmt.Sprint(w))
 }
+
+// TestEditIgnoresLaterChangesToSettings checks that a constructor compiles
+// what it needs: changing the proxies after building the edit changes
+// nothing the edit writes.
+func TestEditIgnoresLaterChangesToSettings(t *testing.T) {
+	for _, f := range fileFormats {
+		t.Run(f.name, func(t *testing.T) {
+			p := mustProxy(t, "http://svc:Secret1@proxy.corp:3128")
+			s := proxyenv.Settings{HTTPProxy: p, HTTPSProxy: p, NoProxy: proxyenv.ParseNoProxy("localhost")}
+			edit, _, err := f.make(s)
+			require.NoError(t, err)
+			before, err := edit(nil)
+			require.NoError(t, err)
+			p.Host, p.Password = "other.corp", proxyenv.NewSecret("changed")
+			after, err := edit(nil)
+			require.NoError(t, err)
+			require.Equal(t, string(before), string(after))
+		})
+	}
+}
