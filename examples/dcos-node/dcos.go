@@ -29,9 +29,6 @@ const (
 // dcosBypassList is what -no-dcos-bypass leaves out.
 var dcosBypassList = proxyenv.DCOSBypassList
 
-// unitDirs are where systemd finds units, most important first.
-var unitDirs = []string{"etc/systemd/system", "run/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"}
-
 // build plans the node.
 func (o *options) build(n *node.Node) error {
 	if !o.noDCOSBypass {

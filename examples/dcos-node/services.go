@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -24,87 +23,24 @@ const dropInName = "proxykit-proxy"
 // ExecStart runs java is handled too.
 var javaServices = []string{"dcos-cosmos.service", "dcos-marathon.service", "dcos-metronome.service"}
 
-// unit is a service unit found on the node, with its drop-ins.
-type unit struct {
-	name    string
-	path    string              // where the unit file was found
-	file    *systemdunit.File   // the unit file
-	dropIns []*systemdunit.File // its drop-ins in the order systemd applies them, dcos-node's own left out
-}
-
-// findUnit reads the unit name from the first unit directory that has it,
-// with its drop-ins. It returns nil when the node has no such unit.
-func findUnit(n *node.Node, name, skipDropIn string) (*unit, error) {
-	for _, dir := range unitDirs {
-		p := dir + "/" + name
-		b, err := n.ReadFile(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read unit /%s: %w", p, err)
-		}
-		f, err := systemdunit.ParseNamed(name, b)
-		if err != nil {
-			return nil, fmt.Errorf("unit /%s: %w", p, err)
-		}
-		u := &unit{name: name, path: p, file: f}
-		// Drop-ins apply in the order of their file names, whatever
-		// their directory; one in an earlier directory hides a namesake.
-		seen := map[string]string{}
-		for _, d := range unitDirs {
-			for _, q := range n.Glob(d + "/" + name + ".d/*.conf") {
-				base := path.Base(q)
-				if _, ok := seen[base]; !ok && base != skipDropIn+".conf" {
-					seen[base] = q
-				}
-			}
-		}
-		names := make([]string, 0, len(seen))
-		for base := range seen {
-			names = append(names, base)
-		}
-		slices.Sort(names)
-		for _, base := range names {
-			q := seen[base]
-			b, err := n.ReadFile(q)
-			if err != nil {
-				return nil, fmt.Errorf("read drop-in /%s: %w", q, err)
-			}
-			df, err := systemdunit.ParseNamed(name, b)
-			if err != nil {
-				return nil, fmt.Errorf("drop-in /%s: %w", q, err)
-			}
-			u.dropIns = append(u.dropIns, df)
-		}
-		return u, nil
-	}
-	return nil, nil
-}
-
-// execStart returns the unit's effective ExecStart= commands once its
-// drop-ins are applied: a drop-in that sets ExecStart= replaces the list.
-func (u *unit) execStart() ([]systemdunit.Command, error) {
-	cmds, err := u.file.Commands("ExecStart")
-	if err != nil {
+// loadUnit reads a unit as systemd does, with its drop-ins; nil when the
+// node has no such unit or it is masked.
+func loadUnit(n *node.Node, name string) (*systemdunit.Unit, error) {
+	u, err := systemdunit.Load(n.FS, name)
+	switch {
+	case errors.Is(err, systemdunit.ErrNotFound), errors.Is(err, systemdunit.ErrMasked):
+		return nil, nil
+	case err != nil:
 		return nil, err
 	}
-	for _, d := range u.dropIns {
-		if len(d.Values(systemdunit.ServiceSection, "ExecStart")) == 0 {
-			continue
-		}
-		if cmds, err = d.Commands("ExecStart"); err != nil {
-			return nil, err
-		}
-	}
-	return cmds, nil
+	return u, nil
 }
 
-// environmentFiles returns the files the unit reads with EnvironmentFile=,
-// as absolute paths without the "-" prefix.
-func (u *unit) environmentFiles() []string {
+// environmentFiles returns the files a unit reads with EnvironmentFile=, as
+// absolute paths without the "-" prefix.
+func environmentFiles(u *systemdunit.Unit) []string {
 	var out []string
-	for _, f := range append([]*systemdunit.File{u.file}, u.dropIns...) {
+	for _, f := range u.Files {
 		for _, v := range f.Values(systemdunit.ServiceSection, "EnvironmentFile") {
 			if v == "" {
 				out = out[:0]
@@ -116,11 +52,25 @@ func (u *unit) environmentFiles() []string {
 	return out
 }
 
+// dcosUnits returns the names of the DC/OS services installed, sorted.
+func dcosUnits(n *node.Node) []string {
+	var names []string
+	for _, dir := range systemdunit.UnitDirs {
+		for _, p := range n.Glob(dir + "/dcos-*.service") {
+			if name := path.Base(p); !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
 // planDocker writes the Docker daemon's proxy drop-in, then reloads systemd
 // and restarts Docker when it changed.
 // It returns the actions that restart Docker.
 func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
-	u, err := findUnit(n, "docker.service", "http-proxy")
+	u, err := loadUnit(n, "docker.service")
 	if err != nil {
 		return nil, err
 	}
@@ -158,16 +108,14 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]string, error) {
 		props.List = append(props.List, jvmflags.AllowTunnelingSchemes())
 	}
 	names := slices.Clone(javaServices)
-	for _, dir := range unitDirs {
-		for _, p := range n.Glob(dir + "/dcos-*.service") {
-			if name := path.Base(p); !slices.Contains(names, name) {
-				names = append(names, name)
-			}
+	for _, name := range dcosUnits(n) {
+		if !slices.Contains(names, name) {
+			names = append(names, name)
 		}
 	}
 	var done, restarts []string
 	for _, name := range names {
-		u, err := findUnit(n, name, dropInName)
+		u, err := loadUnit(n, name)
 		if err != nil {
 			return nil, err
 		}
@@ -199,43 +147,34 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]string, error) {
 // is one of the DC/OS Java services, which are handled even when a start
 // script hides the java command line. It reports whether the service is a
 // Java service.
-func planJavaService(n *node.Node, u *unit, props jvmflags.Properties, known bool) (bool, error) {
-	cmds, err := u.execStart()
-	if err != nil {
-		return false, fmt.Errorf("unit %s: %w", u.name, err)
-	}
-	if len(cmds) != 1 {
-		if known {
-			n.Warn(u.name, "has %d ExecStart= commands; left alone: set the Java proxy properties by hand", len(cmds))
-		}
-		return false, nil
-	}
-	cmd := cmds[0]
-	dropIn, err := systemdunit.DropInPath(u.name, dropInName)
+func planJavaService(n *node.Node, u *systemdunit.Unit, props jvmflags.Properties, known bool) (bool, error) {
+	dropIn, err := systemdunit.DropInPath(u.Name, dropInName)
 	if err != nil {
 		return false, err
 	}
 	patch := jvmflags.Patch{Set: props.List, Before: []string{"-classpath", "-cp", "--class-path"}}
-	argv, kept, err := patch.Apply(cmd.Argv)
+	edit, kept, err := patch.DropIn(u)
 	switch {
 	case err == nil:
 		for _, k := range kept {
-			n.Note("%s keeps its own -D%s=%s", u.name, k.Key, k.Value)
+			n.Note("%s keeps its own -D%s=%s", u.Name, k.Key, k.Value)
 		}
-		cmd.Argv = argv
 		n.Edit(plan.Step{
 			Path:    dropIn,
-			Edit:    systemdunit.DropIn{ExecStart: []systemdunit.Command{cmd}}.Edit,
-			Why:     "Java proxy properties for " + u.name + " (the JVM ignores http_proxy)",
-			Actions: []string{n.DaemonReload(), n.Restart(u.name)},
+			Edit:    edit,
+			Why:     "Java proxy properties for " + u.Name + " (the JVM ignores http_proxy)",
+			Actions: []string{n.DaemonReload(), n.Restart(u.Name)},
 		})
 		return true, nil
 	case !known:
 		return false, nil
+	case !errors.Is(err, jvmflags.ErrNotJava):
+		n.Warn(u.Name, "left alone: %v; set the Java proxy properties by hand", err)
+		return false, nil
 	}
 	// A start script runs java: hand the properties to every JVM the
 	// service starts through JAVA_TOOL_OPTIONS.
-	env, _ := u.environment()
+	env, _ := u.Environment()
 	current := ""
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "JAVA_TOOL_OPTIONS="); ok {
@@ -244,33 +183,24 @@ func planJavaService(n *node.Node, u *unit, props jvmflags.Properties, known boo
 	}
 	opts, kept, terr := patch.ApplyToolOptions(current)
 	if terr != nil {
-		n.Warn(u.name, "its ExecStart= is not a java command line (%v) and JAVA_TOOL_OPTIONS cannot carry the properties (%v): set them by hand", err, terr)
+		n.Warn(u.Name, "its ExecStart= is not a java command line (%v) and JAVA_TOOL_OPTIONS cannot carry the properties (%v): set them by hand", err, terr)
 		return false, nil
 	}
 	for _, k := range kept {
-		n.Note("%s keeps its own -D%s=%s", u.name, k.Key, k.Value)
+		n.Note("%s keeps its own -D%s=%s", u.Name, k.Key, k.Value)
 	}
-	n.Warn(u.name, "is started by %s, not by java: the Java proxy properties go into JAVA_TOOL_OPTIONS, which every JVM it starts reads (each prints \"Picked up JAVA_TOOL_OPTIONS\" on stderr)", cmd.Argv[0])
+	script := "a start script"
+	if cmds, cerr := u.Commands("ExecStart"); cerr == nil && len(cmds) == 1 && len(cmds[0].Argv) > 0 {
+		script = cmds[0].Argv[0]
+	}
+	n.Warn(u.Name, "is started by %s, not by java: the Java proxy properties go into JAVA_TOOL_OPTIONS, which every JVM it starts reads (each prints \"Picked up JAVA_TOOL_OPTIONS\" on stderr)", script)
 	n.Edit(plan.Step{
 		Path:    dropIn,
 		Edit:    systemdunit.DropIn{Environment: []string{"JAVA_TOOL_OPTIONS=" + opts}}.Edit,
-		Why:     "Java proxy properties for " + u.name + " through JAVA_TOOL_OPTIONS",
-		Actions: []string{n.DaemonReload(), n.Restart(u.name)},
+		Why:     "Java proxy properties for " + u.Name + " through JAVA_TOOL_OPTIONS",
+		Actions: []string{n.DaemonReload(), n.Restart(u.Name)},
 	})
 	return true, nil
-}
-
-// environment returns the unit's effective Environment= assignments.
-func (u *unit) environment() ([]string, error) {
-	var env []string
-	for _, f := range append([]*systemdunit.File{u.file}, u.dropIns...) {
-		e, err := f.Environment()
-		if err != nil {
-			return nil, err
-		}
-		env = append(env, e...)
-	}
-	return env, nil
 }
 
 // warnDCOSServices warns about what dcos-node cannot fix: services that read
@@ -278,27 +208,20 @@ func (u *unit) environment() ([]string, error) {
 // change), and dcos-oauth, which cannot use a proxy at all.
 func warnDCOSServices(n *node.Node) {
 	var readers []string
-	for _, dir := range unitDirs {
-		for _, p := range n.Glob(dir + "/dcos-*.service") {
-			name := path.Base(p)
-			if slices.Contains(readers, name) {
-				continue
-			}
-			u, err := findUnit(n, name, dropInName)
-			if err != nil || u == nil {
-				continue
-			}
-			if slices.Contains(u.environmentFiles(), "/"+proxyEnvPath) && !slices.Contains(javaServices, name) {
-				readers = append(readers, name)
-			}
+	for _, name := range dcosUnits(n) {
+		u, err := loadUnit(n, name)
+		if err != nil || u == nil {
+			continue
+		}
+		if slices.Contains(environmentFiles(u), "/"+proxyEnvPath) && !slices.Contains(javaServices, name) {
+			readers = append(readers, name)
 		}
 	}
 	if len(readers) > 0 {
-		slices.Sort(readers)
 		n.Warn("/"+proxyEnvPath, "%s read the proxy from this file themselves (EnvironmentFile=); "+
 			"they see a change only once restarted: systemctl restart %s", strings.Join(readers, ", "), strings.Join(readers, " "))
 	}
-	if u, _ := findUnit(n, "dcos-oauth.service", dropInName); u != nil {
+	if u, _ := loadUnit(n, "dcos-oauth.service"); u != nil {
 		n.Warn("dcos-oauth.service", "fetches its login provider's signing keys (https://dcos.auth0.com/.well-known/jwks.json) directly "+
 			"and cannot use a proxy: logins fail unless this master may reach dcos.auth0.com:443 without one")
 	}
