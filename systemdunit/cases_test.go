@@ -27,6 +27,8 @@ var readingCases = []oracleCase{
 	{"env-unknown-specifier", svc("Environment=A=%x B=2 C=%%x")},
 	{"env-trailing-percent", svc("Environment=A=x% B=%")},
 	{"env-name-specifiers", svc("Environment=N=%n P=%p I=%i J=%j F=%f T=%t")},
+	{"env-system-specifiers", svc("Environment=H=%h U=%u UID=%U G=%g GID=%G T=%T V=%V S=%S C=%C L=%L E=%E")},
+	{"env-dashed-name-specifiers", "[Service]\nExecStart=/bin/stub %N %P %J %f\nEnvironment=J=%j JJ=%J P=%P N=%N\n"},
 	{"env-dollar", svc("Environment=A=$HOME B=$$x C=${X} D=$")},
 	{"env-escapes", svc(`Environment=A=\t B=\x41 C=\101 D=\u00e9 E=\U0001F600 F=a\sb G=\\ H=\" I=\'`)},
 	{"env-unknown-escape-drops-rest", svc(`Environment=A=1 B=\q C=3`, "Environment=D=4")},
