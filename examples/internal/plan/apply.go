@@ -108,7 +108,7 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 			return rep, nil
 		}
 		// An earlier run changed files and did not finish their actions.
-		return rep, t.runPending(ctx, r, m, rep)
+		return rep, t.runPending(ctx, r, m, rep, ch.mask())
 	}
 	if m == nil {
 		m = &manifest{Version: manifestVersion}
@@ -167,11 +167,14 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 		}
 	}
 	_ = t.at("files-written", "")
-	return rep, t.runPending(ctx, r, m, rep)
+	return rep, t.runPending(ctx, r, m, rep, ch.mask())
 }
 
 func (t *Target) applyOne(c *Change, missing []string, rep *Report) error {
 	for _, d := range missing {
+		if slices.Contains(rep.Dirs, d) {
+			continue // created for an earlier file of this run
+		}
 		if err := t.mkdir(d, 0o755); err != nil {
 			return fmt.Errorf("create directory %s: %w", d, err)
 		}
@@ -195,7 +198,8 @@ func (t *Target) applyOne(c *Change, missing []string, rep *Report) error {
 // runPending runs the manifest's pending actions, in plan order, through r,
 // recording each outcome in rep, then records in the manifest those that
 // failed as still pending. An action skipped by the runner counts as done.
-func (t *Target) runPending(ctx context.Context, r Runner, m *manifest, rep *Report) error {
+// A failed action's command line and output are masked like a diff.
+func (t *Target) runPending(ctx context.Context, r Runner, m *manifest, rep *Report, mask *masker) error {
 	if r == nil {
 		r = NoActions
 	}
@@ -216,8 +220,17 @@ func (t *Target) runPending(ctx context.Context, r Runner, m *manifest, rep *Rep
 			failed = append(failed, a.Name)
 			var ae *ActionError
 			if !errors.As(err, &ae) {
-				err = &ActionError{Action: a, Err: err}
+				ae = &ActionError{Action: a, Err: err}
+				err = ae
 			}
+			if ae.Output != nil {
+				ae.Output = []byte(mask.mask(string(ae.Output)))
+			}
+			argv := make([]string, len(ae.Action.Argv))
+			for i, arg := range ae.Action.Argv {
+				argv[i] = mask.mask(arg)
+			}
+			ae.Action.Argv = argv
 			errs = append(errs, err)
 		}
 		_ = t.at("action", a.Name)
@@ -323,7 +336,7 @@ func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
 		}
 	}
 	rep.Removed = append(rep.Removed, t.removeDirs(m.Dirs)...)
-	if err := t.runPending(ctx, r, m, rep); err != nil {
+	if err := t.runPending(ctx, r, m, rep, newMasker(nil)); err != nil {
 		return rep, err // the manifest keeps the failed actions; undo again retries them
 	}
 	if err := t.removeManifest(m); err != nil {

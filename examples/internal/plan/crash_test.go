@@ -202,7 +202,8 @@ func TestCrash(t *testing.T) {
 		if op == "undo" {
 			_, err = tg.Undo(ctx, nil)
 		} else {
-			ch, err := tg.Compute(crashPlan())
+			var ch *plan.Changes
+			ch, err = tg.Compute(crashPlan())
 			require.NoError(t, err)
 			_, err = tg.Apply(ctx, ch, nil)
 		}

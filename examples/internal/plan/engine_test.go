@@ -178,6 +178,20 @@ func TestActions(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"first", "second"}, rec.Ran())
 	})
+	t.Run("a failed action's output is masked", func(t *testing.T) {
+		tg := open(t, t.TempDir())
+		var p plan.Plan
+		p.AddSecret("s3cret")
+		p.AddAction(plan.Action{Name: "leak", Argv: []string{"sh", "-c", "echo bad password s3cret for http://u:other@proxy >&2; exit 1"}})
+		p.Add(plan.Step{Path: "f", Edit: constant("x\n"), Actions: []string{"leak"}})
+		ch, err := tg.Compute(&p)
+		require.NoError(t, err)
+		_, err = tg.Apply(ctx, ch, plan.Exec{})
+		var ae *plan.ActionError
+		require.ErrorAs(t, err, &ae)
+		require.Equal(t, "bad password xxxxx for http://u:xxxxx@proxy\n", string(ae.Output))
+		require.NotContains(t, err.Error(), "s3cret")
+	})
 	t.Run("Exec keeps a failed command's output", func(t *testing.T) {
 		err := plan.Exec{}.Run(ctx, plan.Action{Name: "fail", Argv: []string{"sh", "-c", "echo cannot reload >&2; exit 3"}})
 		var ae *plan.ActionError

@@ -148,3 +148,23 @@ func TestEditErrorWritesNothing(t *testing.T) {
 	require.Equal(t, "b", fe.Path)
 	require.Equal(t, before, snapshot(t, dir))
 }
+
+func TestFilesSharingNewDirectories(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	before := snapshot(t, dir)
+	tg := open(t, dir)
+	var p plan.Plan
+	p.Add(
+		plan.Step{Path: "etc/docker/daemon.json", Edit: setLine("a", "1")},
+		plan.Step{Path: "etc/docker/certs.d/ca.crt", Edit: setLine("b", "2")},
+	)
+	ch, err := tg.Compute(&p)
+	require.NoError(t, err)
+	rep, err := tg.Apply(ctx, ch, nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"etc", "etc/docker", "etc/docker/certs.d"}, rep.Dirs)
+	_, err = tg.Undo(ctx, nil)
+	require.NoError(t, err)
+	require.Equal(t, before, snapshot(t, dir))
+}

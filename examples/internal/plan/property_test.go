@@ -242,7 +242,7 @@ func TestSyntheticPlans(t *testing.T) {
 			require.Empty(t, rep.Created)
 			require.Equal(t, stats, statSnapshot(t, dir), "a second run writes nothing")
 
-			rep, err = tg.Undo(ctx, rec)
+			_, err = tg.Undo(ctx, rec)
 			if ch.Empty() {
 				require.ErrorIs(t, err, plan.ErrNoManifest)
 			} else {
