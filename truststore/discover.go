@@ -89,6 +89,27 @@ func DefaultJDKGlobs() []string {
 	}
 }
 
+// DefaultBundleGlobs returns where Python and conda keep their own PEM
+// bundles on Linux: certifi's cacert.pem (system and /usr/local site- and
+// dist-packages, pip's vendored copy), requests' cacert.pem and conda's
+// ssl/cacert.pem. Pass them, with any others, in [Discovery.Bundles]. On
+// Debian, certifi's cacert.pem is a link to the system bundle, which
+// [Discover] reports as regenerated.
+func DefaultBundleGlobs() []string {
+	return []string{
+		"usr/lib/python3*/site-packages/certifi/cacert.pem",
+		"usr/lib/python3/dist-packages/certifi/cacert.pem",
+		"usr/local/lib/python3*/site-packages/certifi/cacert.pem",
+		"usr/local/lib/python3*/dist-packages/certifi/cacert.pem",
+		"usr/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem",
+		"usr/local/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem",
+		"usr/lib/python3*/site-packages/requests/cacert.pem",
+		"usr/local/lib/python3*/site-packages/requests/cacert.pem",
+		"opt/conda/ssl/cacert.pem",
+		"opt/conda/lib/python3*/site-packages/certifi/cacert.pem",
+	}
+}
+
 // keystoreFiles are where a JDK or JRE home keeps its keystores.
 var keystoreFiles = []string{
 	"lib/security/cacerts",

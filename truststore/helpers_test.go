@@ -1,6 +1,7 @@
 package truststore_test
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/proxykit/proxykit/truststore"
 	"github.com/stretchr/testify/require"
@@ -102,5 +104,15 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	want, err := os.ReadFile(p)
 	require.NoError(t, err, "run go test -update to create it")
-	require.Equal(t, string(want), string(got))
+	if utf8.Valid(want) {
+		require.Equal(t, string(want), string(got), "%s (go test -update rewrites it)", p)
+		return
+	}
+	if !bytes.Equal(want, got) {
+		i := 0
+		for i < len(want) && i < len(got) && want[i] == got[i] {
+			i++
+		}
+		t.Fatalf("%s: %d bytes, want %d, first difference at byte %d (go test -update rewrites it)", p, len(got), len(want), i)
+	}
 }

@@ -117,6 +117,7 @@ func TestAddToKeystore(t *testing.T) {
 			rerun, err := truststore.AddToKeystore(proxy, "corp-proxy", tc.opts...)(tc.in)
 			require.NoError(t, err)
 			require.Equal(t, out, rerun, "byte-identical across runs")
+			golden(t, "keystore/golden/"+strings.ReplaceAll(tc.name, " ", "-")+"+corp-proxy", out)
 
 			back, err := truststore.RemoveFromKeystore(proxy.Fingerprint(), tc.opts...)(out)
 			require.NoError(t, err)
