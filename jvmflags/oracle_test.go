@@ -6,6 +6,9 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,7 +79,8 @@ func newJavaRun(t *testing.T) javaRun {
 		if compiled.err != nil {
 			return
 		}
-		compiled.out, compiled.err = exec.Command(javac, "-d", compiled.dir, filepath.Join("testdata", "Props.java")).CombinedOutput()
+		compiled.out, compiled.err = exec.Command(javac, "-d", compiled.dir,
+			filepath.Join("testdata", "Props.java"), filepath.Join("testdata", "Fetch.java")).CombinedOutput()
 		if compiled.err == nil {
 			compiled.err = writeJar(filepath.Join(compiled.dir, "props.jar"), filepath.Join(compiled.dir, "Props.class"))
 		}
@@ -510,4 +514,62 @@ func expandExec(t *testing.T, argv []string, env map[string]string) []string {
 		out = append(out, b.String())
 	}
 	return out
+}
+
+// TestJVMUsesTheProxies runs a JVM with the properties ProxyProperties
+// writes against loopback servers: a proxy for http, a proxy for https on
+// another port, and a server reached directly. It checks where the JVM's
+// requests go: http to the first proxy, https (CONNECT) to the second — its
+// own port, not 443 — and a no_proxy host to the direct server. The JVM
+// resolves names through a hosts file of the test's (jdk.net.hosts.file),
+// so everything stays on loopback.
+func TestJVMUsesTheProxies(t *testing.T) {
+	j := newJavaRun(t)
+	type hit struct{ server, method, host string }
+	var (
+		mu   sync.Mutex
+		hits []hit
+	)
+	server := func(name string) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			hits = append(hits, hit{name, r.Method, r.Host})
+			mu.Unlock()
+			if r.Method == http.MethodConnect {
+				w.WriteHeader(http.StatusForbidden)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.Listener.Addr().String()
+	}
+	httpProxy, httpsProxy, direct := server("http proxy"), server("https proxy"), server("direct")
+	_, directPort, err := net.SplitHostPort(direct)
+	require.NoError(t, err)
+	hosts := filepath.Join(t.TempDir(), "hosts")
+	require.NoError(t, os.WriteFile(hosts, []byte("127.0.0.1 direct.corp\n"), 0o644))
+
+	s, _, err := proxyenv.FromEnvironment([]string{"http_proxy=http://" + httpProxy, "https_proxy=" + httpsProxy, "no_proxy=.corp"})
+	require.NoError(t, err)
+	ps, err := jvmflags.ProxyProperties(s)
+	require.NoError(t, err)
+	argv, _, err := jvmflags.Patch{Set: append(ps.List, jvmflags.Property{Key: "jdk.net.hosts.file", Value: hosts})}.Apply(
+		[]string{"java", "-cp", j.classes, "Fetch", "http://a.example/", "https://b.example/", "http://direct.corp:" + directPort + "/"})
+	require.NoError(t, err)
+
+	out, err := exec.Command(j.java, argv[1:]...).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	require.Len(t, lines, 3, "%s", out)
+	assert.Equal(t, "http://a.example/ 204", lines[0])
+	assert.True(t, strings.HasPrefix(lines[1], "https://b.example/ "), lines[1])
+	assert.True(t, strings.HasSuffix(lines[2], " 204"), lines[2])
+	mu.Lock()
+	defer mu.Unlock()
+	assert.ElementsMatch(t, []hit{
+		{"http proxy", http.MethodGet, "a.example"},
+		{"https proxy", http.MethodConnect, "b.example:443"},
+		{"direct", http.MethodGet, "direct.corp:" + directPort},
+	}, hits)
 }
