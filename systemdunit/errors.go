@@ -3,7 +3,9 @@ package systemdunit
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 )
 
 // Errors that callers branch on. Errors returned by this package wrap one of
@@ -35,7 +37,7 @@ const maxQuote = 40
 type ParseError struct {
 	File string // file name as given to the parser, or "" for none
 	Line int    // line number as systemd counts it (1-based), 0 if unknown
-	Text string // a bounded quote of the offending text
+	Text string // a bounded excerpt of the offending text, credentials masked
 	Err  error  // what is wrong; wraps one of the package's sentinel errors
 }
 
@@ -48,22 +50,51 @@ func (e *ParseError) Error() string {
 		where += ":" + strconv.Itoa(e.Line)
 	}
 	if e.Text != "" {
-		return fmt.Sprintf("%s: %v: %s", where, e.Err, quote(e.Text))
+		t, cut := strings.CutSuffix(e.Text, "…")
+		q := quote(t)
+		if cut && !strings.HasSuffix(q, "…") {
+			q += "…"
+		}
+		return fmt.Sprintf("%s: %v: %s", where, e.Err, q)
 	}
 	return fmt.Sprintf("%s: %v", where, e.Err)
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// quote returns a Go-quoted, length-bounded rendering of s for messages.
-func quote(s string) string {
-	if len(s) > maxQuote {
-		// Cut on a rune boundary where possible.
-		cut := maxQuote
-		for cut > maxQuote-4 && cut > 0 && s[cut]&0xC0 == 0x80 {
-			cut--
-		}
-		return strconv.Quote(s[:cut]) + "…"
+// Patterns of credentials that messages mask: the password of a URL's user
+// information, and the value of a setting whose name says it is secret.
+var (
+	urlPassword   = regexp.MustCompile(`(://[^/@\s:"']*:)[^/@\s]*@`)
+	namedPassword = regexp.MustCompile(`(?i)((?:password|passwd|secret|token|credential)[a-z0-9_.-]*=)[^\s"']*`)
+)
+
+// redact masks credentials in s.
+func redact(s string) string {
+	s = urlPassword.ReplaceAllString(s, "${1}xxxxx@")
+	return namedPassword.ReplaceAllString(s, "${1}xxxxx")
+}
+
+// excerpt returns the start of s, at most maxQuote bytes (cut on a rune
+// boundary), with credentials masked.
+func excerpt(s string) string {
+	s = redact(s)
+	if len(s) <= maxQuote {
+		return s
 	}
-	return strconv.Quote(s)
+	cut := maxQuote
+	for cut > maxQuote-4 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// quote returns a Go-quoted, length-bounded rendering of s for messages,
+// with credentials masked.
+func quote(s string) string {
+	x := excerpt(s)
+	if t, cut := strings.CutSuffix(x, "…"); cut && len(x) < len(s) {
+		return strconv.Quote(t) + "…"
+	}
+	return strconv.Quote(x)
 }

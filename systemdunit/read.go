@@ -142,7 +142,7 @@ func ParseNamed(name string, data []byte) (*File, error) {
 		line    int
 	)
 	fail := func(text []byte, err error) (*File, error) {
-		return nil, &ParseError{File: name, Line: line, Text: string(text), Err: err}
+		return nil, &ParseError{File: name, Line: line, Text: excerpt(string(text)), Err: err}
 	}
 	// finish turns one logical line into a block.
 	finish := func(logical, raw []byte) error {
@@ -208,7 +208,9 @@ func ParseNamed(name string, data []byte) (*File, error) {
 			p = append([]byte(nil), l...)
 			contRaw = append([]byte(nil), pl.raw...)
 		}
-		if endsEscaped(p) {
+		// The joined part ends in the space that replaced a backslash, so
+		// the new line alone decides whether the line continues.
+		if endsEscaped(l) {
 			p[len(p)-1] = ' '
 			cont = p
 			continue

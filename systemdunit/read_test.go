@@ -105,3 +105,21 @@ func TestProblemsNameFileAndLine(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"A=1"}, env)
 }
+
+func TestMessagesMaskCredentials(t *testing.T) {
+	f, err := systemdunit.ParseNamed("p.conf", []byte(`[Service]
+Environment="HTTPS_PROXY=http://svc:s3cr%%et@proxy:3128" A=\q
+Environment=1BAD=http://u:hunter2@x PROXY_PASSWORD=hunter2
+ExecStartPre=-/bin/java -Dhttp.proxyPassword=hunter2 %Z
+`))
+	require.NoError(t, err)
+	problems := f.Problems()
+	require.Len(t, problems, 3)
+	for _, p := range problems {
+		require.NotContains(t, p.Error(), "hunter2")
+		require.NotContains(t, p.Error(), "s3cr")
+	}
+	_, err = systemdunit.Parse([]byte("[Service]\nEnvironment=\"HTTPS_PROXY=http://svc:hunter2@proxy\" \xff\n"))
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "hunter2")
+}

@@ -101,7 +101,7 @@ func (u *Unit) Problems() []error {
 		for _, b := range f.blocks {
 			switch {
 			case b.kind == kindOther:
-				problems = append(problems, &ParseError{File: f.fileName(), Line: b.line, Text: string(trimSpace(b.raw)),
+				problems = append(problems, &ParseError{File: f.fileName(), Line: b.line, Text: excerpt(string(trimSpace(b.raw))),
 					Err: fmt.Errorf("%w: missing '=', line ignored", ErrValue)})
 			case b.kind == kindAssign && !b.inSect:
 				problems = append(problems, &ParseError{File: f.fileName(), Line: b.line, Text: b.key,
