@@ -573,3 +573,59 @@ func TestJVMUsesTheProxies(t *testing.T) {
 		{"direct", http.MethodGet, "direct.corp:" + directPort},
 	}, hits)
 }
+
+// TestJVMBasicProxyAuthForHTTPSNeedsTunnelingSchemes shows why
+// AllowTunnelingSchemes exists: against a proxy that asks for Basic
+// authentication, the JVM (with an application Authenticator) answers a
+// CONNECT's challenge only when jdk.http.auth.tunneling.disabledSchemes is
+// empty; by default (since 8u111) it gives up.
+func TestJVMBasicProxyAuthForHTTPSNeedsTunnelingSchemes(t *testing.T) {
+	j := newJavaRun(t)
+	var (
+		mu    sync.Mutex
+		auths []string // Proxy-Authorization of each CONNECT, "" when none
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Proxy-Authorization")
+		mu.Lock()
+		auths = append(auths, auth)
+		mu.Unlock()
+		if auth == "" {
+			w.Header().Set("Proxy-Authenticate", `Basic realm="proxykit"`)
+			w.WriteHeader(http.StatusProxyAuthRequired)
+			return
+		}
+		w.WriteHeader(http.StatusForbidden) // authenticated; no tunnel needed
+	}))
+	defer srv.Close()
+
+	s, _, err := proxyenv.FromEnvironment([]string{"https_proxy=http://svc:s3cret@" + srv.Listener.Addr().String()})
+	require.NoError(t, err)
+	ps, err := jvmflags.ProxyProperties(s)
+	require.NoError(t, err)
+	require.NotEmpty(t, ps.Warnings, "credentials are not written, but warned about")
+	app := []jvmflags.Property{{Key: "fetch.user", Value: "svc"}, {Key: "fetch.password", Value: "s3cret"}}
+
+	for _, tt := range []struct {
+		name  string
+		extra []jvmflags.Property
+		want  []string
+	}{
+		{"default: Basic disabled for tunnelling", nil, []string{""}},
+		{"AllowTunnelingSchemes", []jvmflags.Property{jvmflags.AllowTunnelingSchemes()}, []string{"", "Basic c3ZjOnMzY3JldA=="}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			auths = nil
+			mu.Unlock()
+			argv, _, err := jvmflags.Patch{Set: slices.Concat(ps.List, app, tt.extra)}.Apply(
+				[]string{"java", "-cp", j.classes, "Fetch", "https://b.example/"})
+			require.NoError(t, err)
+			out, err := exec.Command(j.java, argv[1:]...).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			mu.Lock()
+			defer mu.Unlock()
+			assert.Equal(t, tt.want, auths)
+		})
+	}
+}
