@@ -6,7 +6,8 @@ import (
 	"unicode/utf8"
 )
 
-// Section names the effective view reads.
+// ServiceSection is the section whose Environment= and Exec settings make
+// the effective view.
 const ServiceSection = "Service"
 
 // applyEnvironment applies one Environment= value to env as systemd's

@@ -27,6 +27,11 @@ var (
 	ErrUnwritable = errors.New("value cannot be written")
 	// ErrUnitName reports an invalid unit or drop-in name.
 	ErrUnitName = errors.New("invalid unit name")
+	// ErrMasked reports a unit whose file is empty or a symbolic link to
+	// /dev/null: systemd will not start it.
+	ErrMasked = errors.New("unit is masked")
+	// ErrNotFound reports a unit with no unit file in any of [UnitDirs].
+	ErrNotFound = errors.New("unit not found")
 )
 
 // maxQuote bounds how much of the input an error quotes.

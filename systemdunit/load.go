@@ -9,14 +9,6 @@ import (
 	"strings"
 )
 
-var (
-	// ErrMasked reports a unit whose file is empty or a symbolic link to
-	// /dev/null: systemd will not start it.
-	ErrMasked = errors.New("unit is masked")
-	// ErrNotFound reports a unit with no unit file in any of [UnitDirs].
-	ErrNotFound = errors.New("unit not found")
-)
-
 // maxLinks bounds how many symbolic links Load follows for one file.
 const maxLinks = 8
 
