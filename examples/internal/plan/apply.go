@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // A Report says what Apply or Undo did. Paths are as the plan named them
@@ -61,6 +62,9 @@ func (r *Report) String() string {
 // [*ActionError]s are joined in the returned error.
 func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, error) {
 	rep := &Report{}
+	if ch.target == nil {
+		return rep, errors.New("apply: changes of an undo preview; run Undo")
+	}
 	if ch.target != t {
 		return rep, errors.New("apply: changes were computed for another target")
 	}
@@ -271,24 +275,9 @@ func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
 	if m == nil {
 		return rep, ErrNoManifest
 	}
-	states := make([]state, len(m.Files))
-	var conflicts []error
-	for i := range m.Files {
-		e := &m.Files[i]
-		st, err := t.read(e.Path)
-		if err != nil {
-			return rep, &FileError{Path: e.Path, Op: "undo", Err: err}
-		}
-		states[i] = st
-		ok := st.exists && e.wrote(st.data) ||
-			e.Existed && st.exists && bytes.Equal(st.data, e.Old) ||
-			!e.Existed && !st.exists
-		if !ok {
-			conflicts = append(conflicts, &FileError{Path: e.Path, Op: "undo", Err: ErrModified})
-		}
-	}
-	if len(conflicts) > 0 {
-		return rep, errors.Join(conflicts...)
+	states, err := t.undoStates(m)
+	if err != nil {
+		return rep, err
 	}
 
 	// Record the actions the restores trigger before restoring, so that a
@@ -353,4 +342,63 @@ func (e *manifestEntry) restore(st state) bool {
 		return !bytes.Equal(st.data, e.Old) || st.mode != e.Mode
 	}
 	return st.exists
+}
+
+// undoStates reads the current state of every file in the manifest, and
+// fails with every file changed by someone else since the engine wrote it.
+func (t *Target) undoStates(m *manifest) ([]state, error) {
+	states := make([]state, len(m.Files))
+	var conflicts []error
+	for i := range m.Files {
+		e := &m.Files[i]
+		st, err := t.read(e.Path)
+		if err != nil {
+			return nil, &FileError{Path: e.Path, Op: "undo", Err: err}
+		}
+		states[i] = st
+		ok := st.exists && e.wrote(st.data) ||
+			e.Existed && st.exists && bytes.Equal(st.data, e.Old) ||
+			!e.Existed && !st.exists
+		if !ok {
+			conflicts = append(conflicts, &FileError{Path: e.Path, Op: "undo", Err: ErrModified})
+		}
+	}
+	return states, errors.Join(conflicts...)
+}
+
+// ComputeUndo shows what [Target.Undo] would do, without doing it: one
+// [Change] per file the manifest records, Old its current content, New the
+// content Undo restores, or nil where Undo removes the file. Its
+// [Changes.Diff] masks secrets (the manifest does not keep them: pass them
+// here) and URL passwords. It fails as Undo would: [ErrNoManifest], or
+// [ErrModified] for each file changed since it was applied. Apply refuses
+// these Changes; run Undo.
+func (t *Target) ComputeUndo(secrets ...string) (*Changes, error) {
+	m, err := t.loadManifest()
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, ErrNoManifest
+	}
+	states, err := t.undoStates(m)
+	if err != nil {
+		return nil, err
+	}
+	ch := &Changes{actions: cloneActions(m.Actions), secrets: slices.Clone(secrets)}
+	ch.mask = sync.OnceValue(func() *masker { return newMasker(ch.secrets) })
+	for i := range m.Files {
+		e, st := &m.Files[i], states[i]
+		c := Change{Path: e.Path, Real: e.Path, Mode: e.Mode, Actions: slices.Clone(e.Actions), uid: e.UID, gid: e.GID}
+		if st.exists {
+			c.Old = st.data
+		}
+		if e.Existed {
+			c.New = e.Old
+		} else {
+			c.Mode = st.mode
+		}
+		ch.Files = append(ch.Files, c)
+	}
+	return ch, nil
 }

@@ -34,7 +34,8 @@ type Change struct {
 	Real string
 	// Old is the current content; nil when the file does not exist.
 	Old []byte
-	// New is the planned content; nil when the file stays absent.
+	// New is the planned content; nil when the file stays absent (or, in
+	// the Changes of [Target.ComputeUndo], is removed).
 	New []byte
 	// Mode is the file's permission once applied: its current mode, or the
 	// mode it is created with.
@@ -60,6 +61,10 @@ func (c *Change) Changed() bool {
 
 // Created reports whether applying the change creates the file.
 func (c *Change) Created() bool { return c.Old == nil && c.New != nil }
+
+// Removed reports whether the change removes the file, which only an undo
+// does.
+func (c *Change) Removed() bool { return c.Old != nil && c.New == nil }
 
 // Empty reports whether nothing would be written.
 func (c *Changes) Empty() bool {

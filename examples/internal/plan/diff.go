@@ -41,6 +41,10 @@ func writeDiff(b *strings.Builder, f *Change) {
 		fmt.Fprintf(b, "# note: %s holds a secret and is readable by everyone (mode %04o)\n", f.Path, f.Mode.Perm())
 	}
 	to := "b/" + f.Real
+	if f.Removed() {
+		to = "/dev/null"
+		fmt.Fprintf(b, "# removed\n")
+	}
 	if isBinary(f.Old) || isBinary(f.New) {
 		fmt.Fprintf(b, "Binary files %s and %s differ (%d → %d bytes)\n", from, to, len(f.Old), len(f.New))
 		return

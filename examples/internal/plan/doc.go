@@ -17,6 +17,7 @@
 //	ch, err := t.Compute(&p)                  // reads, runs the edits; writes nothing
 //	fmt.Print(ch.Diff())                      // unified diff, every secret masked
 //	rep, err := t.Apply(ctx, ch, plan.Exec{}) // atomic writes, manifest, actions
+//	undo, err := t.ComputeUndo(password)      // what undo would do; undo.Diff()
 //	rep, err = t.Undo(ctx, plan.Exec{})       // back to before the first apply
 //
 // # Guarantees

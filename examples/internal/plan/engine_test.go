@@ -329,3 +329,34 @@ func TestConcurrentApplies(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, before, snapshot(t, dir))
 }
+
+func TestComputeUndo(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"etc/environment": "LANG=C\n"})
+	tg := open(t, dir)
+	_, err := tg.ComputeUndo()
+	require.ErrorIs(t, err, plan.ErrNoManifest)
+
+	var p plan.Plan
+	p.Add(plan.Step{Path: "etc/environment", Edit: setLine("http_proxy", "x")},
+		plan.Step{Path: "etc/new", Edit: constant("new\n")})
+	ch, err := tg.Compute(&p)
+	require.NoError(t, err)
+	_, err = tg.Apply(ctx, ch, nil)
+	require.NoError(t, err)
+	applied := snapshot(t, dir)
+
+	undo, err := tg.ComputeUndo()
+	require.NoError(t, err)
+	require.Len(t, undo.Files, 2)
+	require.Equal(t, "LANG=C\n", string(undo.Files[0].New))
+	require.True(t, undo.Files[1].Removed())
+	require.Equal(t, applied, snapshot(t, dir), "a preview writes nothing")
+	_, err = tg.Apply(ctx, undo, nil)
+	require.Error(t, err, "an undo preview cannot be applied")
+
+	writeTree(t, dir, map[string]string{"etc/new": "edited\n"})
+	_, err = tg.ComputeUndo()
+	require.ErrorIs(t, err, plan.ErrModified)
+}

@@ -180,3 +180,44 @@ func ExampleChanges_Diff() {
 	// +query=?password=xxxxx
 	// +other=http://eve:xxxxx@proxy:3128
 }
+
+// Undo can be reviewed before it is run.
+func ExampleTarget_ComputeUndo() {
+	dir := exampleRoot()
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	t, err := plan.Open(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer t.Close()
+	var p plan.Plan
+	p.Add(
+		plan.Step{Path: "etc/environment", Edit: appendOnce("http_proxy=http://bob:s3cret@proxy:3128")},
+		plan.Step{Path: "etc/profile.d/proxy.sh", Edit: appendOnce("export http_proxy=http://proxy:3128")},
+	)
+	ch, err := t.Compute(&p)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := t.Apply(ctx, ch, nil); err != nil {
+		log.Fatal(err)
+	}
+
+	undo, err := t.ComputeUndo("s3cret")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(undo.Diff())
+	// Output:
+	// --- a/etc/environment
+	// +++ b/etc/environment
+	// @@ -1,2 +1 @@
+	//  LANG=C.UTF-8
+	// -http_proxy=http://bob:xxxxx@proxy:3128
+	// # removed
+	// --- a/etc/profile.d/proxy.sh
+	// +++ /dev/null
+	// @@ -1 +0,0 @@
+	// -export http_proxy=http://proxy:3128
+}
