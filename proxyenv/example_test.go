@@ -67,7 +67,7 @@ func ExampleNoProxy_Java() {
 		fmt.Println("warning:", loss)
 	}
 	// Output:
-	// localhost|*.localhost|*.corp.example|10.*|registry|*.registry|127.*|[::1]|[0:0:0:0:0:0:0:1]|0.0.0.0|[::0]
+	// localhost|*.localhost|*.corp.example|10.*|registry|*.registry|127.*|[::1]|[0:0:0:0:0:0:0:1]|[::ffff:127.*|0.0.0.0|[::0]
 	// warning: registry:5000: widened: Java has no ports: registry bypasses the proxy on every port, not only 5000
 }
 

@@ -261,7 +261,9 @@ func (l NoProxy) Merge(other NoProxy) NoProxy {
 //     one leading and one trailing dot ignored, so ".x" matches x too; entries
 //     with a port never match; IPv4 and IPv6 addresses and CIDR compared
 //     numerically with address literals; an entry holding a blank ends the list;
-//     no loopback special case. See the package documentation for older curl.
+//     no loopback special case. The host is taken as curl's URL parser leaves it:
+//     IPv4 shorthands such as 10.1 normalized, internationalized names in
+//     their xn-- form (so a Unicode entry never matches). See the package documentation for older curl.
 //   - [Java]: java.net.DefaultProxySelector with http.nonProxyHosts set to
 //     [NoProxy.NonProxyHosts]: exact names, "*" only at the start or end of an
 //     entry, no CIDR, no ports, no trimming, IPv6 compared with brackets as text,

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // curl's no-proxy rules changed over the years. curlRules names the two
@@ -11,7 +13,6 @@ import (
 // implements, and the one shipped by Debian 12 (curl 7.88), which the tests
 // use to tell the documented differences from bugs.
 type curlRules struct {
-	name string
 	// blankSeparates: a blank between two names separates them, as a comma
 	// does (before 8.9, deprecated since 7.88). From 8.9 on, a name followed
 	// by a blank and then anything but a comma ends the list.
@@ -23,10 +24,9 @@ type curlRules struct {
 	numericIPv6 bool
 }
 
-var (
-	curl818 = curlRules{name: "curl 8.18", numericIPv6: true}
-	curl788 = curlRules{name: "curl 7.88", blankSeparates: true}
-)
+// curl818 are the rules of curl 8.18 and later. (Debian 12's curl 7.88 is
+// curlRules{blankSeparates: true}; the tests use it.)
+var curl818 = curlRules{numericIPv6: true}
 
 // curlList is a no-proxy list compiled for curl.
 type curlList struct {
@@ -239,11 +239,20 @@ func parseIPv6Text(s string) (netip.Addr, bool) {
 }
 
 // curlHostName returns the host name curl checks against the list: the
-// URL's host as curl's URL parser leaves it, IPv6 without brackets and in
+// URL's host as curl's URL parser leaves it, internationalized names in
+// their xn-- form, IPv6 without brackets and in
 // its normal (compressed, lower-case) form, numeric IPv4 forms such as
 // "10.1.2" or "0x0a000001" normalized to four decimal octets.
 func curlHostName(u *url.URL) string {
 	h := u.Hostname()
+	if !isASCII(h) {
+		// curl converts an internationalized name to its xn-- form before
+		// it checks the list (libidn2, in a UTF-8 locale).
+		if a, err := idna.Lookup.ToASCII(h); err == nil {
+			return a
+		}
+		return h
+	}
 	if strings.IndexByte(h, ':') >= 0 {
 		if a, err := netip.ParseAddr(h); err == nil && a.Zone() == "" {
 			return a.String()

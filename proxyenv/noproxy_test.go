@@ -176,7 +176,7 @@ func TestBypassRules(t *testing.T) {
 }
 
 func TestJavaConvertsEachShape(t *testing.T) {
-	const loop = "localhost|127.*|[::1]|[0:0:0:0:0:0:0:1]|0.0.0.0|[::0]"
+	const loop = "localhost|127.*|[::1]|[0:0:0:0:0:0:0:1]|[::ffff:127.*|0.0.0.0|[::0]"
 	for _, tc := range []struct {
 		list, want string
 		losses     []proxyenv.LossKind

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // LossKind says how a converted entry differs from the original.
@@ -49,7 +51,7 @@ func (l Loss) String() string { return l.Entry + ": " + l.Kind.String() + ": " +
 // ([JavaDefaults]) are appended by Java too; listing them keeps the list
 // non-empty (an empty property would disable them) and covers the spelling
 // of ::1 that Java itself prints.
-var javaLoopback = []string{"localhost", "127.*", "[::1]", "[0:0:0:0:0:0:0:1]", "0.0.0.0", "[::0]"}
+var javaLoopback = []string{"localhost", "127.*", "[::1]", "[0:0:0:0:0:0:0:1]", "[::ffff:127.*", "0.0.0.0", "[::0]"}
 
 // maxJavaPatterns bounds the patterns a single CIDR entry may expand to.
 const maxJavaPatterns = 64
@@ -69,12 +71,14 @@ const maxJavaPatterns = 64
 //	10.1.2           → nothing                    (dropped: not an address for any client)
 //	*                → *
 //
-// The list always ends with localhost|127.*|[::1]|[0:0:0:0:0:0:0:1]|0.0.0.0|[::0],
+// An internationalized name is listed in both its Unicode and xn-- forms.
+// The list always ends with localhost|127.*|[::1]|[0:0:0:0:0:0:0:1]|[::ffff:127.*|0.0.0.0|[::0],
 // so it is never empty. Where the two still differ without a Loss, it is
 // because of Java's own defaults (Java always bypasses 0.0.0.0 and [::0]) or
-// of spellings (Java compares text: an address written with leading zeros,
-// IPv4 as IPv4-mapped IPv6, or a name that starts like an address range
-// pattern such as 10.example for 10.*).
+// because Java compares text where Go compares addresses: an IPv4 entry does
+// not match the URL host [::ffff:10.1.2.3] in Java, and the patterns 10.*
+// (from 10.0.0.0/8) and 127.* also match names that begin like an address,
+// such as 10.example or the shorthand 127.1 (Go proxies those).
 func (l NoProxy) Java() (list string, losses []Loss) {
 	var parts []string
 	seen := make(map[string]bool)
@@ -99,10 +103,14 @@ func (l NoProxy) Java() (list string, losses []Loss) {
 		case KindAll:
 			add("*")
 		case KindDomain:
-			add(e.Host, "*."+e.Host)
+			for _, h := range idnSpellings(e.Host) {
+				add(h, "*."+h)
+			}
 			portLoss(e, e.Host)
 		case KindSubdomains, KindWildcard:
-			add("*." + e.Host)
+			for _, h := range idnSpellings(e.Host) {
+				add("*." + h)
+			}
 			portLoss(e, "*."+e.Host)
 		case KindIP:
 			if e.Addr.Is6() && e.Port == "" && strings.HasPrefix(e.Text, "[") {
@@ -116,13 +124,13 @@ func (l NoProxy) Java() (list string, losses []Loss) {
 			}
 			portLoss(e, e.Addr.String())
 		case KindCIDR:
-			pats, err := javaRangePatterns(e.Prefix)
-			if err != nil {
+			pats, problem := javaRangePatterns(e.Prefix)
+			if problem != "" {
 				k := Dropped
 				if e.Prefix.Addr().Is6() && !e.Prefix.Addr().Is4In6() {
 					k = Narrowed
 				}
-				lose(e, k, "%v", err)
+				lose(e, k, "%s", problem)
 				continue
 			}
 			add(pats...)
@@ -134,6 +142,36 @@ func (l NoProxy) Java() (list string, losses []Loss) {
 	}
 	add(javaLoopback...)
 	return strings.Join(parts, "|"), losses
+}
+
+// idnSpellings returns a name as written and, for an internationalized
+// name, its other form (Unicode or xn-- ASCII): Go compares both forms
+// as one, Java compares text.
+func idnSpellings(host string) []string {
+	out := []string{host}
+	var other string
+	var err error
+	if isASCII(host) {
+		if !strings.Contains(host, "xn--") {
+			return out
+		}
+		other, err = idna.Lookup.ToUnicode(host)
+	} else {
+		other, err = idna.Lookup.ToASCII(host)
+	}
+	if err == nil && other != host && other != "" {
+		out = append(out, strings.ToLower(other))
+	}
+	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // javaAddrSpellings returns how Java may see addr in a URL: IPv4 as is; IPv6
@@ -160,30 +198,31 @@ func javaAddrSpellings(a netip.Addr) []string {
 }
 
 // javaRangePatterns expresses an IPv4 range as Java prefix patterns, one per
-// octet-aligned block; an IPv6 range cannot be expressed.
-func javaRangePatterns(p netip.Prefix) ([]string, error) {
+// octet-aligned block, or says why it cannot (an IPv6 range, too many
+// blocks).
+func javaRangePatterns(p netip.Prefix) (patterns []string, problem string) {
 	a := p.Addr()
 	if a.Is4In6() {
-		return nil, fmt.Errorf("Go matches no address with an IPv4-mapped range; write the IPv4 range %s/%d", a.Unmap(), p.Bits()-96)
+		return nil, fmt.Sprintf("Go matches no address with an IPv4-mapped range; write the IPv4 range %s/%d", a.Unmap(), p.Bits()-96)
 	}
 	if a.Is6() {
 		if p.Bits() == 128 {
-			return javaAddrSpellings(a), nil
+			return javaAddrSpellings(a), ""
 		}
-		return nil, fmt.Errorf("Java cannot match IPv6 ranges; list the addresses you use")
+		return nil, "Java cannot match IPv6 ranges; list the addresses you use"
 	}
 	bits := p.Bits()
 	if bits == 32 {
-		return []string{a.String()}, nil
+		return []string{a.String()}, ""
 	}
 	if bits == 0 {
-		return nil, fmt.Errorf("the whole IPv4 space: Java can only express it as * (every host); write * if that is meant")
+		return nil, "the whole IPv4 space: Java can only express it as * (every host); write * if that is meant"
 	}
 	// Round up to the next octet boundary and enumerate the blocks.
 	octets := (bits + 7) / 8
 	n := 1 << (octets*8 - bits)
 	if n > maxJavaPatterns {
-		return nil, fmt.Errorf("would need %d Java patterns (more than %d); list narrower ranges", n, maxJavaPatterns)
+		return nil, fmt.Sprintf("would need %d Java patterns (more than %d); list narrower ranges", n, maxJavaPatterns)
 	}
 	b := a.As4()
 	base := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
@@ -203,5 +242,5 @@ func javaRangePatterns(p netip.Prefix) ([]string, error) {
 		}
 		out = append(out, sb.String())
 	}
-	return out, nil
+	return out, ""
 }
