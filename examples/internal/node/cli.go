@@ -52,6 +52,10 @@ type Program struct {
 	Runner plan.Runner
 	// Target options, e.g. a test hook; nil for none.
 	TargetOptions []plan.Option
+
+	// warningsShown makes the text report refer to warnings already shown
+	// instead of repeating them (the demo's later steps).
+	warningsShown bool
 }
 
 // Run runs the program with the command-line arguments args (without the
@@ -83,6 +87,7 @@ func (p *Program) RunReport(args []string, stdout, stderr io.Writer) (int, *Repo
 	r, err := p.exec(context.Background(), cmd, cfg)
 	if r != nil {
 		r.Root = shown
+		r.warningsShown = p.warningsShown
 	}
 	if r != nil {
 		if werr := r.write(stdout, cfg.JSON); werr != nil && err == nil {
@@ -188,6 +193,7 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 		return nil, err
 	}
 	r.changes(ch)
+	r.Warnings = append(r.Warnings, secretWarnings(ch)...)
 	switch cmd {
 	case CmdPlan:
 		r.Diff = ch.Diff()
@@ -202,6 +208,20 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 		return r, nil
 	}
 	return r, p.apply(ctx, t, ch, cfg, r)
+}
+
+// secretWarnings warns about existing files that hold a credential and that
+// every local user can read.
+func secretWarnings(ch *plan.Changes) []Warning {
+	var ws []Warning
+	for _, f := range ch.Files {
+		if f.Secret && f.Old != nil && f.Mode&0o004 != 0 {
+			ws = append(ws, Warning{Topic: "/" + f.Path, Message: fmt.Sprintf(
+				"holds the proxy credentials and every local user can read it (mode %04o); it is kept as it is: "+
+					"if only root reads it, run chmod 600 /%s", f.Mode.Perm(), f.Path)})
+		}
+	}
+	return ws
 }
 
 func configWarnings(cfg *Config) []Warning {

@@ -42,7 +42,9 @@ func (d *Demo) Run(stdout, stderr io.Writer) int {
 			return ExitError
 		}
 		reports = append(reports, r)
+		d.Program.warningsShown = true
 	}
+	d.Program.warningsShown = false
 	first, applied, second := reports[0], reports[1], reports[2]
 	fmt.Fprintf(stdout, "\n=== summary\n")
 	fmt.Fprintf(stdout, "first plan:  %d of %d files to change (%d new), %d follow-up actions, %d warnings\n",

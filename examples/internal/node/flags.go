@@ -22,18 +22,17 @@ const EnvStorePass = "PROXYKIT_STOREPASS"
 // Options are the flags every example program takes. Register them on a
 // FlagSet, parse, then call [Options.Config].
 type Options struct {
-	Root          string   // -root: the node's root directory, "/" by default
-	Proxy         string   // -proxy: proxy URL for http and https
-	HTTPSProxy    string   // -https-proxy: proxy URL for https when it differs
-	NoProxy       string   // -no-proxy: comma-separated hosts reached directly
-	PasswordFile  string   // -proxy-password-file: file whose first line is the proxy password
-	CAFiles       []string // -ca: the proxy's CA certificate files (PEM or DER), repeatable
-	CAAlias       string   // -ca-alias: alias and file name of the CA in the stores
-	StorePass     string   // -storepass: Java keystore password
-	Bundles       []string // -bundle: extra PEM bundles (paths or globs under the root), repeatable
-	NoActions     bool     // -no-actions: never run follow-up commands
-	JSON          bool     // -json: print the plan or result as JSON
-	passwordOnCLI bool
+	Root         string   // -root: the node's root directory, "/" by default
+	Proxy        string   // -proxy: proxy URL for http and https
+	HTTPSProxy   string   // -https-proxy: proxy URL for https when it differs
+	NoProxy      string   // -no-proxy: comma-separated hosts reached directly
+	PasswordFile string   // -proxy-password-file: file whose first line is the proxy password
+	CAFiles      []string // -ca: the proxy's CA certificate files (PEM or DER), repeatable
+	CAAlias      string   // -ca-alias: alias and file name of the CA in the stores
+	StorePass    string   // -storepass: Java keystore password
+	Bundles      []string // -bundle: extra PEM bundles (paths or globs under the root), repeatable
+	NoActions    bool     // -no-actions: never run follow-up commands
+	JSON         bool     // -json: print the plan or result as JSON
 }
 
 // Register defines the common flags on fs.

@@ -24,6 +24,8 @@ type Report struct {
 	Warnings []Warning      `json:"warnings"`        // what a person must read
 	Error    string         `json:"error,omitempty"` // apply or undo failed part way
 	Exit     int            `json:"exit"`            // the exit status
+
+	warningsShown bool // the text says how many warnings there are instead of repeating them
 }
 
 // ProxyReport is the settings as the report shows them, credentials redacted.
@@ -196,6 +198,10 @@ func (r *Report) text(b *strings.Builder) {
 			}
 		}
 		fmt.Fprintf(b, "%s: %d files written, %d actions run\n", r.Command, written, ran)
+	}
+	if r.warningsShown && len(r.Warnings) > 0 {
+		fmt.Fprintf(b, "(the %d warnings shown above still apply)\n", len(r.Warnings))
+		return
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(b, "warning: %s\n", w)
