@@ -88,60 +88,64 @@ func scanBundle(b []byte) ([]pemBlock, error) {
 		return nil, fmt.Errorf("bundle of %d bytes exceeds %d: %w", len(b), MaxInput, ErrMalformed)
 	}
 	lines := splitLines(b)
-	text := func(i int) string {
-		return strings.TrimRight(string(b[lines[i].start:lines[i].end]), " \t")
+	text := func(i int) []byte {
+		return bytes.TrimRight(b[lines[i].start:lines[i].end], " \t")
 	}
 	synErr := func(i int, msg string) error {
-		return &SyntaxError{Line: i + 1, Msg: msg, Near: bounded(text(i)), Err: ErrMalformed}
+		return &SyntaxError{Line: i + 1, Msg: msg, Near: bounded(string(text(i))), Err: ErrMalformed}
 	}
-	var blocks []pemBlock
-	lastEnd := -1 // index of the last END line
+	var (
+		blocks  []pemBlock
+		body    []byte // a certificate's base64, reused
+		lastEnd = -1   // index of the last END line
+	)
 	for i := 0; i < len(lines); i++ {
 		t := text(i)
-		if !strings.HasPrefix(t, "-----BEGIN ") {
+		if !bytes.HasPrefix(t, beginPrefix) {
 			continue
 		}
-		if !strings.HasSuffix(t, "-----") || len(t) < len("-----BEGIN -----") {
+		if !bytes.HasSuffix(t, dashes) || len(t) < len(beginPrefix)+len(dashes) {
 			return nil, synErr(i, "malformed BEGIN line")
 		}
-		blk := pemBlock{typ: t[len("-----BEGIN ") : len(t)-len("-----")], line: i + 1, start: lines[i].start}
+		blk := pemBlock{typ: string(t[len(beginPrefix) : len(t)-len(dashes)]), line: i + 1, start: lines[i].start}
 		blk.cert = isCertType(blk.typ)
 		// Header: the non-blank lines directly above, back to a blank line or
 		// the previous block.
 		h := i
-		for h-1 > lastEnd && strings.TrimSpace(text(h-1)) != "" {
+		for h-1 > lastEnd && len(bytes.TrimSpace(text(h-1))) > 0 {
 			h--
 		}
 		blk.headStart, blk.headLines = lines[h].start, i-h
 		blk.label = headerLabel(lines, b, h, i)
 		// Body.
-		var body strings.Builder
+		body = body[:0]
 		j := i + 1
 		for ; j < len(lines); j++ {
 			u := text(j)
-			if strings.HasPrefix(u, "-----END ") {
+			if bytes.HasPrefix(u, endPrefix) {
 				break
 			}
-			if strings.HasPrefix(u, "-----BEGIN ") {
+			if bytes.HasPrefix(u, beginPrefix) {
 				return nil, synErr(j, fmt.Sprintf("BEGIN inside the %s block started on line %d", blk.typ, blk.line))
 			}
 			if blk.cert {
-				if strings.ContainsRune(u, ':') {
+				if bytes.IndexByte(u, ':') >= 0 {
 					return nil, synErr(j, "header inside a certificate block")
 				}
-				body.WriteString(strings.TrimSpace(u))
+				body = append(body, bytes.TrimSpace(u)...)
 			}
 		}
 		if j == len(lines) {
 			return nil, synErr(i, fmt.Sprintf("%s block is not closed", blk.typ))
 		}
-		if want := "-----END " + blk.typ + "-----"; text(j) != want {
+		if u := text(j); len(u) != len(endPrefix)+len(blk.typ)+len(dashes) ||
+			string(u[len(endPrefix):len(u)-len(dashes)]) != blk.typ || !bytes.HasSuffix(u, dashes) {
 			return nil, synErr(j, fmt.Sprintf("END does not match BEGIN %s on line %d", blk.typ, blk.line))
 		}
 		blk.end = lines[j].next
 		lastEnd, i = j, j
 		if blk.cert {
-			der, err := certDER(blk.typ, body.String())
+			der, err := certDER(blk.typ, body)
 			if err != nil {
 				return nil, &SyntaxError{Line: blk.line, Msg: err.Error(), Err: ErrMalformed}
 			}
@@ -152,11 +156,19 @@ func scanBundle(b []byte) ([]pemBlock, error) {
 	return blocks, nil
 }
 
+var (
+	beginPrefix = []byte("-----BEGIN ")
+	endPrefix   = []byte("-----END ")
+	dashes      = []byte("-----")
+)
+
 // certDER decodes a certificate block's body and returns the certificate's
 // DER: one ASN.1 SEQUENCE. A TRUSTED CERTIFICATE (OpenSSL's format) carries
 // trust settings after it, which do not change the certificate's identity.
-func certDER(typ, body string) ([]byte, error) {
-	raw, err := base64.StdEncoding.DecodeString(body)
+func certDER(typ string, body []byte) ([]byte, error) {
+	raw := make([]byte, base64.StdEncoding.DecodedLen(len(body)))
+	n, err := base64.StdEncoding.Decode(raw, body)
+	raw = raw[:n]
 	if err != nil {
 		return nil, fmt.Errorf("%s block: bad base64", typ)
 	}

@@ -94,25 +94,57 @@ func readAll(b []byte) ([]element, error) {
 
 // encode writes one element with the given tag and contents.
 func encode(tag byte, parts ...[]byte) []byte {
-	n := 0
+	var body rope
 	for _, p := range parts {
-		n += len(p)
+		body = body.add(raw(p))
 	}
-	out := make([]byte, 0, n+6)
-	out = append(out, tag)
+	return wrap(tag, body).bytes()
+}
+
+// rope is a DER encoding kept as the slices that make it up, so nesting a
+// large body in several headers copies it once, at the end.
+type rope struct {
+	parts [][]byte
+	n     int
+}
+
+func raw(b []byte) rope { return rope{parts: [][]byte{b}, n: len(b)} }
+
+// add appends more contents to r.
+func (r rope) add(more ...rope) rope {
+	for _, m := range more {
+		r.parts = append(r.parts, m.parts...)
+		r.n += m.n
+	}
+	return r
+}
+
+// wrap returns an element with the given tag around contents.
+func wrap(tag byte, contents ...rope) rope {
+	var body rope
+	body = body.add(contents...)
+	h := header(tag, body.n)
+	return rope{parts: append([][]byte{h}, body.parts...), n: len(h) + body.n}
+}
+
+// header is the tag and definite length of an element of n content bytes.
+func header(tag byte, n int) []byte {
 	switch {
 	case n < 0x80:
-		out = append(out, byte(n))
+		return []byte{tag, byte(n)}
 	case n < 0x100:
-		out = append(out, 0x81, byte(n))
+		return []byte{tag, 0x81, byte(n)}
 	case n < 0x10000:
-		out = append(out, 0x82, byte(n>>8), byte(n))
+		return []byte{tag, 0x82, byte(n >> 8), byte(n)}
 	case n < 0x1000000:
-		out = append(out, 0x83, byte(n>>16), byte(n>>8), byte(n))
-	default:
-		out = append(out, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+		return []byte{tag, 0x83, byte(n >> 16), byte(n >> 8), byte(n)}
 	}
-	for _, p := range parts {
+	return []byte{tag, 0x84, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+}
+
+func (r rope) bytes() []byte {
+	out := make([]byte, 0, r.n)
+	for _, p := range r.parts {
 		out = append(out, p...)
 	}
 	return out

@@ -261,26 +261,26 @@ func trustedBag(der []byte, alias string) []byte {
 // encode writes p back: unchanged safes as read, changed ones re-encoded
 // around their bags' original bytes, empty changed ones dropped.
 func (p *pfx) encode() []byte {
-	var infos [][]byte
+	var infos []rope
 	for _, s := range p.safes {
 		switch {
 		case !s.changed:
-			infos = append(infos, s.full)
+			infos = append(infos, raw(s.full))
 		case len(s.bags) > 0:
-			var bags [][]byte
+			var bags rope
 			for _, bg := range s.bags {
-				bags = append(bags, bg.full)
+				bags = bags.add(raw(bg.full))
 			}
-			infos = append(infos, encode(tagSequence, s.oid,
-				encode(tagContext0, encode(tagOctetString, encode(tagSequence, bags...)))))
+			bags = wrap(tagSequence, bags)
+			infos = append(infos, wrap(tagSequence, raw(s.oid), wrap(tagContext0, wrap(tagOctetString, bags))))
 		}
 	}
-	authSafe := encode(tagSequence, infos...)
-	parts := [][]byte{p.version, encode(tagSequence, p.dataOID, encode(tagContext0, encode(tagOctetString, authSafe)))}
+	authSafe := wrap(tagSequence, infos...)
+	parts := []rope{raw(p.version), wrap(tagSequence, raw(p.dataOID), wrap(tagContext0, wrap(tagOctetString, authSafe)))}
 	if p.mac != nil {
-		parts = append(parts, p.mac)
+		parts = append(parts, raw(p.mac))
 	}
-	return encode(tagSequence, parts...)
+	return wrap(tagSequence, parts...).bytes()
 }
 
 func (bg bag) entry() (KeystoreEntry, bool) {
