@@ -42,7 +42,9 @@ type Layout struct {
 	// at the next update; put the CA in AnchorDir and run Update instead.
 	Derived []string
 	// Markers are files or directories whose presence identifies the family
-	// when /etc/os-release is missing or names no known ID.
+	// when /etc/os-release is missing or names no known ID. Only files
+	// specific to the family qualify: update-ca-certificates, for one,
+	// exists on Debian, SUSE and Alpine alike.
 	Markers []string
 }
 
@@ -72,7 +74,7 @@ func Layouts() []Layout {
 			Bundle:    "etc/ssl/certs/ca-certificates.crt",
 			// ca-certificates-java's hook rebuilds the JKS from the system store.
 			Derived: []string{"etc/ssl/certs/java/cacerts"},
-			Markers: []string{"etc/debian_version", "usr/sbin/update-ca-certificates"},
+			Markers: []string{"etc/debian_version"},
 		},
 		{
 			Family:    "rhel",
@@ -90,7 +92,7 @@ func Layouts() []Layout {
 				"etc/pki/tls/certs/ca-bundle.crt",
 				"etc/pki/tls/cert.pem",
 			},
-			Markers: []string{"etc/redhat-release", "usr/bin/update-ca-trust", "etc/pki/ca-trust/source/anchors"},
+			Markers: []string{"etc/redhat-release", "etc/pki/ca-trust/source/anchors"},
 		},
 		{
 			Family:    "suse",

@@ -27,6 +27,10 @@ func TestDetectLayout(t *testing.T) {
 			"usr/lib/os-release": osRelease("ID=fedora\n"),
 		}, "rhel"},
 		{"no os-release, tree markers", fstest.MapFS{"etc/pki/ca-trust/source/anchors/.keep": {}}, "rhel"},
+		{"alpine without os-release, with update-ca-certificates", fstest.MapFS{
+			"etc/alpine-release":              osRelease("3.20.0\n"),
+			"usr/sbin/update-ca-certificates": osRelease("#!/bin/sh\n"),
+		}, "alpine"},
 		{"nothing known", fstest.MapFS{"etc/hostname": osRelease("x\n")}, ""},
 	}
 	for _, tc := range cases {
