@@ -43,8 +43,8 @@ type Step struct {
 	// readable by others.
 	Secret bool
 
-	// Why says in a few words why the file changes, for the diff and the
-	// report: "proxy for login shells".
+	// Why says in a few words why the file changes, for the diff and for
+	// a program's report ([Change.Why]): "proxy for login shells".
 	Why string
 
 	// Actions names the entries of [Plan.Actions] to run when this step
