@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 	"testing/fstest"
+	"time"
 
 	"github.com/proxykit/proxykit/truststore"
 )
@@ -172,4 +174,38 @@ func ExampleDetectKeystore() {
 	// JKS
 	// PKCS12
 	// unknown
+}
+
+func ExampleRemoveFromBundle() {
+	ca := mustCA()
+	bundle := "# site CAs\n" + proxyCAPEM + "# end of site CAs\n"
+	out, err := truststore.RemoveFromBundle(ca.Fingerprint())([]byte(bundle))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%q\n", out)
+	// Output:
+	// "# end of site CAs\n"
+}
+
+func ExampleListKeystore() {
+	cacerts, err := os.ReadFile("testdata/keystore/debian-cacerts.jks")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	entries, format, err := truststore.ListKeystore(cacerts, truststore.WithPassword(truststore.DefaultJavaPassword()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(format, len(entries))
+	e := entries[len(entries)-1]
+	fmt.Println(e.Alias, e.Created.Format(time.DateOnly))
+	fmt.Println(e.Fingerprint)
+	// Output:
+	// JKS 5
+	// debian:isrg_root_x1.pem 2025-06-24
+	// 96:BC:EC:06:26:49:76:F3:74:60:77:9A:CF:28:C5:A7:CF:E8:A3:C0:AA:E1:1A:8F:FC:EE:05:C0:BD:DF:08:C6
 }
