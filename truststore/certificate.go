@@ -143,15 +143,19 @@ func (c *Certificate) X509() *x509.Certificate {
 func (c *Certificate) Subject() string { return c.x.Subject.String() }
 
 // Label returns a short human name for c: its subject common name, or else its
-// organization, or else its whole subject.
+// organization, or else its whole subject, or else "certificate " and the
+// first four bytes of its fingerprint in hex.
 func (c *Certificate) Label() string {
 	if cn := c.x.Subject.CommonName; cn != "" {
 		return cn
 	}
-	if len(c.x.Subject.Organization) > 0 {
+	if len(c.x.Subject.Organization) > 0 && c.x.Subject.Organization[0] != "" {
 		return c.x.Subject.Organization[0]
 	}
-	return c.x.Subject.String()
+	if s := c.x.Subject.String(); s != "" {
+		return s
+	}
+	return "certificate " + hex.EncodeToString(c.fp[:4])
 }
 
 // String returns c's label and fingerprint.
