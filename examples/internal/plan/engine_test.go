@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -359,4 +360,45 @@ func TestComputeUndo(t *testing.T) {
 	writeTree(t, dir, map[string]string{"etc/new": "edited\n"})
 	_, err = tg.ComputeUndo()
 	require.ErrorIs(t, err, plan.ErrModified)
+}
+
+const envLockChild = "PROXYKIT_PLAN_LOCK_CHILD"
+
+// TestLockChild is the helper of TestLockAcrossProcesses; it does nothing in
+// a normal run. It exits 3 when the root is locked.
+func TestLockChild(t *testing.T) {
+	dir := os.Getenv(envLockChild)
+	if dir == "" {
+		t.Skip("helper process of TestLockAcrossProcesses")
+	}
+	tg, err := plan.Open(dir, plan.WithLockWait(50*time.Millisecond))
+	require.NoError(t, err)
+	ch, err := tg.Compute(envPlan("child"))
+	require.NoError(t, err)
+	_, err = tg.Apply(context.Background(), ch, nil)
+	if errors.Is(err, plan.ErrLocked) {
+		os.Exit(3)
+	}
+	require.NoError(t, err)
+}
+
+func TestLockAcrossProcesses(t *testing.T) {
+	dir := t.TempDir()
+	release, done := holdLock(t, dir)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envLockChild+"="+dir)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "%s", out)
+	require.Equal(t, 3, ee.ExitCode(), "the other process found the root locked: %s", out)
+	release()
+	require.NoError(t, <-done)
+
+	cmd = exec.Command(os.Args[0], "-test.run=^TestLockChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envLockChild+"="+dir)
+	out, err = cmd.CombinedOutput()
+	require.NoError(t, err, "once released, the other process applies: %s", out)
+	got, err := os.ReadFile(filepath.Join(dir, "etc/environment"))
+	require.NoError(t, err)
+	require.Equal(t, "http_proxy=child\n", string(got))
 }
