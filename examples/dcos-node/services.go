@@ -82,6 +82,12 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
 	for _, w := range warns {
 		n.Warn("/"+dockerDropIn, "%s", warningText(w))
 	}
+	var keys []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		keys = append(keys, k)
+	}
+	warnOverrides(n, u, path.Base(dockerDropIn), keys, false)
 	restart := []string{n.DaemonReload(), n.Restart("docker.service")}
 	n.Edit(plan.Step{
 		Path:    dockerDropIn,
@@ -154,6 +160,9 @@ func planJavaService(n *node.Node, u *systemdunit.Unit, props jvmflags.Propertie
 	}
 	patch := jvmflags.Patch{Set: props.List, Before: []string{"-classpath", "-cp", "--class-path"}}
 	edit, kept, err := patch.DropIn(u)
+	if err == nil || known {
+		warnOverrides(n, u, dropInName+".conf", []string{"JAVA_TOOL_OPTIONS"}, err == nil)
+	}
 	switch {
 	case err == nil:
 		for _, k := range kept {
@@ -201,6 +210,59 @@ func planJavaService(n *node.Node, u *systemdunit.Unit, props jvmflags.Propertie
 		Actions: []string{n.DaemonReload(), n.Restart(u.Name)},
 	})
 	return true, nil
+}
+
+// warnOverrides warns about what would hide the drop-in called ours from
+// systemd: a drop-in whose name sorts after it (systemd reads drop-ins in
+// that order, the last assignment winning) that sets one of the variables
+// keys, or that sets ExecStart= when execStart; and an EnvironmentFile=
+// that sets one of keys, since systemd lets such files override every
+// Environment= line.
+func warnOverrides(n *node.Node, u *systemdunit.Unit, ours string, keys []string, execStart bool) {
+	for i, f := range u.Files {
+		base := path.Base(f.Name)
+		if i == 0 || !strings.HasSuffix(base, ".conf") || base <= ours {
+			continue
+		}
+		if execStart && len(f.Values(systemdunit.ServiceSection, "ExecStart")) > 0 {
+			n.Warn(u.Name, "the drop-in /%s sorts after %s and sets ExecStart=: systemd takes its command line, "+
+				"without the Java proxy properties; merge the two or rename it to sort first", f.Name, ours)
+		}
+		env, _ := f.Environment()
+		if set := setKeys(env, keys); len(set) > 0 {
+			n.Warn(u.Name, "the drop-in /%s sorts after %s and sets %s: systemd takes its values; remove them there",
+				f.Name, ours, strings.Join(set, ", "))
+		}
+	}
+	for _, ef := range environmentFiles(u) {
+		b, err := n.ReadFile(strings.TrimPrefix(ef, "/"))
+		if err != nil {
+			continue
+		}
+		var env []string
+		for _, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "export "))
+			if line != "" && !strings.HasPrefix(line, "#") {
+				env = append(env, line)
+			}
+		}
+		if set := setKeys(env, keys); len(set) > 0 && ef != "/"+proxyEnvPath {
+			n.Warn(u.Name, "reads %s with EnvironmentFile=, which sets %s and overrides every Environment= line, ours included; remove them there",
+				ef, strings.Join(set, ", "))
+		}
+	}
+}
+
+// setKeys returns the keys that KEY=value assignments in env set.
+func setKeys(env, keys []string) []string {
+	var out []string
+	for _, kv := range env {
+		k, _, ok := strings.Cut(kv, "=")
+		if ok && slices.Contains(keys, k) && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // warnDCOSServices warns about what dcos-node cannot fix: services that read
