@@ -457,6 +457,7 @@ func findAnalyze(t *testing.T) (string, bool) {
 	}
 	return path, true
 }
+
 // problemLines returns the sorted distinct lines of problems.
 func problemLines(problems []error) []int {
 	var lines []int
