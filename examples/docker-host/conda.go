@@ -220,8 +220,26 @@ func condarcMirrors(mirrors []mirror) plan.Edit {
 }
 
 // setProxyServer makes "key": "value" an entry of the block mapping
-// proxy_servers in a .condarc.
+// proxy_servers in a .condarc. The result is parsed again and must hold
+// the entry, or the edit fails.
 func setProxyServer(src []byte, key, value string) ([]byte, error) {
+	out, err := spliceProxyServer(src, key, value)
+	if err != nil {
+		return nil, err
+	}
+	var c struct {
+		ProxyServers map[string]any `yaml:"proxy_servers"`
+	}
+	if err := yaml.Unmarshal(out, &c); err != nil || c.ProxyServers[key] != value {
+		return nil, fmt.Errorf("proxy_servers: cannot set %q in this layout", key)
+	}
+	return out, nil
+}
+
+func spliceProxyServer(src []byte, key, value string) ([]byte, error) {
+	if bytes.Count(src, []byte("\r")) != bytes.Count(src, []byte("\r\n")) {
+		return nil, fmt.Errorf("a carriage return without a line feed")
+	}
 	qk, _ := json.Marshal(key)
 	qv, _ := json.Marshal(value)
 	entry := func(indent int) string { return strings.Repeat(" ", indent) + string(qk) + ": " + string(qv) }
@@ -240,8 +258,11 @@ func setProxyServer(src []byte, key, value string) ([]byte, error) {
 	var top *yaml.Node
 	if len(doc.Content) > 0 {
 		top = doc.Content[0]
-		if top.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("top level is not a mapping")
+		if top.Kind != yaml.MappingNode || top.Style&yaml.FlowStyle != 0 {
+			return nil, fmt.Errorf("top level is not a block mapping")
+		}
+		if len(top.Content) > 0 && top.Content[0].Column != 1 {
+			return nil, fmt.Errorf("line %d: top-level keys are indented", top.Content[0].Line)
 		}
 	}
 	var ps *yaml.Node
@@ -262,6 +283,8 @@ func setProxyServer(src []byte, key, value string) ([]byte, error) {
 	case ps == nil:
 		terminate()
 		lines = append(lines, "proxy_servers:"+nl, entry(2)+nl)
+	case psKey.Line < 1 || psKey.Line > len(lines):
+		return nil, fmt.Errorf("proxy_servers: unexpected layout")
 	case ps.Kind == yaml.ScalarNode && ps.Tag == "!!null":
 		at := psKey.Line // 1-based: insert after the key's line
 		terminate()
@@ -272,7 +295,7 @@ func setProxyServer(src []byte, key, value string) ([]byte, error) {
 		indent, last := ps.Content[0].Column-1, 0
 		for i := 0; i+1 < len(ps.Content); i += 2 {
 			k, v := ps.Content[i], ps.Content[i+1]
-			if k.Line != v.Line || v.Kind != yaml.ScalarNode {
+			if k.Line != v.Line || v.Kind != yaml.ScalarNode || k.Line > len(lines) {
 				return nil, fmt.Errorf("line %d: proxy_servers entry %q is not on one line", k.Line, bounded(k.Value))
 			}
 			last = max(last, v.Line)
