@@ -144,7 +144,7 @@ func ParseCommand(argv []string) (*Command, error) {
 	for i, a := range argv {
 		size += len(a)
 		if strings.IndexByte(a, 0) >= 0 {
-			return nil, &CommandError{Index: i, Arg: bounded(strings.ReplaceAll(a, "\x00", `\0`)), Err: ErrValue}
+			return nil, &CommandError{Index: i, Arg: display(a), Err: ErrValue}
 		}
 	}
 	if size > maxInput {
@@ -303,4 +303,13 @@ func isVariable(w string) bool {
 		}
 	}
 	return true
+}
+
+// display shortens a word for an error: a -D word shows only its key, since
+// its value may be a secret (a trust store password).
+func display(w string) string {
+	if k, _, ok := strings.Cut(w, "="); ok && strings.HasPrefix(w, "-D") {
+		w = k + "=…"
+	}
+	return bounded(strings.ReplaceAll(w, "\x00", `\0`))
 }

@@ -70,7 +70,7 @@ func (e *CommandError) Unwrap() error { return e.Err }
 // or written.
 type ToolOptionsError struct {
 	Offset int    // byte offset in the value (parse) or index of the option (format)
-	Near   string // a bounded piece of the input there
+	Near   string // a bounded piece of the option there, never past its first '=' (a value may be a secret)
 	Err    error  // one of the Err… sentinels
 }
 

@@ -38,7 +38,7 @@ func ParseToolOptions(s string) ([]string, error) {
 		return nil, &ToolOptionsError{Offset: maxInput, Near: "", Err: ErrTooLong}
 	}
 	if i := strings.IndexByte(s, 0); i >= 0 {
-		return nil, &ToolOptionsError{Offset: i, Near: near(s, i), Err: ErrValue}
+		return nil, &ToolOptionsError{Offset: i, Err: ErrValue} // nothing quoted: a value may be a secret
 	}
 	var opts []string
 	var b strings.Builder
@@ -51,6 +51,7 @@ func ParseToolOptions(s string) ([]string, error) {
 			break
 		}
 		b.Reset()
+		start := i
 		for i < len(s) && !isSpace(s[i]) {
 			c := s[i]
 			if c != '\'' && c != '"' {
@@ -60,7 +61,7 @@ func ParseToolOptions(s string) ([]string, error) {
 			}
 			end := strings.IndexByte(s[i+1:], c)
 			if end < 0 {
-				return nil, &ToolOptionsError{Offset: i, Near: near(s, i), Err: ErrQuote}
+				return nil, &ToolOptionsError{Offset: i, Near: near(s, start, i), Err: ErrQuote}
 			}
 			b.WriteString(s[i+1 : i+1+end])
 			i += end + 2
@@ -84,7 +85,7 @@ func FormatToolOptions(opts []string) (string, error) {
 	var b strings.Builder
 	for i, o := range opts {
 		if strings.IndexByte(o, 0) >= 0 {
-			return "", &ToolOptionsError{Offset: i, Near: bounded(strings.ReplaceAll(o, "\x00", `\0`)), Err: ErrValue}
+			return "", &ToolOptionsError{Offset: i, Near: display(o), Err: ErrValue}
 		}
 		if i > 0 {
 			b.WriteByte(' ')
@@ -143,8 +144,15 @@ func needsQuote(s string) bool {
 	return false
 }
 
-func near(s string, i int) string {
-	return bounded(s[i:])
+// near quotes, for an error at offset i in the option starting at start,
+// the option up to i, and only up to the first '=': a value may be a
+// secret.
+func near(s string, start, i int) string {
+	w := s[start:i]
+	if k, _, ok := strings.Cut(w, "="); ok {
+		w = k + "=…"
+	}
+	return bounded(w)
 }
 
 // ApplyToolOptions returns the JAVA_TOOL_OPTIONS value with the patch made:

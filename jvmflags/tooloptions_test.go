@@ -46,6 +46,8 @@ func TestParseToolOptionsErrors(t *testing.T) {
 		{"unclosed single quote", "-Da=b -Dc='x y", jvmflags.ErrQuote, 10},
 		{"unclosed double quote", `"`, jvmflags.ErrQuote, 0},
 		{"NUL", "-Da=\x00", jvmflags.ErrValue, 4},
+		{"value not quoted in the error", "-Dpw='s3cret", jvmflags.ErrQuote, 5},
+		{"quoted option, value not in the error", "'-Dpw=s3cret", jvmflags.ErrQuote, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,6 +56,7 @@ func TestParseToolOptionsErrors(t *testing.T) {
 			var te *jvmflags.ToolOptionsError
 			require.ErrorAs(t, err, &te)
 			assert.Equal(t, tt.offset, te.Offset)
+			assert.NotContains(t, err.Error(), "s3cret")
 		})
 	}
 }
