@@ -200,20 +200,29 @@ func DropInPath(unit, name string) (string, error) {
 // unitTypes are the unit type suffixes systemd knows.
 var unitTypes = []string{".service", ".socket", ".target", ".device", ".mount", ".automount", ".swap", ".timer", ".path", ".slice", ".scope"}
 
-// checkUnitName checks a unit name ("docker.service", "getty@tty1.service",
-// "foo@.service").
+// checkUnitName checks a unit name as systemd's unit_name_is_valid()
+// does: "name.type", "name@instance.type" or the template "name@.type",
+// with name and instance made of ASCII letters, digits and ":-_.\\", at
+// most 255 bytes, and a known unit type.
 func checkUnitName(unit string) error {
-	ok := len(unit) <= 255 && validFilename(unit) && safeString(unit) && !strings.ContainsAny(unit, " \t")
-	if ok {
-		ok = false
-		for _, t := range unitTypes {
-			if strings.HasSuffix(unit, t) && len(unit) > len(t) {
-				ok = true
-			}
-		}
+	bad := fmt.Errorf("%w: %s", ErrUnitName, quote(unit))
+	dot := strings.LastIndexByte(unit, '.')
+	if len(unit) > 255 || dot <= 0 || !slices.Contains(unitTypes, unit[dot:]) {
+		return bad
 	}
-	if !ok {
-		return fmt.Errorf("%w: %s", ErrUnitName, quote(unit))
+	prefix, instance, templ := strings.Cut(unit[:dot], "@")
+	if prefix == "" || !unitChars(prefix) || templ && !unitChars(instance) {
+		return bad
 	}
 	return nil
+}
+
+func unitChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(":-_.\\", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }

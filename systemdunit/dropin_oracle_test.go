@@ -33,7 +33,7 @@ var dropInTree = []struct {
 	{path: "usr/lib/systemd/system/service.d/60-type.conf", data: "[Service]\nEnvironment=T=%p\n"},
 	{path: "etc/systemd/system/dd-masked.service", link: "/dev/null"},
 	{path: "usr/lib/systemd/system/dd-masked.service", data: "[Service]\nExecStart=/bin/stub\n"},
-	{path: "usr/lib/systemd/system/dd-tmpl@.service", data: "[Service]\nExecStart=/bin/stub %i\nEnvironment=I=%i N=%n\n"},
+	{path: "usr/lib/systemd/system/dd-tmpl@.service", data: "[Service]\nExecStart=/bin/stub %i %I %f\nEnvironment=I=%i N=%n UI=%I F=%f J=%j UJ=%J P=%p UP=%P\n"},
 	{path: "etc/systemd/system/dd-tmpl@.service.d/10-t.conf", data: "[Service]\nEnvironment=TT=template\n"},
 	{path: "etc/systemd/system/dd-tmpl@one.service.d/10-t.conf", data: "[Service]\nEnvironment=TT=instance\n"},
 	{path: "etc/systemd/system/dd-reset.service", data: "[Service]\nEnvironment=A=1\nExecStart=/bin/stub a\n"},
@@ -43,7 +43,7 @@ var dropInTree = []struct {
 	{path: "bin/stub", data: "#!/bin/sh\n"},
 }
 
-var dropInUnits = []string{"dd-a.service", "dd-masked.service", "dd-tmpl@one.service", "dd-tmpl@two.service", "dd-reset.service", "dd-noreset.service"}
+var dropInUnits = []string{"dd-a.service", "dd-masked.service", "dd-tmpl@one.service", "dd-tmpl@two.service", `dd-tmpl@foo\x2dbar-baz.service`, "dd-reset.service", "dd-noreset.service"}
 
 func writeTree(t *testing.T) string {
 	t.Helper()

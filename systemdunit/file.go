@@ -396,7 +396,7 @@ func (f *File) Clone() *File {
 // unitName derives the unit's name from f.Name: the base name of a unit
 // file, or the name of a drop-in's "<unit>.d" directory.
 func (f *File) unitName() string {
-	name := strings.ReplaceAll(f.Name, "\\", "/")
+	name := f.Name
 	dir, base := "", name
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		dir, base = name[:i], name[i+1:]

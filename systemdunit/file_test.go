@@ -137,7 +137,10 @@ func TestDropInPath(t *testing.T) {
 	p, err = systemdunit.DropInPath("getty@tty1.service", "10-proxy.conf")
 	require.NoError(t, err)
 	require.Equal(t, "etc/systemd/system/getty@tty1.service.d/10-proxy.conf", p)
-	for _, bad := range [][2]string{{"docker", "x"}, {"../x.service", "x"}, {"a b.service", "x"}, {"docker.service", "../x"}, {"docker.service", ""}} {
+	p, err = systemdunit.DropInPath(`dev-disk-by\x2dlabel-data.mount`, "x")
+	require.NoError(t, err)
+	require.Equal(t, `etc/systemd/system/dev-disk-by\x2dlabel-data.mount.d/x.conf`, p)
+	for _, bad := range [][2]string{{"docker", "x"}, {"@.service", "x"}, {"a@b@c.service", "x"}, {"a.bogus", "x"}, {"../x.service", "x"}, {"a b.service", "x"}, {"docker.service", "../x"}, {"docker.service", ""}} {
 		_, err := systemdunit.DropInPath(bad[0], bad[1])
 		require.ErrorIs(t, err, systemdunit.ErrUnitName, "%q", bad)
 	}
