@@ -176,13 +176,13 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 
 func (t *Target) applyOne(c *Change, missing []string, rep *Report) error {
 	for _, d := range missing {
-		if slices.Contains(rep.Dirs, d) {
-			continue // created for an earlier file of this run
-		}
-		if err := t.mkdir(d, 0o755); err != nil {
+		created, err := t.mkdir(d, 0o755)
+		if err != nil {
 			return fmt.Errorf("create directory %s: %w", d, err)
 		}
-		rep.Dirs = append(rep.Dirs, d)
+		if created {
+			rep.Dirs = append(rep.Dirs, d)
+		}
 	}
 	uid, gid := c.uid, c.gid
 	if c.Old == nil {

@@ -157,12 +157,20 @@ func (t *Target) remove(real string) error {
 	return t.syncDir(path.Dir(real))
 }
 
-// mkdir creates dir (its parent exists) and syncs the parent.
-func (t *Target) mkdir(dir string, mode fs.FileMode) error {
-	if err := t.root.Mkdir(dir, mode); err != nil && !errors.Is(err, fs.ErrExist) {
-		return unwrapPathError(err)
+// mkdir creates dir (its parent exists) and syncs the parent. It reports
+// whether it created dir: an existing directory is fine.
+func (t *Target) mkdir(dir string, mode fs.FileMode) (bool, error) {
+	err := t.root.Mkdir(dir, mode)
+	if errors.Is(err, fs.ErrExist) {
+		if fi, err := t.root.Lstat(dir); err == nil && fi.IsDir() {
+			return false, nil
+		}
+		return false, ErrNotRegular // a file, or a link, where a directory goes
 	}
-	return t.syncDir(path.Dir(dir))
+	if err != nil {
+		return false, unwrapPathError(err)
+	}
+	return true, t.syncDir(path.Dir(dir))
 }
 
 func (t *Target) syncDir(dir string) error {
