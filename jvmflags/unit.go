@@ -1,6 +1,7 @@
 package jvmflags
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -22,9 +23,10 @@ import (
 // instance), ${NAME} references kept as written. A template unit
 // (name@.service) is refused for that reason: patch each instance. A whole-word
 // $NAME before the terminal (split into several words when the service
-// starts, like $JAVA_OPTS) is taken to hold options only, and the flags go
-// before it, where they are options whatever it holds; a -D it holds for
-// the same key comes later and wins. Use the unit's JAVA_TOOL_OPTIONS or the
+// starts, like $JAVA_OPTS) is taken to hold options only, unless no terminal
+// follows it, when the last one is taken to hold the terminal; either way
+// the flags go before the first, where they are options whatever it holds,
+// and a -D it holds for the same key comes later and wins. Use the unit's JAVA_TOOL_OPTIONS or the
 // variable's value for such services instead when that matters.
 //
 // kept is as for [Patch.Apply]. Errors: [ErrExecStart] when the unit does not
@@ -118,7 +120,21 @@ func (p Patch) applyExec(c systemdunit.Command) (systemdunit.Command, []Property
 			}
 		}
 	}
-	out, kept, err := p.apply(argv, func(w string) bool { _, ok := refs[w]; return ok && w[0] == '-' })
+	barrier := func(w string) bool { _, ok := refs[w]; return ok && w[0] == '-' }
+	out, kept, err := p.apply(argv, barrier)
+	if errors.Is(err, ErrNoMain) {
+		// No terminal after the references: the last one holds it
+		// ("java -cp /a $MAIN --flag"); the flags still go before the first.
+		for i := len(argv) - 1; i > 0; i-- {
+			if r, ok := refs[argv[i]]; ok && argv[i][0] == '-' {
+				delete(refs, argv[i])
+				argv[i] = argv[i][1:]
+				refs[argv[i]] = r
+				out, kept, err = p.apply(argv, barrier)
+				break
+			}
+		}
+	}
 	if err != nil {
 		return systemdunit.Command{}, nil, err
 	}

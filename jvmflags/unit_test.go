@@ -96,13 +96,54 @@ func TestPatchDropIn(t *testing.T) {
 	}
 }
 
-func TestPatchExecStartVariableBarrier(t *testing.T) {
-	u := loadUnit(t, "app-jar.service")
-	d, _, err := jvmflags.Patch{Set: cosmosPatch.Set[:1]}.ExecStart(u)
-	require.NoError(t, err)
-	require.Len(t, d.ExecStart, 1)
-	assert.Equal(t, []string{"/usr/bin/java", "-Dhttp.proxyHost=proxy.corp", "$JAVA_OPTS",
-		"-Dlogging.config=/etc/app/logback.xml", "-jar", "/opt/app/app.jar", "--server.port=8080"}, d.ExecStart[0].Argv)
+func TestPatchExecStartVariables(t *testing.T) {
+	tests := []struct {
+		name      string
+		execStart string
+		want      string // words of the patched command, space-separated
+	}{
+		{
+			name:      "$JAVA_OPTS before -jar: flags before it",
+			execStart: "/usr/bin/java $JAVA_OPTS -Dlogging.config=/etc/app/logback.xml -jar /opt/app/app.jar --server.port=8080",
+			want:      "/usr/bin/java -Dk=v $JAVA_OPTS -Dlogging.config=/etc/app/logback.xml -jar /opt/app/app.jar --server.port=8080",
+		},
+		{
+			name:      "$MAIN where the main class may be: flags before it",
+			execStart: "/usr/bin/java -cp /a $MAIN --flag",
+			want:      "/usr/bin/java -cp /a -Dk=v $MAIN --flag",
+		},
+		{
+			name:      "$CP as an operand is the operand",
+			execStart: "/usr/bin/java -Dk=old -cp $CP app.Main $ARGS",
+			want:      "/usr/bin/java -cp $CP -Dk=v app.Main $ARGS",
+		},
+		{
+			name:      "$JAR after -jar is the jar",
+			execStart: "/usr/bin/java -jar $JAR $ARGS",
+			want:      "/usr/bin/java -Dk=v -jar $JAR $ARGS",
+		},
+		{
+			name:      "${NAME} is one word",
+			execStart: "/usr/bin/java -cp ${CP} ${MAIN} ${ARG}",
+			want:      "/usr/bin/java -cp ${CP} -Dk=v ${MAIN} ${ARG}",
+		},
+		{
+			name:      "the : prefix turns substitution off: $X is a literal option-less word",
+			execStart: ":/usr/bin/java -cp /a Main $X",
+			want:      "/usr/bin/java -cp /a -Dk=v Main $X",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			unit := "[Service]\nEnvironment=JAVA_OPTS=-Xmx1g MAIN=a.B CP=/c ARGS=x JAR=/j.jar ARG=y\nExecStart=" + tt.execStart + "\n"
+			f, err := systemdunit.ParseNamed("x.service", []byte(unit))
+			require.NoError(t, err)
+			d, _, err := jvmflags.Patch{Set: []jvmflags.Property{{Key: "k", Value: "v"}}}.ExecStart(systemdunit.Merge("x.service", f))
+			require.NoError(t, err)
+			require.Len(t, d.ExecStart, 1)
+			assert.Equal(t, strings.Fields(tt.want), d.ExecStart[0].Argv)
+		})
+	}
 }
 
 func TestPatchExecStartRefuses(t *testing.T) {
