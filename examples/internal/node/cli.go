@@ -52,6 +52,10 @@ type Program struct {
 	Runner plan.Runner
 	// Target options, e.g. a test hook; nil for none.
 	TargetOptions []plan.Option
+	// WarnReadable adds a warning for every existing file that holds a
+	// credential and that every local user can read, with the chmod that
+	// fixes it.
+	WarnReadable bool
 
 	// warningsShown makes the text report refer to warnings already shown
 	// instead of repeating them (the demo's later steps).
@@ -69,7 +73,7 @@ func (p *Program) Run(args []string, stdout, stderr io.Writer) int {
 // RunReport is [Program.Run] that also returns the report it printed (nil
 // when it failed before having one).
 func (p *Program) RunReport(args []string, stdout, stderr io.Writer) (int, *Report) {
-	cmd, opts, err := p.parse(args, stdout, stderr)
+	cmd, opts, err := p.parse(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK, nil
 	}
@@ -109,20 +113,30 @@ func (p *Program) fail(stderr io.Writer, err error) int {
 }
 
 // parse parses flags given before and after the subcommand.
-func (p *Program) parse(args []string, stdout, stderr io.Writer) (string, *Options, error) {
+func (p *Program) parse(args []string, stdout io.Writer) (string, *Options, error) {
 	fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The flag package's own messages are left out: errors are reported
+	// once, as "NAME: error: …", and -h prints the usage to stdout.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	opts := new(Options)
 	opts.Register(fs)
 	if p.Flags != nil {
 		p.Flags(fs)
 	}
-	fs.Usage = func() { p.usage(stdout, fs) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", nil, err
+	parse := func(args []string) error {
+		err := fs.Parse(args)
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			p.usage(stdout, fs)
+			return err
+		case err != nil:
+			return fmt.Errorf("%w: %v", ErrUsage, err)
 		}
-		return "", nil, fmt.Errorf("%w: %v", ErrUsage, err)
+		return nil
+	}
+	if err := parse(args); err != nil {
+		return "", nil, err
 	}
 	cmd := CmdPlan
 	if fs.NArg() > 0 {
@@ -132,11 +146,8 @@ func (p *Program) parse(args []string, stdout, stderr io.Writer) (string, *Optio
 		default:
 			return "", nil, fmt.Errorf("%w: unknown subcommand %q (want plan, apply, undo or verify)", ErrUsage, bounded(cmd))
 		}
-		if err := fs.Parse(fs.Args()[1:]); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return "", nil, err
-			}
-			return "", nil, fmt.Errorf("%w: %v", ErrUsage, err)
+		if err := parse(fs.Args()[1:]); err != nil {
+			return "", nil, err
 		}
 		if fs.NArg() > 0 {
 			return "", nil, fmt.Errorf("%w: unexpected argument %q after %s", ErrUsage, bounded(fs.Arg(0)), cmd)
@@ -193,7 +204,9 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 		return nil, err
 	}
 	r.changes(ch)
-	r.Warnings = append(r.Warnings, secretWarnings(ch)...)
+	if p.WarnReadable {
+		r.Warnings = append(r.Warnings, secretWarnings(ch)...)
+	}
 	switch cmd {
 	case CmdPlan:
 		r.Diff = ch.Diff()
