@@ -46,7 +46,7 @@ func (p Patch) ExecStart(u *systemdunit.Unit) (systemdunit.DropIn, []Property, e
 	if len(cmds) != 1 {
 		return systemdunit.DropIn{}, nil, fmt.Errorf("%s: %d commands: %w", u.Name, len(cmds), ErrExecStart)
 	}
-	c, kept, err := p.applyExec(cmds[0])
+	c, kept, err := p.ApplyExec(cmds[0])
 	if err != nil {
 		return systemdunit.DropIn{}, nil, fmt.Errorf("%s: ExecStart: %w", u.Name, err)
 	}
@@ -81,8 +81,12 @@ func (p Patch) DropIn(u *systemdunit.Unit) (edit func(old []byte) ([]byte, error
 	}, kept, nil
 }
 
-// applyExec patches one systemd command.
-func (p Patch) applyExec(c systemdunit.Command) (systemdunit.Command, []Property, error) {
+// ApplyExec patches one command of a systemd Exec setting, as
+// [Patch.ExecStart] does: it knows the "@" prefix (argv[0] after the path),
+// the ":" prefix (no substitution) and whole-word $NAME references, which
+// [Patch.Apply] on c.Argv would take for the main class. Use it where the
+// command comes from elsewhere than a [systemdunit.Unit]'s ExecStart=.
+func (p Patch) ApplyExec(c systemdunit.Command) (systemdunit.Command, []Property, error) {
 	argv := slices.Clone(c.Argv)
 	argv0 := ""
 	if c.Has("@") && len(argv) > 1 {

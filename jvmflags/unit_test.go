@@ -206,3 +206,12 @@ func TestPatchDropInEditIgnoresLaterChanges(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(before), string(after))
 }
+
+func TestPatchApplyExecDoesNotModifyInput(t *testing.T) {
+	c := systemdunit.Command{Prefixes: "@", Argv: []string{"/usr/bin/java", "java", "$OPTS", "-cp", "/a", "Main"}, Vars: []string{"OPTS"}}
+	orig := systemdunit.Command{Prefixes: c.Prefixes, Argv: slices.Clone(c.Argv), Vars: slices.Clone(c.Vars)}
+	got, _, err := jvmflags.Patch{Set: []jvmflags.Property{{Key: "k", Value: "v"}}}.ApplyExec(c)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/usr/bin/java", "java", "-Dk=v", "$OPTS", "-cp", "/a", "Main"}, got.Argv)
+	assert.Equal(t, orig, c)
+}
