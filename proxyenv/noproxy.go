@@ -100,17 +100,13 @@ type NoProxy struct {
 // are skipped. It never fails: an entry that no client can match is kept as a
 // [KindInvalid] entry with its reason.
 func ParseNoProxy(s string) NoProxy {
-	var (
-		entries []Entry
-		raw     []string
-	)
+	var entries []Entry
 	for _, f := range strings.Split(s, ",") {
-		if t := strings.TrimSpace(f); t != "" {
-			entries = append(entries, classify(strings.ToLower(t)))
-			raw = append(raw, f)
+		if f = strings.TrimSpace(f); f != "" {
+			entries = append(entries, classify(strings.ToLower(f)))
 		}
 	}
-	return compile(entries, s, strings.Join(raw, "|"))
+	return compile(entries, s, strings.ReplaceAll(s, ",", "|"))
 }
 
 // ParseJavaNonProxyHosts parses the value of Java's http.nonProxyHosts (or
@@ -122,17 +118,13 @@ func ParseNoProxy(s string) NoProxy {
 // defaults (localhost|127.*|[::1]|0.0.0.0|[::0]) are not added as entries.
 // The other clients see its comma form, [NoProxy.String].
 func ParseJavaNonProxyHosts(s string) NoProxy {
-	var (
-		entries []Entry
-		raw     []string
-	)
+	var entries []Entry
 	for _, f := range strings.Split(s, "|") {
 		if f != "" {
 			entries = append(entries, classify(strings.ToLower(f)))
-			raw = append(raw, f)
 		}
 	}
-	return compile(entries, "", strings.Join(raw, "|"))
+	return compile(entries, "", s)
 }
 
 // compile builds a list from its entries and the text each client reads:
@@ -160,8 +152,6 @@ func compileGo(noProxy string) func(*url.URL) (*url.URL, error) {
 	return cfg.ProxyFunc()
 }
 
-var javaDefaultList = compileJava("")
-
 var emptyGo = sync.OnceValue(func() func(*url.URL) (*url.URL, error) { return compileGo("") })
 
 // String returns the canonical comma form: the entries, trimmed and lower
@@ -186,10 +176,11 @@ func (l NoProxy) String() string {
 	return b.String()
 }
 
-// NonProxyHosts returns the entries as written, untrimmed, joined by "|":
-// the list as a hand translation (",", → "|") hands it to Java, and what
-// [NoProxy.Bypass] evaluates for [Java]. It is not a faithful translation:
-// use [NoProxy.Java] for that.
+// NonProxyHosts returns the list in Java's "|" form as written: the value
+// given to [ParseJavaNonProxyHosts], or the hand translation of the value
+// given to [ParseNoProxy] (every "," replaced by "|", nothing trimmed). It is
+// what [NoProxy.Bypass] evaluates for [Java]. It is not a faithful
+// translation: use [NoProxy.Java] for that.
 func (l NoProxy) NonProxyHosts() string { return l.java }
 
 // IsEmpty reports whether the list has no entries.
@@ -267,8 +258,8 @@ func (l NoProxy) Merge(other NoProxy) NoProxy {
 //   - [Java]: java.net.DefaultProxySelector with http.nonProxyHosts set to
 //     [NoProxy.NonProxyHosts]: exact names, "*" only at the start or end of an
 //     entry, no CIDR, no ports, no trimming, IPv6 compared with brackets as text,
-//     and localhost|127.*|[::1]|0.0.0.0|[::0] appended (Java's defaults, which
-//     also apply alone to an empty list).
+//     and localhost|127.*|[::1]|0.0.0.0|[::0] appended to any non-empty value
+//     ([JavaDefaults]); an empty value bypasses nothing, not even localhost.
 //   - [Python]: urllib's proxy_bypass_environment: "*" only as the whole
 //     value; otherwise, after stripping leading dots, the host
 //     equals the entry or ends with "." + entry, compared as text on the URL's
@@ -291,9 +282,6 @@ func (l NoProxy) Bypass(c Client, u *url.URL) bool {
 	case Curl:
 		return l.curl.bypass(curlHostName(u))
 	case Java:
-		if l.javaRules == nil {
-			return javaDefaultList.bypass(u)
-		}
 		return l.javaRules.bypass(u)
 	case Python:
 		return l.python.bypass(u)

@@ -6,7 +6,8 @@ import (
 )
 
 // JavaDefaults is what Java's DefaultProxySelector appends to any non-empty
-// http.nonProxyHosts, and uses alone when the property is unset.
+// http.nonProxyHosts, and uses alone when the property is unset. An empty
+// property disables them: Java then proxies even localhost.
 const JavaDefaults = "localhost|127.*|[::1]|0.0.0.0|[::0]"
 
 // javaPattern is one disjunct of a compiled http.nonProxyHosts.
@@ -20,14 +21,13 @@ type javaPattern struct {
 // start or end of a disjunct a wildcard, everything else literal.
 type javaList []javaPattern
 
-// compileJava compiles the property value v, with Java's defaults appended,
-// or alone when v is empty (an unset property).
+// compileJava compiles the property value v with Java's defaults appended;
+// an empty value matches nothing.
 func compileJava(v string) javaList {
 	if v == "" {
-		v = JavaDefaults
-	} else {
-		v += "|" + JavaDefaults
+		return nil
 	}
+	v += "|" + JavaDefaults
 	var l javaList
 	for _, d := range strings.Split(v, "|") {
 		if d == "" {

@@ -1,7 +1,7 @@
 // ProxyDecide answers, for each case, whether Java's default ProxySelector
 // sends a request directly. Input (argument 1): one case per line, three
-// hex-encoded UTF-8 fields separated by a space: an id, the value of
-// http.nonProxyHosts ("-" for unset), the URL. Output: "id DIRECT", "id PROXY"
+// fields separated by a space: an id, the value of http.nonProxyHosts
+// (hex-encoded UTF-8; "-" leaves it unset), the URL (hex-encoded UTF-8). Output: "id DIRECT", "id PROXY"
 // or "id ERROR <exception>", one line per case, in order.
 import java.net.Proxy;
 import java.net.ProxySelector;
