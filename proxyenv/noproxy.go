@@ -154,8 +154,10 @@ func compileGo(noProxy string) func(*url.URL) (*url.URL, error) {
 
 var emptyGo = sync.OnceValue(func() func(*url.URL) (*url.URL, error) { return compileGo("") })
 
-// String returns the canonical comma form: the entries, trimmed and lower
-// case, joined by ",". [ParseNoProxy] reads it back to the same entries.
+// String returns the canonical comma form: the entries' Text (trimmed for a
+// list read from the comma form, lower case) joined by ",". [ParseNoProxy]
+// reads it back to the same entries. Compare lists by String: a NoProxy
+// holds compiled matchers, so == and reflect.DeepEqual do not apply.
 // Clients decide the same on it as on the value it was parsed from, except
 // where that value hid "*" in white space (" *" is a name to curl and
 // Python, the wildcard in String).

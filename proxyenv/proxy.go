@@ -129,7 +129,7 @@ func splitHostPort(hp string) (host, port string, err error) {
 			}
 		}
 		addr, perr := netip.ParseAddr(host)
-		if perr != nil || !addr.Is6() {
+		if perr != nil || !addr.Is6() || addr.Zone() != "" {
 			return "", "", fmt.Errorf("%w: %q is not an IPv6 address", ErrProxyHost, boundedQuote(host))
 		}
 		host = addr.String()

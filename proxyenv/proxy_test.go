@@ -93,6 +93,7 @@ func TestParseProxyErrorsNeverShowThePassword(t *testing.T) {
 		{"empty port", "http://svc:" + pw + "@proxy:", proxyenv.ErrProxyPort},
 		{"host", "http://svc:" + pw + "@pro xy:3128", proxyenv.ErrProxyHost},
 		{"IPv6 without brackets", "http://svc:" + pw + "@fd00::1:3128", proxyenv.ErrProxyHost},
+		{"IPv6 zone", "http://svc:" + pw + "@[fe80::1%25eth0]:3128", proxyenv.ErrProxyHost},
 		{"unclosed bracket", "http://svc:" + pw + "@[fd00::1:3128", proxyenv.ErrProxyHost},
 		{"newline in credentials", "http://svc:" + pw + "\n@proxy:3128", proxyenv.ErrCredentials},
 	} {
