@@ -184,9 +184,16 @@ func removeEnvWords(value, name string) (string, bool) {
 const SystemDir = "etc/systemd/system"
 
 // DropInPath returns the path, relative to the root, of the drop-in called
-// name (".conf" is added when missing) for unit in [SystemDir]:
+// name (".conf" is added when missing) for unit in [SystemDir], where an
+// administrator's drop-ins go:
 // "etc/systemd/system/docker.service.d/http-proxy.conf".
 func DropInPath(unit, name string) (string, error) {
+	return DropInPathIn(SystemDir, unit, name)
+}
+
+// DropInPathIn is [DropInPath] for another of [UnitDirs], such as
+// "run/systemd/system" for a drop-in that lasts until reboot.
+func DropInPathIn(dir, unit, name string) (string, error) {
 	if err := checkUnitName(unit); err != nil {
 		return "", err
 	}
@@ -194,7 +201,10 @@ func DropInPath(unit, name string) (string, error) {
 	if name == "" || !validFilename(name+".conf") || !safeString(name) {
 		return "", fmt.Errorf("%w: drop-in name %s", ErrUnitName, quote(name))
 	}
-	return SystemDir + "/" + unit + ".d/" + name + ".conf", nil
+	if !slices.Contains(UnitDirs, dir) {
+		return "", fmt.Errorf("%w: %s is not a unit directory", ErrUnitName, quote(dir))
+	}
+	return dir + "/" + unit + ".d/" + name + ".conf", nil
 }
 
 // unitTypes are the unit type suffixes systemd knows.
