@@ -66,8 +66,6 @@ func program(env node.Env) *node.Program {
 		Flags:    o.register,
 		Build:    o.build,
 		Env:      env,
-		// yum.conf and proxy.env are read by root only: say so.
-		WarnReadable: true,
 	}
 }
 

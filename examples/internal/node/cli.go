@@ -52,10 +52,6 @@ type Program struct {
 	Runner plan.Runner
 	// Target options, e.g. a test hook; nil for none.
 	TargetOptions []plan.Option
-	// WarnReadable adds a warning for every existing file that holds a
-	// credential and that every local user can read, with the chmod that
-	// fixes it.
-	WarnReadable bool
 
 	// warningsShown makes the text report refer to warnings already shown
 	// instead of repeating them (the demo's later steps).
@@ -204,9 +200,7 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 		return nil, err
 	}
 	r.changes(ch)
-	if p.WarnReadable {
-		r.Warnings = append(r.Warnings, secretWarnings(ch)...)
-	}
+	r.Warnings = append(r.Warnings, secretWarnings(ch)...)
 	switch cmd {
 	case CmdPlan:
 		r.Diff = ch.Diff()
