@@ -201,7 +201,7 @@ func ParseCommand(argv []string) (*Command, error) {
 		if jar >= 0 {
 			return nil, &CommandError{Index: jar, Arg: "-jar", Err: ErrOperand}
 		}
-		return nil, &CommandError{Index: len(argv) - 1, Arg: bounded(argv[len(argv)-1]), Err: ErrNoMain}
+		return nil, &CommandError{Index: len(argv) - 1, Arg: display(argv[len(argv)-1]), Err: ErrNoMain}
 	}
 	if jar < 0 && isVariable(argv[i]) {
 		return nil, &CommandError{Index: i, Arg: bounded(argv[i]), Err: ErrVariable,

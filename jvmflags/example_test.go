@@ -21,7 +21,7 @@ func ExamplePatch_Apply() {
 	}
 	patch := jvmflags.Patch{
 		Set:    append(ps.List, jvmflags.AllowTunnelingSchemes()),
-		Before: []string{"-classpath", "-cp"},
+		Before: jvmflags.ClassPathOptions,
 	}
 	argv := []string{"/opt/mesosphere/bin/java", "-Xmx2G", "-Djdk.http.auth.tunneling.disabledSchemes=NTLM",
 		"-classpath", "/opt/cosmos.jar", "com.mesosphere.cosmos.Cosmos", "-admin.port=127.0.0.1:9990"}

@@ -43,6 +43,11 @@ func (p Property) check() error {
 	return nil
 }
 
+// ClassPathOptions are the launcher's names for the class path option, for
+// [Patch.Before]: the flags then go before the class path, as DC/OS's notes
+// place them, or before the main class where there is none.
+var ClassPathOptions = []string{"-classpath", "-cp", "--class-path"}
+
 // Patch is a change to the -D flags of a Java command line. The zero Patch
 // changes nothing. Apply it with [Patch.Apply] (an argv),
 // [Patch.ApplyToolOptions] (a JAVA_TOOL_OPTIONS value) or [Patch.DropIn] (a
