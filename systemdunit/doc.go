@@ -18,7 +18,8 @@
 //     first), at the path [DropInPath] gives.
 //   - [FormatEnvironment] and [FormatExec] to turn values into the quoted
 //     text systemd reads back unchanged: '%' as "%%", '$' as "$$" in command
-//     lines, whole-word double quotes, C escapes.
+//     lines, whole-word double quotes, C escapes; [ParseEnvironment] and
+//     [ParseExec] read one such value back.
 //   - [Compare] to learn whether a change needs "systemctl daemon-reload" and
 //     which units to restart because their environment or commands changed.
 //

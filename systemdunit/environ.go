@@ -1,6 +1,7 @@
 package systemdunit
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -170,4 +171,14 @@ func writeChar(b *strings.Builder, c byte, dollar bool) {
 		}
 		b.WriteByte(c)
 	}
+}
+
+// ParseEnvironment reads one Environment= value as systemd does (see
+// [File.Environment]) and returns its assignments in order, a later one of a
+// name replacing the earlier. Words systemd drops are left out and named in
+// the error, which wraps [ErrValue]; the list is right either way. Unit-name
+// specifiers (%n, %i, …) are left as written.
+func ParseEnvironment(value string) ([]string, error) {
+	env, problems := applyEnvironment(nil, value, specifiers{})
+	return env, errors.Join(problems...)
 }

@@ -1,6 +1,7 @@
 package systemdunit
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -394,4 +395,19 @@ func writeChars(b *strings.Builder, s string, dollar bool) {
 		}
 		i += n
 	}
+}
+
+// ParseExec reads one value of an Exec setting as systemd does (see
+// [File.Commands]): one command, or several separated by " ; ". An empty
+// value is a reset and gives no command. The error wraps [ErrBadSetting]
+// where systemd would refuse the unit, or [ErrValue] for a command it
+// ignores with a warning (the "-" prefix) or an unknown escape it keeps;
+// the commands systemd keeps are returned either way. Unit-name specifiers
+// are left as written.
+func ParseExec(value string) ([]Command, error) {
+	cmds, warns, fatal := applyExec(nil, value, specifiers{})
+	if fatal != nil {
+		return nil, fatal
+	}
+	return cmds, errors.Join(warns...)
 }

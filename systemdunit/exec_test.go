@@ -105,3 +105,27 @@ func TestCommandsOfExecKeys(t *testing.T) {
 	require.ErrorIs(t, err, systemdunit.ErrBadSetting)
 	require.ErrorIs(t, g.Check(), systemdunit.ErrBadSetting)
 }
+
+func TestParseValues(t *testing.T) {
+	env, err := systemdunit.ParseEnvironment(`"A=1 2" B=%% 1X=3 A=4 C=\q D=5`)
+	require.ErrorIs(t, err, systemdunit.ErrValue)
+	require.Equal(t, []string{"A=4", "B=%"}, env)
+	env, err = systemdunit.ParseEnvironment(`"HTTP_PROXY=http://p:3128"`)
+	require.NoError(t, err)
+	require.Equal(t, []string{"HTTP_PROXY=http://p:3128"}, env)
+
+	cmds, err := systemdunit.ParseExec(`-/bin/a "x y" $$HOME ; /bin/b \;`)
+	require.NoError(t, err)
+	require.Equal(t, []systemdunit.Command{
+		{Prefixes: "-", Argv: []string{"/bin/a", "x y", "$HOME"}},
+		{Argv: []string{"/bin/b", ";"}},
+	}, cmds)
+	_, err = systemdunit.ParseExec(`/bin/a "x`)
+	require.ErrorIs(t, err, systemdunit.ErrBadSetting)
+	cmds, err = systemdunit.ParseExec(`-/bin/a %Z`)
+	require.ErrorIs(t, err, systemdunit.ErrValue)
+	require.Empty(t, cmds)
+	cmds, err = systemdunit.ParseExec("")
+	require.NoError(t, err)
+	require.Empty(t, cmds)
+}
