@@ -196,6 +196,7 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 	var pyFiles []pyFile
 	shellFiles := map[string]check{}
 	aptFiles := map[string]check{}
+	var pamFiles []check // format holds the path
 
 	for i, c := range credCases() {
 		p := proxyenv.Proxy{Scheme: "http", Host: host, Port: port, Username: c.user, Password: proxyenv.NewSecret(c.pass)}
@@ -211,9 +212,11 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 			case "etc-environment", "profile", "dcos-proxy-env":
 				shellFiles[path] = check{c: c, format: f.name}
 				if f.name == "etc-environment" {
-					// pam_env's own reading, modelled: see pamEnvRead.
+					// pam_env's reading, modelled (see pamEnvRead), and the
+					// real pam_env below.
 					env := pamEnvRead(out)
 					checks = append(checks, check{c, "etc-environment (pam_env model)", env["http_proxy"]}, check{c, "etc-environment (pam_env model)", env["HTTPS_PROXY"]})
+					pamFiles = append(pamFiles, check{c: c, format: path})
 				}
 			case "yum", "dnf":
 				pyFiles = append(pyFiles, pyFile{c, f.name, "ini", path})
@@ -231,6 +234,20 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 			if name, v, _ := strings.Cut(kv, "="); strings.HasSuffix(strings.ToLower(name), "_proxy") && name != "NO_PROXY" && name != "no_proxy" {
 				checks = append(checks, check{c, "docker env/build args " + name, v})
 			}
+		}
+	}
+
+	// pam_env itself, once, where libpam is installed.
+	var envPaths []string
+	for _, f := range pamFiles {
+		envPaths = append(envPaths, f.format)
+	}
+	if envs, ok := readPAMEnv(t, python, envPaths); ok {
+		for i, f := range pamFiles {
+			for _, n := range []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"} {
+				checks = append(checks, check{f.c, "etc-environment (pam_env) " + n, envs[i][n]})
+			}
+			require.Equal(t, "localhost,.corp", envs[i]["no_proxy"])
 		}
 	}
 
@@ -335,6 +352,66 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 	t.Logf("%d checks over %d credential cases, %d distinct URLs, one curl run", len(checks), len(credCases()), len(urls))
 }
 
+// pyPAMEnv opens a PAM session through libpam (python's ctypes, no root
+// needed) for a service whose only module is pam_env reading one env file,
+// for each file of its input (a JSON list of paths), and prints the PAM
+// environment of each: the real pam_env's reading of /etc/environment.
+const pyPAMEnv = `
+import ctypes, json, os, sys, tempfile
+try:
+    libpam = ctypes.CDLL("libpam.so.0")
+    libpam.pam_start_confdir
+except (OSError, AttributeError):
+    json.dump(None, sys.stdout)
+    sys.exit(0)
+class Handle(ctypes.Structure):
+    _fields_ = [("p", ctypes.c_void_p)]
+CONV = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+class Conv(ctypes.Structure):
+    _fields_ = [("conv", CONV), ("appdata_ptr", ctypes.c_void_p)]
+conv = Conv(CONV(lambda n, m, r, d: 19), None)  # PAM_CONV_ERR: nothing to ask
+libpam.pam_getenvlist.restype = ctypes.POINTER(ctypes.c_char_p)
+confdir = tempfile.mkdtemp()
+out = []
+for i, path in enumerate(json.load(sys.stdin)):
+    svc = "proxykit%d" % i
+    with open(os.path.join(confdir, svc), "w") as f:
+        f.write("session required pam_env.so readenv=1 envfile=%s user_readenv=0 conffile=/dev/null\n" % path)
+    h = Handle()
+    if libpam.pam_start_confdir(svc.encode(), b"nobody", ctypes.byref(conv), confdir.encode(), ctypes.byref(h)) != 0:
+        sys.exit("pam_start_confdir failed")
+    if libpam.pam_open_session(h, 0) != 0:
+        sys.exit("pam_open_session failed")
+    env, lst, j = {}, libpam.pam_getenvlist(h), 0
+    while lst[j]:
+        k, _, v = lst[j].decode().partition("=")
+        env[k] = v
+        j += 1
+    libpam.pam_end(h, 0)
+    out.append(env)
+json.dump(out, sys.stdout)
+`
+
+// readPAMEnv returns pam_env's reading of each file, or false where libpam
+// (1.4 or later, for pam_start_confdir) is not installed.
+func readPAMEnv(t *testing.T, python string, paths []string) ([]map[string]string, bool) {
+	t.Helper()
+	in, _ := json.Marshal(paths)
+	cmd := exec.Command(python, "-c", pyPAMEnv)
+	cmd.Stdin = bytes.NewReader(in)
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	var envs []map[string]string
+	require.NoError(t, json.Unmarshal(out, &envs))
+	if envs == nil {
+		t.Log("libpam not installed: /etc/environment checked against the pam_env model only")
+		return nil, false
+	}
+	require.Len(t, envs, len(paths))
+	t.Logf("pam_env: read %d files through libpam", len(envs))
+	return envs, true
+}
+
 // pamEnvRead reads an /etc/environment file as pam_env does (Linux-PAM
 // pam_env.c, _assemble_line and _parse_env_file): a line whose first non-blank
 // is '#' is skipped; everything from a '#' on is dropped; a line ending with
@@ -345,7 +422,7 @@ func pamEnvRead(b []byte) map[string]string {
 	env := make(map[string]string)
 	var logical []string
 	acc := ""
-	for _, l := range strings.Split(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n") {
+	for _, l := range strings.Split(string(b), "\n") { // a CR stays in the value, as pam_env keeps it
 		t := strings.TrimLeft(l, " \t")
 		if acc == "" && strings.HasPrefix(t, "#") {
 			continue
@@ -356,7 +433,7 @@ func pamEnvRead(b []byte) map[string]string {
 			continue
 		}
 		if strings.HasSuffix(strings.TrimRight(l, " \t"), `\`) {
-			acc += strings.TrimSuffix(strings.TrimRight(l, " \t"), `\`) + " "
+			acc += strings.TrimSuffix(strings.TrimRight(l, " \t"), `\`)
 			continue
 		}
 		logical = append(logical, acc+l)
@@ -456,4 +533,35 @@ func secretForms(pass string) []string {
 	}
 	userinfo := strings.TrimPrefix(url.UserPassword("", pass).String(), ":")
 	return []string{pass, strict.String(), url.QueryEscape(pass), url.PathEscape(pass), userinfo, string(mustJSON(pass)), "'" + strings.ReplaceAll(pass, "'", `'\''`) + "'"}
+}
+
+// TestPAMEnvModelMatchesPAM reads the /etc/environment samples and their
+// golden outputs, plus tricky lines, with the real pam_env and with the
+// model the credential table falls back on where libpam is missing: they
+// agree.
+func TestPAMEnvModelMatchesPAM(t *testing.T) {
+	python := oracle.Require(t, "python3")
+	files, err := filepath.Glob(filepath.Join("testdata", "formats", "etc-environment", "*"))
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for i, extra := range []string{
+		"A=\"x#y\"\nB=\"a\\\"b\"\nC=plain value\nexport D='q'\n  E=\"\"\nF='it''s'\nG=\"a\"b\"\n",
+		"H=one\\\n two\nI=\"q\\\nr\"\n# J=no\nK=v # comment\nbad-name=1\n",
+	} {
+		p := filepath.Join(dir, fmt.Sprintf("extra%d", i))
+		require.NoError(t, os.WriteFile(p, []byte(extra), 0o600))
+		files = append(files, p)
+	}
+	for i := range files {
+		files[i], _ = filepath.Abs(files[i])
+	}
+	envs, ok := readPAMEnv(t, python, files)
+	if !ok {
+		t.Skip("libpam not installed")
+	}
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		require.Equal(t, envs[i], pamEnvRead(b), filepath.Base(f))
+	}
 }

@@ -19,7 +19,8 @@ const (
 // new to the file go after the last proxy line (at the end when there is
 // none); an unset proxy's lines are removed, except ftp_proxy's, which are
 // left alone. Other lines, comments, CRLF line ends and a missing final
-// newline are kept.
+// newline are kept; the lines written end with LF even in a CRLF file, as
+// pam_env would read a CR into the value.
 //
 // pam_env reads the file literally (no escapes, '#' always starts a comment),
 // while systemd's EnvironmentFile= and sh read quotes and backslashes: a value
@@ -38,7 +39,7 @@ func (s Settings) EtcEnvironment() (Edit, []Warning, error) {
 			return nil, nil, unsafeValue(formatEtcEnvironment, v.name, class)
 		}
 	}
-	return envEdit(formatEtcEnvironment, vars, joinPAMEnv, func(v envVar) string {
+	return envEdit(formatEtcEnvironment, vars, true, joinPAMEnv, func(v envVar) string {
 		return v.name + `="` + v.value + `"`
 	}), worldReadable(s, formatEtcEnvironment), nil
 }
@@ -62,7 +63,7 @@ func (s Settings) ProfileScript() (Edit, []Warning, error) {
 		owned[v.name] = true
 	}
 	join := func(ls []line) ([]line, error) { return joinShell(formatProfile, ls, owned, true) }
-	return envEdit(formatProfile, vars, join, func(v envVar) string {
+	return envEdit(formatProfile, vars, true, join, func(v envVar) string {
 		return "export " + v.name + "=" + shellQuote(v.value)
 	}), worldReadable(s, formatProfile), nil
 }
@@ -99,7 +100,7 @@ func (s Settings) DCOSProxyEnv() (Edit, []Warning, error) {
 		owned[v.name] = true
 	}
 	join := func(ls []line) ([]line, error) { return joinShell(formatDCOSProxyEnv, ls, owned, false) }
-	return envEdit(formatDCOSProxyEnv, vars, join, func(v envVar) string {
+	return envEdit(formatDCOSProxyEnv, vars, false, join, func(v envVar) string {
 		return v.name + "=" + v.value
 	}), nil, nil
 }

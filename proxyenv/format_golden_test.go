@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/proxykit/proxykit/internal/oracle"
 )
 
 // updating reports whether the test binary runs with -update, the flag the
@@ -159,4 +161,52 @@ func without(keys []string, key string, ref []string) []string {
 		}
 	}
 	return out
+}
+
+// TestGoldenReadByRealReaders reads the golden outputs of the env-style
+// formats with their consumers: /etc/environment with the real pam_env
+// (through libpam), the profile script and DC/OS proxy.env with bash. Each
+// proxy variable holds exactly the value written, whatever the sample's
+// line ends, comments and continuation lines.
+func TestGoldenReadByRealReaders(t *testing.T) {
+	python := oracle.Require(t, "python3")
+	const (
+		url     = "http://svc%40corp:p%40ss%20w%24rd@proxy.corp:3128"
+		noProxy = "localhost,127.0.0.1,.corp,mirror.corp,10.0.0.0/8"
+	)
+	want := func(t *testing.T, env map[string]string, noProxy string) {
+		t.Helper()
+		for _, n := range []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"} {
+			require.Equal(t, url, env[n], n)
+		}
+		require.Equal(t, noProxy, env["no_proxy"])
+		require.Equal(t, noProxy, env["NO_PROXY"])
+	}
+	abs := func(pattern string) []string {
+		files, err := filepath.Glob(pattern)
+		require.NoError(t, err)
+		for i := range files {
+			files[i], _ = filepath.Abs(files[i])
+		}
+		return files
+	}
+	pam := abs(filepath.Join("testdata", "formats", "etc-environment", "*.golden"))
+	if envs, ok := readPAMEnv(t, python, pam); ok {
+		for i, f := range pam {
+			t.Run("pam_env/"+filepath.Base(f), func(t *testing.T) { want(t, envs[i], noProxy) })
+		}
+	}
+	// bash reads the profile script; it reads proxy.env only where that
+	// is also shell (no ';' comments).
+	shell := abs(filepath.Join("testdata", "formats", "profile", "*.golden"))
+	shell = append(shell, abs(filepath.Join("testdata", "formats", "dcos-proxy-env", "existing.golden"))...)
+	for f, env := range readShell(t, shell) {
+		t.Run("bash/"+filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
+			np := noProxy
+			if strings.Contains(f, "dcos") {
+				np += ",.mesos,.thisdcos.directory,.dcos.directory,.zk"
+			}
+			want(t, env, np)
+		})
+	}
 }

@@ -161,8 +161,11 @@ func envKey(text string) (string, bool) {
 // envEdit is the edit shared by the files made of NAME=value lines:
 // /etc/environment, a profile.d script and DC/OS proxy.env. join merges
 // physical lines into logical ones and reports lines it cannot read; render
-// formats one assignment.
-func envEdit(format string, vars []envVar, join func([]line) ([]line, error), render func(envVar) string) Edit {
+// formats one assignment. With lf, the lines of the edit end with LF even
+// in a CRLF file: pam_env and sh keep a CR in the value, so a CRLF line
+// would give every client a proxy URL ending in CR (systemd, which reads
+// proxy.env, takes CR as a line break).
+func envEdit(format string, vars []envVar, lf bool, join func([]line) ([]line, error), render func(envVar) string) Edit {
 	owned := make(map[string]bool, len(vars))
 	var (
 		want   []keyedLine
@@ -189,6 +192,14 @@ func envEdit(format string, vars []envVar, join func([]line) ([]line, error), re
 				ls[i].key = k
 			}
 		}
-		return joinLines(setKeyed(ls, want, remove, -1)), nil
+		out := setKeyed(ls, want, remove, -1)
+		if lf {
+			for i := range out {
+				if out[i].key != "" && out[i].eol == "\r\n" {
+					out[i].eol = "\n"
+				}
+			}
+		}
+		return joinLines(out), nil
 	}
 }
