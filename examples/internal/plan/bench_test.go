@@ -101,3 +101,19 @@ func BenchmarkApplyUnchanged20(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMasker builds the masker of one secret: every encoding under two
+// layers of quoting (done once per Changes, on the first Diff).
+func BenchmarkMasker(b *testing.B) {
+	p := benchPlan("proxy")
+	p.AddSecret(`p@ss:w%rd/'"$x`)
+	tg := benchRoot(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		ch, err := tg.Compute(&plan.Plan{Secrets: p.Secrets})
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = ch.Diff()
+	}
+}

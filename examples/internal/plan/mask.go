@@ -3,6 +3,8 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -67,8 +69,10 @@ func (m *masker) mask(s string) string {
 // encodings lists the forms of s that files written by proxykit may hold: a
 // base form (raw; percent-encoded as in URL userinfo, path and query; fully
 // percent-encoded, upper and lower case) under up to two layers of quoting
-// (systemd's %% and $$, JSON, shell single and double quotes, backslash
-// escapes, Go quoting).
+// (systemd's quoted words with %% and $$, %% or $$ alone, C-style quotes,
+// JSON, Go quoting, shell single and double quotes, backslash escapes of
+// shell metacharacters or of everything, Java properties, YAML single
+// quotes, XML).
 func encodings(s string) []string {
 	userinfo := strings.TrimPrefix(url.UserPassword("u", s).String(), "u:")
 	user := url.User(s).String()
@@ -87,13 +91,20 @@ func encodings(s string) []string {
 		func(x string) string { return x },
 		func(x string) string { return strings.ReplaceAll(x, "%", "%%") },
 		func(x string) string { return strings.ReplaceAll(x, "$", "$$") },
+		systemdEscape(true),
+		systemdEscape(false),
+		escapeBytes(`\"`),
 		jsonEscape(true),
 		jsonEscape(false),
+		func(x string) string { q := strconv.Quote(x); return q[1 : len(q)-1] },
 		func(x string) string { return strings.ReplaceAll(x, "'", `'\''`) },
 		func(x string) string { return strings.ReplaceAll(x, "'", `'"'"'`) },
-		doubleQuoteEscape,
+		escapeBytes("\\\"$`"),
+		escapeBytes(" \t!\"#$&'()*;<=>?[\\]^`{|}~"),
 		backslashEscape,
-		func(x string) string { q := strconv.Quote(x); return q[1 : len(q)-1] },
+		escapeBytes(`\:=#! `),
+		func(x string) string { return strings.ReplaceAll(x, "'", "''") },
+		xmlEscape,
 	}
 	var out []string
 	for _, b := range bases {
@@ -106,6 +117,58 @@ func encodings(s string) []string {
 	return out
 }
 
+// systemdEscape writes x as inside a double-quoted word of a unit file:
+// '%' doubled, '$' doubled when dollar is set (ExecStart=), '"' and '\'
+// escaped with a backslash, control characters C-escaped.
+func systemdEscape(dollar bool) func(string) string {
+	return func(x string) string {
+		var b strings.Builder
+		for i := 0; i < len(x); i++ {
+			switch c := x[i]; {
+			case c == '%':
+				b.WriteString("%%")
+			case c == '$' && dollar:
+				b.WriteString("$$")
+			case c == '"' || c == '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case c == '\n':
+				b.WriteString(`\n`)
+			case c == '\t':
+				b.WriteString(`\t`)
+			case c == '\r':
+				b.WriteString(`\r`)
+			case c < ' ' || c == 0x7f:
+				fmt.Fprintf(&b, `\x%02x`, c)
+			default:
+				b.WriteByte(c)
+			}
+		}
+		return b.String()
+	}
+}
+
+// escapeBytes returns a quoting that puts a backslash before each byte in
+// special.
+func escapeBytes(special string) func(string) string {
+	return func(x string) string {
+		var b strings.Builder
+		for i := 0; i < len(x); i++ {
+			if strings.IndexByte(special, x[i]) >= 0 {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(x[i])
+		}
+		return b.String()
+	}
+}
+
+func xmlEscape(x string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(x)) // a Builder does not fail
+	return strings.NewReplacer("&#39;", "&apos;", "&#34;", "&quot;").Replace(b.String())
+}
+
 func jsonEscape(html bool) func(string) string {
 	return func(x string) string {
 		var b bytes.Buffer
@@ -115,20 +178,6 @@ func jsonEscape(html bool) func(string) string {
 		q := strings.TrimSuffix(b.String(), "\n")
 		return q[1 : len(q)-1]
 	}
-}
-
-// doubleQuoteEscape escapes what a POSIX shell interprets inside double
-// quotes (and what systemd's Environment= unescapes).
-func doubleQuoteEscape(x string) string {
-	var b strings.Builder
-	for i := 0; i < len(x); i++ {
-		switch x[i] {
-		case '\\', '"', '$', '`':
-			b.WriteByte('\\')
-		}
-		b.WriteByte(x[i])
-	}
-	return b.String()
 }
 
 // backslashEscape escapes every character that is not a letter or digit, as
