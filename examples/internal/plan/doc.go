@@ -60,9 +60,14 @@
 //     directory, waiting up to [WithLockWait] before failing with
 //     [ErrLocked].
 //   - Secrets: [Changes.Diff] masks every value of [Plan.Secrets] raw,
-//     percent-encoded (URL userinfo, path, query), %%- and $$-escaped for
-//     systemd, JSON-escaped, and shell-quoted or backslash-escaped, and any
-//     password in a URL's userinfo. Errors name paths, never content.
+//     percent-encoded (URL userinfo, path, query, every byte), and under up
+//     to two layers of quoting: systemd's quoted words with %% and $$,
+//     JSON, C and Go quotes, shell single and double quotes and backslash
+//     escapes, Java properties, YAML, XML — so that a password inside Java
+//     options inside a unit file is masked too. It also masks the password
+//     of any URL's userinfo, registered or not (the old one, being rotated).
+//     A failed action's command line and output are masked the same way.
+//     The engine's own errors name paths, never content.
 //
 // Errors: [*FileError] names the file of a failed read, edit or check;
 // [*ApplyError] lists what a failed Apply did and did not write;
