@@ -21,6 +21,7 @@ func ExamplePatch_Apply() {
 	}
 	patch := jvmflags.Patch{
 		Set:    append(ps.List, jvmflags.AllowTunnelingSchemes()),
+		Remove: jvmflags.ProxyKeys, // also drop flags of a proxy no longer configured
 		Before: jvmflags.ClassPathOptions,
 	}
 	argv := []string{"/opt/mesosphere/bin/java", "-Xmx2G", "-Djdk.http.auth.tunneling.disabledSchemes=NTLM",
