@@ -2,6 +2,7 @@ package proxyenv_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -32,6 +33,13 @@ type credCase struct {
 }
 
 func (c credCase) String() string { return c.name }
+
+// check is one reading of a credential case: the proxy URL a reader saw.
+type check struct {
+	c      credCase
+	format string
+	url    string // the proxy URL the reader saw
+}
 
 // credCases puts each of @ : % / # $ ! ; " ' \, a space and '~' into a user name
 // and a password, then all of them at once, then a literal "%41" (which
@@ -68,7 +76,8 @@ func startProxyListener(t *testing.T) *proxyListener {
 		p.mu.Lock()
 		p.auth[r.Host] = string(dec)
 		p.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
+		w.Header().Set("Content-Length", "2")
+		_, _ = w.Write([]byte("ok"))
 	})}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
@@ -183,11 +192,6 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 	host, port, _ := net.SplitHostPort(l.addr)
 	dir := t.TempDir()
 
-	type check struct {
-		c      credCase
-		format string
-		url    string // the proxy URL the reader saw
-	}
 	var checks []check
 	type pyFile struct {
 		c                  credCase
@@ -320,6 +324,7 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 				checks = append(checks, check{ck.c, "apt (apt-config) " + m[1], m[2]})
 			}
 		}
+		aptFetch(t, l, aptFiles)
 	} else {
 		t.Log("apt-config not installed: apt files not read back")
 	}
@@ -350,6 +355,56 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 		})
 	}
 	t.Logf("%d checks over %d credential cases, %d distinct URLs, one curl run", len(checks), len(credCases()), len(urls))
+}
+
+// aptHelper is where Debian's apt installs the helper that downloads one
+// file through apt's own acquire methods.
+const aptHelper = "/usr/lib/apt/apt-helper"
+
+// aptFetch makes apt itself download http://aptN.test/ through the proxy of
+// each apt file (apt-helper download-file with the file as configuration)
+// and checks the Proxy-Authorization apt sent: apt decodes the URL's
+// credentials as curl does.
+func aptFetch(t *testing.T, l *proxyListener, files map[string]check) {
+	t.Helper()
+	if _, err := os.Stat(aptHelper); err != nil {
+		t.Log("apt-helper not installed: apt's own requests not checked")
+		return
+	}
+	dir := t.TempDir()
+	type run struct {
+		ck   check
+		host string
+		out  []byte
+		err  error
+	}
+	var runs []*run
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4) // apt-helper waits on the network more than the CPU
+	for path, ck := range files {
+		r := &run{ck: ck, host: fmt.Sprintf("apt%d.test", len(runs))}
+		runs = append(runs, r)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			r.out, r.err = exec.CommandContext(ctx, aptHelper, "-c", path, "-o", "Acquire::Retries=0", "-o", "APT::Sandbox::User=root",
+				"download-file", "http://"+r.host+"/x", filepath.Join(dir, r.host)).CombinedOutput()
+		}()
+	}
+	wg.Wait()
+	for _, r := range runs {
+		require.NoError(t, r.err, "apt-helper: %s", r.out)
+		l.mu.Lock()
+		got := l.auth[r.host]
+		l.mu.Unlock()
+		t.Run(r.ck.c.name+"/apt (apt-helper download)", func(t *testing.T) {
+			require.Equal(t, r.ck.c.user+":"+r.ck.c.pass, got, "what apt sent as Proxy-Authorization")
+		})
+	}
 }
 
 // pyPAMEnv opens a PAM session through libpam (python's ctypes, no root
