@@ -205,12 +205,15 @@ func ParseNamed(name string, data []byte) (*File, error) {
 			p = append(cont, l...)
 			contRaw = append(contRaw, pl.raw...)
 		} else {
-			p = append([]byte(nil), l...)
-			contRaw = append([]byte(nil), pl.raw...)
+			p = l
+			contRaw = pl.raw[:len(pl.raw):len(pl.raw)] // appending copies
 		}
 		// The joined part ends in the space that replaced a backslash, so
 		// the new line alone decides whether the line continues.
 		if endsEscaped(l) {
+			if cont == nil {
+				p = append([]byte(nil), l...) // keep data intact
+			}
 			p[len(p)-1] = ' '
 			cont = p
 			continue
