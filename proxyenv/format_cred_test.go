@@ -63,18 +63,20 @@ type proxyListener struct {
 	addr string
 	mu   sync.Mutex
 	auth map[string]string // request host → decoded "user:password"
+	uri  map[string]string // request host → request URI (absolute when sent to a proxy)
 }
 
 func startProxyListener(t *testing.T) *proxyListener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	p := &proxyListener{addr: ln.Addr().String(), auth: make(map[string]string)}
+	p := &proxyListener{addr: ln.Addr().String(), auth: make(map[string]string), uri: make(map[string]string)}
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Proxy-Authorization")
 		dec, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(h, "Basic "))
 		p.mu.Lock()
 		p.auth[r.Host] = string(dec)
+		p.uri[r.Host] = r.RequestURI
 		p.mu.Unlock()
 		w.Header().Set("Content-Length", "2")
 		_, _ = w.Write([]byte("ok"))
@@ -395,7 +397,23 @@ func aptFetch(t *testing.T, l *proxyListener, files map[string]check) {
 				"download-file", "http://"+r.host+"/x", filepath.Join(dir, r.host)).CombinedOutput()
 		}()
 	}
+	// localhost is in the no-proxy list: apt must go to it directly.
+	var direct *run
+	for path := range files {
+		direct = &run{host: "localhost:" + strings.TrimPrefix(l.addr, "127.0.0.1:")}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		direct.out, direct.err = exec.CommandContext(ctx, aptHelper, "-c", path, "-o", "Acquire::Retries=0", "-o", "APT::Sandbox::User=root",
+			"download-file", "http://"+direct.host+"/direct", filepath.Join(dir, "direct")).CombinedOutput()
+		cancel()
+		break
+	}
 	wg.Wait()
+	if direct != nil {
+		require.NoError(t, direct.err, "apt-helper: %s", direct.out)
+		l.mu.Lock()
+		require.Equal(t, "/direct", l.uri[direct.host], "apt reached localhost directly (Acquire::http::Proxy::localhost \"DIRECT\")")
+		l.mu.Unlock()
+	}
 	for _, r := range runs {
 		require.NoError(t, r.err, "apt-helper: %s", r.out)
 		l.mu.Lock()
