@@ -112,7 +112,7 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 			return rep, nil
 		}
 		// An earlier run changed files and did not finish their actions.
-		return rep, t.runPending(ctx, r, m, rep, ch.mask())
+		return rep, t.runPending(ctx, r, m, rep, ch.mask)
 	}
 	if m == nil {
 		m = &manifest{Version: manifestVersion}
@@ -171,7 +171,7 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 		}
 	}
 	_ = t.at("files-written", "")
-	return rep, t.runPending(ctx, r, m, rep, ch.mask())
+	return rep, t.runPending(ctx, r, m, rep, ch.mask)
 }
 
 func (t *Target) applyOne(c *Change, missing []string, rep *Report) error {
@@ -203,7 +203,7 @@ func (t *Target) applyOne(c *Change, missing []string, rep *Report) error {
 // recording each outcome in rep, then records in the manifest those that
 // failed as still pending. An action skipped by the runner counts as done.
 // A failed action's command line and output are masked like a diff.
-func (t *Target) runPending(ctx context.Context, r Runner, m *manifest, rep *Report, mask *masker) error {
+func (t *Target) runPending(ctx context.Context, r Runner, m *manifest, rep *Report, mask func() *masker) error {
 	if r == nil {
 		r = NoActions
 	}
@@ -228,11 +228,11 @@ func (t *Target) runPending(ctx context.Context, r Runner, m *manifest, rep *Rep
 				err = ae
 			}
 			if ae.Output != nil {
-				ae.Output = []byte(mask.mask(string(ae.Output)))
+				ae.Output = []byte(mask().mask(string(ae.Output)))
 			}
 			argv := make([]string, len(ae.Action.Argv))
 			for i, arg := range ae.Action.Argv {
-				argv[i] = mask.mask(arg)
+				argv[i] = mask().mask(arg)
 			}
 			ae.Action.Argv = argv
 			errs = append(errs, err)
@@ -325,7 +325,7 @@ func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
 		}
 	}
 	rep.Removed = append(rep.Removed, t.removeDirs(m.Dirs)...)
-	if err := t.runPending(ctx, r, m, rep, newMasker(nil)); err != nil {
+	if err := t.runPending(ctx, r, m, rep, func() *masker { return newMasker(nil) }); err != nil {
 		return rep, err // the manifest keeps the failed actions; undo again retries them
 	}
 	if err := t.removeManifest(m); err != nil {
