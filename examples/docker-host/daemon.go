@@ -2,8 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -21,17 +21,6 @@ const (
 	daemonJSONPath = "etc/docker/daemon.json"
 )
 
-// unitDirs are the directories systemd loads system units from, in
-// priority order (systemd 252's search path without the runtime-only
-// generator and control directories).
-var unitDirs = []string{
-	"etc/systemd/system",
-	"run/systemd/system",
-	"usr/local/lib/systemd/system",
-	"usr/lib/systemd/system",
-	"lib/systemd/system",
-}
-
 // proxyVars are the variables the daemon's proxy is made of; proxykit owns
 // them in its drop-in.
 var proxyVars = []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "FTP_PROXY", "ftp_proxy"}
@@ -40,124 +29,62 @@ var proxyVars = []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy
 // settings in daemon.json, dockerd refuses to start.
 var proxyFlags = []string{"--http-proxy", "--https-proxy", "--no-proxy"}
 
-// unitFile is one file systemd reads for a unit: the unit itself or a
-// drop-in.
-type unitFile struct {
-	path string // root-relative, as found (before links are followed)
-	data []byte
-	file *systemdunit.File
+// loadDocker loads docker.service with its drop-ins as systemd does
+// ([systemdunit.Load]). With planned not nil, the drop-in at dropPath reads
+// as planned, as it will after apply. found is false when no unit file
+// exists; masked when it is linked to /dev/null.
+func loadDocker(n *node.Node, dropPath string, planned []byte) (u *systemdunit.Unit, found, masked bool, err error) {
+	u, err = systemdunit.Load(n.FS, dockerUnit)
+	switch {
+	case errors.Is(err, systemdunit.ErrMasked):
+		return u, true, true, nil
+	case errors.Is(err, systemdunit.ErrNotFound):
+		found = false
+	case err != nil:
+		return nil, false, false, err
+	default:
+		found = true
+	}
+	if planned == nil {
+		return u, found, false, nil
+	}
+	f, err := systemdunit.ParseNamed(dropPath, planned)
+	if err != nil {
+		return nil, found, false, fmt.Errorf("/%s: %w", dropPath, err)
+	}
+	first := 0
+	if found {
+		first = 1
+	}
+	base := path.Base(dropPath)
+	for i := first; i < len(u.Files); i++ {
+		switch b := path.Base(u.Files[i].Name); {
+		case u.Files[i].Name == dropPath:
+			u.Files[i] = f
+			return u, found, false, nil
+		case b == base:
+			return u, found, false, nil // hidden by a drop-in of higher precedence
+		case b > base:
+			u.Files = slices.Insert(u.Files, i, f)
+			return u, found, false, nil
+		}
+	}
+	u.Files = append(u.Files, f)
+	return u, found, false, nil
 }
 
-// dockerUnitFiles returns docker.service and its drop-ins in the order
-// systemd reads them: the unit from the first directory that has it, then
-// every docker.service.d/*.conf, a name in an earlier directory hiding the
-// same name in a later one, sorted by file name. override replaces the
-// content of the named paths (the planned drop-in). masked reports a unit
-// linked to /dev/null.
-func dockerUnitFiles(n *node.Node, override map[string][]byte) (files []unitFile, masked bool, err error) {
-	read := func(p string) ([]byte, bool) {
-		if b, ok := override[p]; ok {
-			return b, b != nil
-		}
-		b, err := n.ReadFile(p)
-		return b, err == nil
-	}
-	seenDir := map[string]bool{}
-	var unit *unitFile
-	dropins := map[string]string{} // file name → path
-	for _, dir := range unitDirs {
-		real, err := n.Resolve(dir)
-		if err != nil || seenDir[real] {
-			continue // missing, or the same directory as an earlier one (merged /usr)
-		}
-		seenDir[real] = true
-		if unit == nil {
-			p := path.Join(dir, dockerUnit)
-			if r, err := n.Resolve(p); err == nil && r == "dev/null" {
-				return nil, true, nil
-			}
-			if b, ok := read(p); ok {
-				unit = &unitFile{path: p, data: b}
-			}
-		}
-		entries, err := fs.ReadDir(n.FS, path.Join(real, dockerUnit+".d"))
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			if strings.HasSuffix(e.Name(), ".conf") && dropins[e.Name()] == "" {
-				dropins[e.Name()] = path.Join(dir, dockerUnit+".d", e.Name())
-			}
-		}
-	}
-	for p, b := range override {
-		if b != nil && strings.HasPrefix(path.Dir(p), path.Join(unitDirs[0], dockerUnit+".d")) && dropins[path.Base(p)] == "" {
-			dropins[path.Base(p)] = p
-		}
-	}
-	if unit != nil {
-		files = append(files, *unit)
-	}
-	names := make([]string, 0, len(dropins))
-	for name := range dropins {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		b, ok := read(dropins[name])
-		if !ok {
-			continue
-		}
-		files = append(files, unitFile{path: dropins[name], data: b})
-	}
-	for i := range files {
-		f, err := systemdunit.ParseNamed("/"+files[i].path, files[i].data)
-		if err != nil {
-			return nil, false, fmt.Errorf("/%s: %w", files[i].path, err)
-		}
-		files[i].file = f
-	}
-	return files, false, nil
-}
-
-// effectiveEnv returns the [Service] environment systemd computes from
-// files read in order: a later assignment of a name replaces the earlier
-// one, an empty Environment= resets the list. For each name, it also says
-// which file set it last.
-//
-// systemdunit computes this for one file; across files it is done here (a
-// reset within a drop-in is honoured through that file's own Environment,
-// a reset across files by the empty assignment check below).
-func effectiveEnv(files []unitFile) (env []string, from map[string]string) {
-	from = map[string]string{}
-	for _, f := range files {
-		if slices.Contains(f.file.Values(systemdunit.ServiceSection, "Environment"), "") {
-			env, from = nil, map[string]string{}
-		}
-		fe, _ := f.file.Environment()
-		for _, kv := range fe {
+// setBy returns, for each variable the unit's environment assigns, the
+// file that assigns it last.
+func setBy(u *systemdunit.Unit) map[string]string {
+	from := map[string]string{}
+	for _, f := range u.Files {
+		env, _ := f.Environment()
+		for _, kv := range env {
 			name, _, _ := strings.Cut(kv, "=")
-			i := slices.IndexFunc(env, func(e string) bool { return strings.HasPrefix(e, name+"=") })
-			if i >= 0 {
-				env[i] = kv
-			} else {
-				env = append(env, kv)
-			}
-			from[name] = f.path
+			from[name] = f.Name
 		}
 	}
-	return env, from
-}
-
-// execStart returns the effective ExecStart= commands of files read in order.
-func execStart(files []unitFile) ([]systemdunit.Command, string) {
-	for i := len(files) - 1; i >= 0; i-- {
-		cmds, err := files[i].file.Commands("ExecStart")
-		if err == nil && len(cmds) > 0 {
-			return cmds, files[i].path
-		}
-	}
-	return nil, ""
+	return from
 }
 
 // planDaemon plans the daemon's proxy: a drop-in, or daemon.json with
@@ -168,40 +95,38 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 	if err != nil {
 		return err
 	}
-	files, masked, err := dockerUnitFiles(n, nil)
+	unit, found, masked, err := loadDocker(n, dropPath, nil)
 	if err != nil {
 		return err
 	}
 	switch {
 	case masked:
 		n.Warn(dockerUnit, "the unit is masked (linked to /dev/null): the daemon's proxy is written but Docker will not start")
-	case len(files) == 0 || files[0].path == "" || !strings.HasSuffix(files[0].path, "/"+dockerUnit):
-		n.Warn(dockerUnit, "not found in %s: is Docker installed? the configuration is written for when it is", strings.Join(unitDirs, ", "))
+	case !found:
+		n.Warn(dockerUnit, "no unit file under the root: is Docker installed? the configuration is written for when it is")
 	}
 	secret := hasCredentials(s)
 	reload, restart := n.DaemonReload(), n.Restart(dockerUnit)
 
 	if o.daemonJSON {
-		if cmds, where := execStart(files); len(cmds) > 0 {
-			for _, c := range cmds {
-				for _, a := range c.Argv {
-					for _, f := range proxyFlags {
-						if a == f || strings.HasPrefix(a, f+"=") {
-							return fmt.Errorf("/%s: ExecStart passes %s to dockerd; with proxies in daemon.json too, dockerd refuses to start: remove the flag, or leave out -daemon-json", where, f)
-						}
+		cmds, err := unit.Commands("ExecStart")
+		if err != nil {
+			return fmt.Errorf("%s: %w", dockerUnit, err)
+		}
+		for _, c := range cmds {
+			for _, a := range c.Argv {
+				for _, f := range proxyFlags {
+					if a == f || strings.HasPrefix(a, f+"=") {
+						return fmt.Errorf("%s: ExecStart passes %s to dockerd; with proxies in daemon.json too, dockerd refuses to start: remove the flag, or leave out -daemon-json", dockerUnit, f)
 					}
 				}
 			}
 		}
-		for _, f := range files {
-			if f.path == dropPath {
-				continue
-			}
-			fe, _ := f.file.Environment()
-			for _, kv := range fe {
-				if name, _, _ := strings.Cut(kv, "="); slices.Contains(proxyVars, name) {
-					return fmt.Errorf("/%s sets %s for dockerd too; with -daemon-json the proxy must come from daemon.json alone: remove it there, or leave out -daemon-json", f.path, name)
-				}
+		env, _ := unit.Environment()
+		from := setBy(unit)
+		for _, kv := range env {
+			if name, _, _ := strings.Cut(kv, "="); slices.Contains(proxyVars, name) && from[name] != dropPath {
+				return fmt.Errorf("/%s sets %s for dockerd too; with -daemon-json the proxy must come from daemon.json alone: remove it there, or leave out -daemon-json", from[name], name)
 			}
 		}
 		edit, warns, err := s.DockerDaemonJSON()
@@ -250,11 +175,12 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 	if err != nil {
 		return fmt.Errorf("/%s: %w", dropPath, err)
 	}
-	after, _, err := dockerUnitFiles(n, map[string][]byte{dropPath: planned})
+	after, _, _, err := loadDocker(n, dropPath, planned)
 	if err != nil {
 		return err
 	}
-	eff, from := effectiveEnv(after)
+	eff, _ := after.Environment()
+	from := setBy(after)
 	var wrong []string
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
@@ -265,11 +191,28 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 	if len(wrong) > 0 {
 		n.Warn(dockerUnit, "after apply, systemd still takes %s from another file, which overrides /%s: remove it there", strings.Join(wrong, ", "), dropPath)
 	}
-	names := make([]string, 0, len(after))
-	for _, f := range after {
-		names = append(names, "/"+f.path)
+	names := make([]string, 0, len(after.Files))
+	for _, f := range after.Files {
+		names = append(names, "/"+f.Name)
 	}
 	n.Note("%s as systemd reads it after apply: %s", dockerUnit, strings.Join(names, ", "))
+	var shown []string
+	for _, kv := range eff {
+		name, value, _ := strings.Cut(kv, "=")
+		switch name {
+		case "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY":
+			if p, err := proxyenv.ParseProxy(value); err == nil {
+				value = p.String()
+			} else {
+				value = "(unparsable)"
+			}
+		case "NO_PROXY":
+		default:
+			continue
+		}
+		shown = append(shown, name+"="+value)
+	}
+	n.Note("%s proxy environment after apply: %s", dockerUnit, strings.Join(shown, " "))
 	return nil
 }
 
