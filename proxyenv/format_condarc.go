@@ -27,14 +27,12 @@ const formatCondarc = ".condarc"
 // and a proxy_servers with an anchor, an alias or other entries in flow
 // style are refused with a line.
 func (s Settings) Condarc() (Edit, []Warning, error) {
-	var want []keyedLine // key and quoted value
-	var remove []string
+	var want []keyedLine // key and quoted value; an unset proxy's entry is removed
 	for _, e := range []struct {
 		key string
 		p   *Proxy
 	}{{"http", s.HTTPProxy}, {"https", s.HTTPSProxy}} {
 		if e.p == nil {
-			remove = append(remove, e.key)
 			continue
 		}
 		want = append(want, keyedLine{e.key, string(jsonString(proxyURL(e.p)))})
@@ -44,7 +42,7 @@ func (s Settings) Condarc() (Edit, []Warning, error) {
 		warns = append(warns, Warning{Format: formatCondarc, Item: "no_proxy", Message: "conda has no no-proxy setting of its own; it follows the no_proxy environment variable"})
 	}
 	return func(old []byte) ([]byte, error) {
-		out, err := editCondarc(old, want, remove)
+		out, err := editCondarc(old, want)
 		if err != nil {
 			return nil, err
 		}
@@ -98,7 +96,9 @@ func topMapping(format string, doc *yaml.Node) (*yaml.Node, error) {
 	return top, nil
 }
 
-func editCondarc(old []byte, want []keyedLine, remove []string) ([]byte, error) {
+// editCondarc sets the entries of want in proxy_servers and removes its
+// other http and https entries.
+func editCondarc(old []byte, want []keyedLine) ([]byte, error) {
 	if err := checkInput(formatCondarc, old); err != nil {
 		return nil, err
 	}
