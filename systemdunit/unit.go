@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Unit is a unit file merged with its drop-ins, in the order systemd reads
@@ -73,17 +74,29 @@ func (u *Unit) Check() error {
 		}
 		n[key] = len(cmds)
 	}
-	typ := "simple"
-	for _, f := range fs {
-		if v, ok := f.Get(ServiceSection, "Type"); ok && v != "" {
-			typ = v
+	last := func(section, key, def string) string {
+		v := def
+		for _, f := range fs {
+			for _, x := range f.Values(section, key) {
+				if x != "" {
+					v = x
+				} else {
+					v = def
+				}
+			}
 		}
+		return v
 	}
+	typ := last(ServiceSection, "Type", "simple")
+	remain := parseBool(last(ServiceSection, "RemainAfterExit", "no"))
+	success := last("Unit", "SuccessAction", "none") != "none"
 	switch {
+	case n["ExecStart"] == 0 && n["ExecStop"] == 0 && !success:
+		return fmt.Errorf("%w: service has no ExecStart=, ExecStop=, or SuccessAction=", ErrBadSetting)
 	case n["ExecStart"] == 0 && typ != "oneshot":
 		return fmt.Errorf("%w: service has no ExecStart= setting, which is only allowed for Type=oneshot services", ErrBadSetting)
-	case n["ExecStart"] == 0 && n["ExecStop"] == 0:
-		return fmt.Errorf("%w: service has no ExecStart= and no ExecStop= setting", ErrBadSetting)
+	case n["ExecStart"] == 0 && !remain && !success:
+		return fmt.Errorf("%w: service has no ExecStart= and no SuccessAction= settings and does not have RemainAfterExit=yes set", ErrBadSetting)
 	}
 	return nil
 }
@@ -134,3 +147,12 @@ func (f *File) Check() error { return Merge(f.unitName(), f).Check() }
 
 // Problems is [Unit.Problems] for this file alone.
 func (f *File) Problems() []error { return Merge(f.unitName(), f).Problems() }
+
+// parseBool is systemd's parse_boolean() for the true values.
+func parseBool(s string) bool {
+	switch strings.ToLower(s) {
+	case "1", "yes", "y", "true", "t", "on":
+		return true
+	}
+	return false
+}
