@@ -157,10 +157,11 @@ func (t *Target) remove(real string) error {
 	return t.syncDir(path.Dir(real))
 }
 
-// mkdir creates dir (its parent exists) and syncs the parent. It reports
-// whether it created dir: an existing directory is fine.
+// mkdir creates dir (its parent exists) with mode, whatever the umask, and
+// syncs the parent. It reports whether it created dir: an existing
+// directory is fine.
 func (t *Target) mkdir(dir string, mode fs.FileMode) (bool, error) {
-	err := t.root.Mkdir(dir, mode)
+	err := t.mkdirMode(dir, mode)
 	if errors.Is(err, fs.ErrExist) {
 		if fi, err := t.root.Lstat(dir); err == nil && fi.IsDir() {
 			return false, nil
@@ -171,6 +172,20 @@ func (t *Target) mkdir(dir string, mode fs.FileMode) (bool, error) {
 		return false, unwrapPathError(err)
 	}
 	return true, t.syncDir(path.Dir(dir))
+}
+
+// mkdirMode creates dir and gives it mode exactly: a umask of 077 must not
+// make etc/profile.d unreadable to the users whose shells read it.
+func (t *Target) mkdirMode(dir string, mode fs.FileMode) error {
+	if err := t.root.Mkdir(dir, mode); err != nil {
+		return err
+	}
+	d, err := t.root.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Chmod(mode)
 }
 
 func (t *Target) syncDir(dir string) error {

@@ -168,7 +168,7 @@ func (t *Target) storeManifest(m *manifest) error {
 			if d == path.Dir(r.real) {
 				mode = 0o700
 			}
-			if err := t.root.Mkdir(under(d), mode); err != nil {
+			if err := t.mkdirMode(under(d), mode); err != nil {
 				return unwrapPathError(err)
 			}
 		}

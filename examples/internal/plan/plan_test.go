@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -167,4 +168,29 @@ func TestFilesSharingNewDirectories(t *testing.T) {
 	_, err = tg.Undo(ctx, nil)
 	require.NoError(t, err)
 	require.Equal(t, before, snapshot(t, dir))
+}
+
+// New files and directories get their modes whatever the umask.
+func TestModesIgnoreTheUmask(t *testing.T) {
+	old := syscall.Umask(0o077)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	tg := open(t, dir)
+	var p plan.Plan
+	p.Add(plan.Step{Path: "etc/profile.d/proxy.sh", Edit: setLine("export http_proxy", "x")})
+	ch, err := tg.Compute(&p)
+	require.NoError(t, err)
+	_, err = tg.Apply(context.Background(), ch, nil)
+	require.NoError(t, err)
+	for p, want := range map[string]fs.FileMode{
+		"etc":                    0o755,
+		"etc/profile.d":          0o755,
+		"etc/profile.d/proxy.sh": 0o644,
+		"var/lib":                0o755,
+		"var/lib/proxykit":       0o700,
+	} {
+		fi, err := os.Stat(filepath.Join(dir, p))
+		require.NoError(t, err)
+		require.Equal(t, want, fi.Mode().Perm(), p)
+	}
 }
