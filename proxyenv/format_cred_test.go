@@ -202,7 +202,8 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 	var pyFiles []pyFile
 	shellFiles := map[string]check{}
 	aptFiles := map[string]check{}
-	var pamFiles []check // format holds the path
+	var pamFiles []check     // format holds the path
+	var systemdFiles []check // format holds the path
 
 	for i, c := range credCases() {
 		p := proxyenv.Proxy{Scheme: "http", Host: host, Port: port, Username: c.user, Password: proxyenv.NewSecret(c.pass)}
@@ -217,6 +218,9 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 			switch f.name {
 			case "etc-environment", "profile", "dcos-proxy-env":
 				shellFiles[path] = check{c: c, format: f.name}
+				if f.name == "dcos-proxy-env" {
+					systemdFiles = append(systemdFiles, check{c: c, format: path})
+				}
 				if f.name == "etc-environment" {
 					// pam_env's reading, modelled (see pamEnvRead), and the
 					// real pam_env below.
@@ -254,6 +258,19 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 				checks = append(checks, check{f.c, "etc-environment (pam_env) " + n, envs[i][n]})
 			}
 			require.Equal(t, "localhost,.corp", envs[i]["no_proxy"])
+		}
+	}
+
+	// systemd's environment-file parser, where installed.
+	var sdPaths []string
+	for _, f := range systemdFiles {
+		sdPaths = append(sdPaths, f.format)
+	}
+	if envs, ok := readSystemdEnv(t, sdPaths); ok {
+		for i, f := range systemdFiles {
+			for _, n := range []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"} {
+				checks = append(checks, check{f.c, "dcos-proxy-env (systemd) " + n, envs[i][n]})
+			}
 		}
 	}
 
@@ -357,6 +374,67 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 		})
 	}
 	t.Logf("%d checks over %d credential cases, %d distinct URLs, one curl run", len(checks), len(credCases()), len(urls))
+}
+
+// environmentGenerators are where systemd installs its environment.d
+// generator, which reads environment files with the parser of
+// EnvironmentFile= (and then expands $VAR, which proxy.env never holds).
+var environmentGenerators = []string{
+	"/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator",
+	"/lib/systemd/user-environment-generators/30-systemd-environment-d-generator",
+}
+
+// shellEscape is a backslash escape inside double quotes.
+var shellEscape = regexp.MustCompile(`\\(.)`)
+
+// readSystemdEnv reads each file as systemd reads an environment file: the
+// file becomes the only environment.d file of an XDG_CONFIG_HOME, and ONE
+// bash process runs the generator once per file. It returns false where
+// systemd is not installed.
+func readSystemdEnv(t *testing.T, files []string) ([]map[string]string, bool) {
+	t.Helper()
+	gen := ""
+	for _, g := range environmentGenerators {
+		if _, err := os.Stat(g); err == nil {
+			gen = g
+			break
+		}
+	}
+	if gen == "" {
+		t.Log("systemd's environment.d generator not installed: proxy.env not read by systemd's parser")
+		return nil, false
+	}
+	bash := oracle.Require(t, "bash")
+	dir := t.TempDir()
+	var script strings.Builder
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		d := filepath.Join(dir, fmt.Sprint(i))
+		require.NoError(t, os.MkdirAll(filepath.Join(d, "environment.d"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(d, "environment.d", "10-proxy.conf"), b, 0o600))
+		fmt.Fprintf(&script, "env -i XDG_CONFIG_HOME='%s' HOME=/nonexistent '%s' || exit 1; printf '\\0'\n", d, gen)
+	}
+	out, err := exec.Command(bash, "--noprofile", "--norc", "-c", script.String()).Output()
+	require.NoError(t, err)
+	parts := strings.Split(string(out), "\x00")
+	require.Len(t, parts, len(files)+1)
+	var envs []map[string]string
+	for _, part := range parts[:len(files)] {
+		env := make(map[string]string)
+		for _, l := range strings.Split(part, "\n") {
+			k, v, ok := strings.Cut(l, "=")
+			if !ok {
+				continue
+			}
+			if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' { // the generator quotes for sh
+				v = shellEscape.ReplaceAllString(v[1:len(v)-1], "$1")
+			}
+			env[k] = v
+		}
+		envs = append(envs, env)
+	}
+	return envs, true
 }
 
 // aptHelper is where Debian's apt installs the helper that downloads one

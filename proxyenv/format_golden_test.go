@@ -165,7 +165,8 @@ func without(keys []string, key string, ref []string) []string {
 
 // TestGoldenReadByRealReaders reads the golden outputs of the env-style
 // formats with their consumers: /etc/environment with the real pam_env
-// (through libpam), the profile script and DC/OS proxy.env with bash. Each
+// (through libpam), DC/OS proxy.env with systemd's environment-file parser,
+// the profile script (and proxy.env) with bash. Each
 // proxy variable holds exactly the value written, whatever the sample's
 // line ends, comments and continuation lines.
 func TestGoldenReadByRealReaders(t *testing.T) {
@@ -194,6 +195,15 @@ func TestGoldenReadByRealReaders(t *testing.T) {
 	if envs, ok := readPAMEnv(t, python, pam); ok {
 		for i, f := range pam {
 			t.Run("pam_env/"+filepath.Base(f), func(t *testing.T) { want(t, envs[i], noProxy) })
+		}
+	}
+	// systemd reads proxy.env (EnvironmentFile=), CRLF included.
+	sd := abs(filepath.Join("testdata", "formats", "dcos-proxy-env", "*.golden"))
+	if envs, ok := readSystemdEnv(t, sd); ok {
+		for i, f := range sd {
+			t.Run("systemd/"+filepath.Base(f), func(t *testing.T) {
+				want(t, envs[i], noProxy+",.mesos,.thisdcos.directory,.dcos.directory,.zk")
+			})
 		}
 	}
 	// bash reads the profile script; it reads proxy.env only where that
