@@ -316,11 +316,13 @@ func classify(text string) Entry {
 	}
 	host := text
 	if h, port, ok := splitEntryPort(text); ok {
-		if port == "" || !allDigits(port) || len(port) > 5 {
-			return invalid("invalid port")
+		// An empty port is no port (Go reads "x:" as x); Go compares ports
+		// as text, so 080 never equals a URL's 80.
+		if port != "" && (!allDigits(port) || len(port) > 5 || port[0] == '0') {
+			return invalid("invalid port: write it in decimal without leading zeros")
 		}
 		if n, _ := strconv.Atoi(port); n > 65535 {
-			return invalid("invalid port")
+			return invalid("invalid port: more than 65535")
 		}
 		host, e.Port = h, port
 		if host == "" {

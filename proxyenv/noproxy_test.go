@@ -45,7 +45,7 @@ func TestParseNoProxyTypesEveryShape(t *testing.T) {
 }
 
 func TestParseNoProxyKeepsInvalidEntriesWithAReason(t *testing.T) {
-	for _, entry := range []string{"10.1.2", "10.", "a b", "foo*.com", ":8080", "example.com:http", "example.com:99999", "10.0.0.0/33", "[fd00::1", "*.", "."} {
+	for _, entry := range []string{"10.1.2", "10.", "a b", "foo*.com", ":8080", "example.com:http", "example.com:99999", "example.com:080", "10.0.0.0/33", "[fd00::1", "*.", "."} {
 		t.Run(entry, func(t *testing.T) {
 			l := proxyenv.ParseNoProxy("good.example," + entry)
 			require.Equal(t, 2, l.Len())
@@ -194,6 +194,8 @@ func TestJavaConvertsEachShape(t *testing.T) {
 		{"fd00::1", "[fd00::1]|[fd00:0:0:0:0:0:0:1]|" + loop, nil},
 		{"[fd00::1]:8080", "[fd00::1]|[fd00:0:0:0:0:0:0:1]|" + loop, []proxyenv.LossKind{proxyenv.Widened}},
 		{"[fd00::1]", loop, []proxyenv.LossKind{proxyenv.Dropped}},
+		{"[fd00::1]:,example.com:", "[fd00::1]|[fd00:0:0:0:0:0:0:1]|example.com|*.example.com|" + loop, nil},
+		{"fd00::0001", "[fd00::1]|[fd00:0:0:0:0:0:0:1]|[fd00::0001]|" + loop, nil},
 		{"fd00::/8", loop, []proxyenv.LossKind{proxyenv.Narrowed}},
 		{"::ffff:10.1.2.3", "10.1.2.3|[::ffff:10.1.2.3]|" + loop, []proxyenv.LossKind{proxyenv.Narrowed}},
 		{"0.0.0.0/0", loop, []proxyenv.LossKind{proxyenv.Dropped}},

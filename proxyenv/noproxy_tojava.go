@@ -3,6 +3,7 @@ package proxyenv
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -113,11 +114,21 @@ func (l NoProxy) Java() (list string, losses []Loss) {
 			}
 			portLoss(e, "*."+e.Host)
 		case KindIP:
-			if e.Addr.Is6() && e.Port == "" && strings.HasPrefix(e.Text, "[") {
+			if e.Addr.Is6() && strings.HasSuffix(e.Text, "]") {
 				lose(e, Dropped, "Go ignores an IPv6 address in brackets without a port; write %s to bypass it", e.Addr)
 				continue
 			}
 			spellings := javaAddrSpellings(e.Addr)
+			if e.Addr.Is6() && !e.Addr.Is4In6() {
+				// The address as written, when not in a usual spelling.
+				written := e.Text
+				if strings.HasPrefix(written, "[") {
+					written = written[1:strings.IndexByte(written, ']')]
+				}
+				if w := "[" + written + "]"; !slices.Contains(spellings, w) {
+					spellings = append(spellings, w)
+				}
+			}
 			add(spellings...)
 			if e.Addr.Is4In6() {
 				lose(e, Narrowed, "an IPv4-mapped address: Java matches only %s", strings.Join(spellings, " and "))
