@@ -218,7 +218,7 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 			switch f.name {
 			case "etc-environment", "profile", "dcos-proxy-env":
 				shellFiles[path] = check{c: c, format: f.name}
-				if f.name == "dcos-proxy-env" {
+				if f.name != "profile" {
 					systemdFiles = append(systemdFiles, check{c: c, format: path})
 				}
 				if f.name == "etc-environment" {
@@ -261,7 +261,8 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 		}
 	}
 
-	// systemd's environment-file parser, where installed.
+	// systemd's environment-file parser, where installed: the reader of
+	// proxy.env, and of /etc/environment for units that name it.
 	var sdPaths []string
 	for _, f := range systemdFiles {
 		sdPaths = append(sdPaths, f.format)
@@ -269,7 +270,7 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 	if envs, ok := readSystemdEnv(t, sdPaths); ok {
 		for i, f := range systemdFiles {
 			for _, n := range []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"} {
-				checks = append(checks, check{f.c, "dcos-proxy-env (systemd) " + n, envs[i][n]})
+				checks = append(checks, check{f.c, filepath.Ext(f.format)[1:] + " (systemd) " + n, envs[i][n]})
 			}
 		}
 	}
