@@ -112,7 +112,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.image, "image", false, "the root is an unpacked image or container file system: apt's proxy, the CA and conda; no daemon, no client")
 	fs.Func("user", "a `USER` whose ~/.docker/config.json gets the proxies (logins kept); repeatable", appendTo(&o.users))
 	fs.Func("registry", "a registry `HOST[:PORT]` whose /etc/docker/certs.d/HOST[:PORT]/ca.crt gets the CA; repeatable", appendTo(&o.registries))
-	fs.Func("conda-proxy", "`MIRROR=URL`: conda reaches MIRROR (https://host, or host for any scheme) through proxy URL, which may carry its own user; repeatable", appendTo(&o.condaProxies))
+	fs.Func("conda-proxy", "conda reaches MIRROR (https://host, or host for any scheme) through its own proxy URL, which may carry its own user: `MIRROR=URL`; repeatable", appendTo(&o.condaProxies))
 	o.ca.register(fs)
 	fs.DurationVar(&o.fetchTimeout, "fetch-timeout", 20*time.Second, "bound on fetching a CA with -ca-url or -ca-from-proxy")
 }
