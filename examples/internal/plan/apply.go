@@ -62,11 +62,8 @@ func (r *Report) String() string {
 // [*ActionError]s are joined in the returned error.
 func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, error) {
 	rep := &Report{}
-	if ch.target == nil {
-		return rep, errors.New("apply: changes of an undo preview; run Undo")
-	}
 	if ch.target != t {
-		return rep, errors.New("apply: changes were computed for another target")
+		return rep, errors.New("apply: the changes were not computed by this target's Compute (an undo preview is carried out by Undo)")
 	}
 	unlock, err := t.lock(ctx)
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 
 // The crash test re-executes the test binary as a helper that applies (or
 // undoes) a plan and SIGKILLs itself at the Nth point of the engine's test
-// hook, for every N until the helper completes.
+// hook, for every point the operation passes.
 const (
 	envCrashDir = "PROXYKIT_PLAN_CRASH_DIR"
 	envCrashAt  = "PROXYKIT_PLAN_CRASH_AT"
@@ -69,20 +69,66 @@ func crashTree(t testing.TB) string {
 	return dir
 }
 
-func crashPlan() *plan.Plan {
+// crashPlan sets proxy in five files: two existing, one reached through
+// the JDK's absolute link, two new in new directories; two actions.
+func crashPlan(proxy string) *plan.Plan {
 	var p plan.Plan
 	p.AddAction(
 		plan.Action{Name: "daemon-reload", Argv: []string{"systemctl", "daemon-reload"}},
 		plan.Action{Name: "update-ca", Argv: []string{"update-ca-certificates"}},
 	)
 	p.Add(
-		plan.Step{Path: "etc/environment", Edit: setLine("http_proxy", "http://proxy:3128")},
-		plan.Step{Path: "etc/yum.conf", Edit: setLine("proxy", "http://proxy:3128")},
-		plan.Step{Path: "usr/lib/jvm/java-17/lib/security/cacerts", Edit: setLine("ca", "proxy"), Actions: []string{"update-ca"}},
-		plan.Step{Path: "etc/systemd/system/docker.service.d/http-proxy.conf", Edit: setLine("Environment", "HTTP_PROXY=x"), Secret: true, Actions: []string{"daemon-reload"}},
-		plan.Step{Path: "etc/profile.d/proxy.sh", Edit: setLine("export http_proxy", "x")},
+		plan.Step{Path: "etc/environment", Edit: setLine("http_proxy", proxy)},
+		plan.Step{Path: "etc/yum.conf", Edit: setLine("proxy", proxy)},
+		plan.Step{Path: "usr/lib/jvm/java-17/lib/security/cacerts", Edit: setLine("ca", proxy), Actions: []string{"update-ca"}},
+		plan.Step{Path: "etc/systemd/system/docker.service.d/http-proxy.conf", Edit: setLine("Environment", "HTTP_PROXY="+proxy), Secret: true, Actions: []string{"daemon-reload"}},
+		plan.Step{Path: "etc/profile.d/proxy.sh", Edit: setLine("export http_proxy", proxy)},
 	)
 	return &p
+}
+
+const (
+	proxyA = "http://proxy:3128"
+	proxyB = "http://other:8080"
+)
+
+// A crashScenario is an operation the helper is killed in, on a tree
+// prepared by setup, and how a later run completes it.
+type crashScenario struct {
+	name  string
+	setup func(context.Context, *plan.Target) error
+	run   func(context.Context, *plan.Target, plan.Runner) error
+}
+
+func applyPlan(proxy string) func(context.Context, *plan.Target, plan.Runner) error {
+	return func(ctx context.Context, tg *plan.Target, r plan.Runner) error {
+		ch, err := tg.Compute(crashPlan(proxy))
+		if err != nil {
+			return err
+		}
+		_, err = tg.Apply(ctx, ch, r)
+		return err
+	}
+}
+
+func undo(ctx context.Context, tg *plan.Target, r plan.Runner) error {
+	_, err := tg.Undo(ctx, r)
+	return err
+}
+
+var crashScenarios = []crashScenario{
+	{name: "apply", run: applyPlan(proxyA)},
+	{name: "reapply", setup: func(ctx context.Context, tg *plan.Target) error { return applyPlan(proxyA)(ctx, tg, nil) }, run: applyPlan(proxyB)},
+	{name: "undo", setup: func(ctx context.Context, tg *plan.Target) error { return applyPlan(proxyA)(ctx, tg, nil) }, run: undo},
+}
+
+func scenario(name string) crashScenario {
+	for _, s := range crashScenarios {
+		if s.name == name {
+			return s
+		}
+	}
+	panic("no crash scenario " + name)
 }
 
 // TestCrashChild is the helper process; it does nothing in a normal run.
@@ -104,17 +150,8 @@ func TestCrashChild(t *testing.T) {
 		}
 		return nil
 	})
-	ctx := context.Background()
-	runner := logRunner(os.Getenv(envCrashLog))
-	if os.Getenv(envCrashOp) == "undo" {
-		_, err = tg.Undo(ctx, runner)
-		require.NoError(t, err)
-		return
-	}
-	ch, err := tg.Compute(crashPlan())
-	require.NoError(t, err)
-	_, err = tg.Apply(ctx, ch, runner)
-	require.NoError(t, err)
+	s := scenario(os.Getenv(envCrashOp))
+	require.NoError(t, s.run(context.Background(), tg, logRunner(os.Getenv(envCrashLog))))
 }
 
 // runCrashChild runs the helper on dir, to be killed at point at; it
@@ -133,7 +170,7 @@ func runCrashChild(t *testing.T, dir, op string, at int, log logRunner) bool {
 	return true
 }
 
-// contents reads the crash targets; "" for a missing file.
+// contents reads the crash targets; a missing file is absent from the map.
 func contents(t *testing.T, dir string) map[string]string {
 	out := map[string]string{}
 	for _, p := range crashTargets {
@@ -147,104 +184,71 @@ func contents(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-// TestCrash kills a process applying a plan, then one undoing it, at every
-// point the engine's hook marks: each target is then either its old or its
-// new content, the link is kept, the next apply (or undo) completes, and
-// every action the change triggers has run by then (at least once: a crash
-// after an action ran and before the manifest said so repeats it).
+// TestCrash kills a process applying a plan, applying another over it, and
+// undoing it, at every point the engine's hook marks. Each target is then
+// either as before the operation or as after it, the JDK's link is kept,
+// running the operation again completes it, every action it triggers has
+// run by then (at least once: a crash after an action ran and before the
+// manifest said so repeats it), and undo returns the original tree.
 func TestCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the helper process many times")
 	}
 	ctx := context.Background()
+	orig := snapshot(t, crashTree(t))
+	actions := []string{"daemon-reload", "update-ca"}
 
-	// The old and new content of each target, from an uninterrupted run.
-	ref := crashTree(t)
-	orig := snapshot(t, ref)
-	old := contents(t, ref)
-	tg := open(t, ref)
-	plan.NoSync(tg)
-	ch, err := tg.Compute(crashPlan())
-	require.NoError(t, err)
-	_, err = tg.Apply(ctx, ch, nil)
-	require.NoError(t, err)
-	applied := snapshot(t, ref)
-	new := contents(t, ref)
-
-	requireWhole := func(t *testing.T, dir string) {
-		t.Helper()
-		got := contents(t, dir)
-		for _, p := range crashTargets {
-			o, oOK := old[p]
-			n := new[p]
-			g, gOK := got[p]
-			require.True(t, (gOK == oOK && g == o) || (gOK && g == n), "%s is neither old nor new: %q", p, g)
-		}
-		l, err := os.Readlink(filepath.Join(dir, "usr/lib/jvm/java-17/lib/security/cacerts"))
-		require.NoError(t, err)
-		require.Equal(t, "/etc/ssl/certs/java/cacerts", l)
-	}
-
-	// countPoints runs op in-process with a counting hook: the helper,
-	// running the same plan, passes the same points.
-	countPoints := func(op string) int {
-		dir := crashTree(t)
-		tg := open(t, dir)
+	for _, s := range crashScenarios {
+		// Reference: the tree before and after an uninterrupted run, and the
+		// number of hook points the run passes.
+		ref := crashTree(t)
+		tg := open(t, ref)
 		plan.NoSync(tg)
-		if op == "undo" {
-			ch, err := tg.Compute(crashPlan())
-			require.NoError(t, err)
-			_, err = tg.Apply(ctx, ch, nil)
-			require.NoError(t, err)
+		if s.setup != nil {
+			require.NoError(t, s.setup(ctx, tg))
 		}
-		n := 0
-		plan.SetHook(tg, func(string, string) error { n++; return nil })
-		if op == "undo" {
-			_, err = tg.Undo(ctx, nil)
-		} else {
-			var ch *plan.Changes
-			ch, err = tg.Compute(crashPlan())
-			require.NoError(t, err)
-			_, err = tg.Apply(ctx, ch, nil)
-		}
-		require.NoError(t, err)
-		return n
-	}
+		before := contents(t, ref)
+		points := 0
+		plan.SetHook(tg, func(string, string) error { points++; return nil })
+		require.NoError(t, s.run(ctx, tg, nil))
+		after, done := contents(t, ref), snapshot(t, ref)
+		require.Greater(t, points, 10, "%s passes too few points", s.name)
 
-	for _, op := range []string{"apply", "undo"} {
-		points := countPoints(op)
-		require.Greater(t, points, 10, "%s passes too few points", op)
 		for at := 1; at <= points; at++ {
-			t.Run(fmt.Sprintf("%s killed at point %d of %d", op, at, points), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s killed at point %d of %d", s.name, at, points), func(t *testing.T) {
 				t.Parallel()
 				dir := crashTree(t)
 				tg := open(t, dir)
 				plan.NoSync(tg)
-				if op == "undo" {
-					ch, err := tg.Compute(crashPlan())
-					require.NoError(t, err)
-					_, err = tg.Apply(ctx, ch, nil)
-					require.NoError(t, err)
+				if s.setup != nil {
+					require.NoError(t, s.setup(ctx, tg))
 				}
 				log := logRunner(filepath.Join(t.TempDir(), "actions.log"))
-				require.True(t, runCrashChild(t, dir, op, at, log), "the helper passed fewer points than counted")
-				requireWhole(t, dir)
-				if op == "apply" {
-					ch, err := tg.Compute(crashPlan())
-					require.NoError(t, err)
-					_, err = tg.Apply(ctx, ch, log)
-					require.NoError(t, err)
-					require.Equal(t, applied, snapshot(t, dir), "the next apply completes")
-					require.Subset(t, log.ran(t), []string{"daemon-reload", "update-ca"}, "no action is lost")
-					log = logRunner(filepath.Join(t.TempDir(), "undo.log"))
+				require.True(t, runCrashChild(t, dir, s.name, at, log), "the helper passed fewer points than counted")
+
+				got := contents(t, dir)
+				for _, p := range crashTargets {
+					b, bOK := before[p]
+					a, aOK := after[p]
+					g, gOK := got[p]
+					require.True(t, gOK == bOK && g == b || gOK == aOK && g == a, "%s is neither as before nor as after: %q", p, g)
 				}
-				_, err := tg.Undo(ctx, log)
-				if op == "undo" && errors.Is(err, plan.ErrNoManifest) {
+				l, err := os.Readlink(filepath.Join(dir, "usr/lib/jvm/java-17/lib/security/cacerts"))
+				require.NoError(t, err)
+				require.Equal(t, "/etc/ssl/certs/java/cacerts", l, "the link is kept")
+
+				err = s.run(ctx, tg, log)
+				if s.name == "undo" && errors.Is(err, plan.ErrNoManifest) {
 					err = nil // killed once the manifest was gone: the undo was complete
 				}
 				require.NoError(t, err)
+				require.Equal(t, done, snapshot(t, dir), "running %s again completes it", s.name)
+				require.Subset(t, log.ran(t), actions, "no action is lost")
+
+				if s.name != "undo" {
+					require.NoError(t, undo(ctx, tg, nil))
+				}
 				require.Equal(t, orig, snapshot(t, dir), "undo restores the original tree")
-				require.Subset(t, log.ran(t), []string{"daemon-reload", "update-ca"}, "no action is lost")
 			})
 		}
 	}
