@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path"
 	"strings"
 
@@ -121,9 +122,12 @@ func (o *options) planConda(n *node.Node, s proxyenv.Settings) ([]string, error)
 		if err != nil {
 			return nil, err
 		}
-		if !m.proxy.Password.IsZero() {
+		if pw := o.getenv(EnvCondaProxyPassword); pw != "" && m.proxy.Username != "" && m.proxy.Password.IsZero() {
+			m.proxy.Password = proxyenv.NewSecret(pw)
+			n.Plan.AddSecret(pw)
+		} else if !m.proxy.Password.IsZero() {
 			n.Plan.AddSecret(m.proxy.Password.Reveal())
-			n.Warn("command line", "-conda-proxy for %s carries a password on the command line, where every user of this machine can read it", m.key)
+			n.Warn("command line", "-conda-proxy for %s carries a password on the command line, where every user of this machine can read it; give it in $%s instead", m.key, EnvCondaProxyPassword)
 		}
 		mirrors = append(mirrors, m)
 	}
@@ -316,4 +320,12 @@ func spliceProxyServer(src []byte, key, value string) ([]byte, error) {
 		lines = append(lines[:last], append([]string{entry(indent) + nl}, lines[last:]...)...)
 	}
 	return []byte(strings.Join(lines, "")), nil
+}
+
+// getenv reads the program's environment.
+func (o *options) getenv(k string) string {
+	if o.env.Getenv != nil {
+		return o.env.Getenv(k)
+	}
+	return os.Getenv(k)
 }

@@ -55,7 +55,8 @@ fetched over a connection nothing can verify yet, so it is refused unless its
 SHA-256 fingerprint matches -fingerprint; the fingerprint is always printed.
 
 The proxy password is read from $PROXYKIT_PROXY_PASSWORD or from
--proxy-password-file, never needed on the command line.`
+-proxy-password-file, and that of the -conda-proxy URLs from
+$PROXYKIT_CONDA_PROXY_PASSWORD: neither is needed on the command line.`
 
 const example = `  # find the intercepting proxy's CA and compare its fingerprint
   export PROXYKIT_PROXY_PASSWORD='…'
@@ -85,7 +86,7 @@ func runEnv(env node.Env, args []string, stdout, stderr io.Writer) int {
 
 // program returns docker-host as a [node.Program].
 func program(env node.Env) *node.Program {
-	o := new(options)
+	o := &options{env: env}
 	return &node.Program{
 		Name:     name,
 		Synopsis: synopsis,
@@ -105,14 +106,19 @@ type options struct {
 	condaProxies []string      // -conda-proxy MIRROR=URL, repeatable
 	ca           caSources     // -ca-url, -ca-from-proxy, -fingerprint
 	fetchTimeout time.Duration // -fetch-timeout
+	env          node.Env      // for the conda mirror proxies' password
 }
+
+// EnvCondaProxyPassword names the environment variable that carries the
+// password of the -conda-proxy URLs that name a user but no password.
+const EnvCondaProxyPassword = "PROXYKIT_CONDA_PROXY_PASSWORD"
 
 func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.daemonJSON, "daemon-json", false, "put the daemon's proxy in /etc/docker/daemon.json (Docker 23+) instead of a systemd drop-in; the other place is cleaned")
 	fs.BoolVar(&o.image, "image", false, "the root is an unpacked image or container file system: apt's proxy, the CA and conda; no daemon, no client")
 	fs.Func("user", "a `USER` whose ~/.docker/config.json gets the proxies (logins kept); repeatable", appendTo(&o.users))
 	fs.Func("registry", "a registry `HOST[:PORT]` whose /etc/docker/certs.d/HOST[:PORT]/ca.crt gets the CA; repeatable", appendTo(&o.registries))
-	fs.Func("conda-proxy", "conda reaches MIRROR (https://host, or host for any scheme) through its own proxy URL, which may carry its own user: `MIRROR=URL`; repeatable", appendTo(&o.condaProxies))
+	fs.Func("conda-proxy", "conda reaches MIRROR (https://host, or host for any scheme) through its own proxy URL, which may carry its own user (password from $"+EnvCondaProxyPassword+"): `MIRROR=URL`; repeatable", appendTo(&o.condaProxies))
 	o.ca.register(fs)
 	fs.DurationVar(&o.fetchTimeout, "fetch-timeout", 20*time.Second, "bound on fetching a CA with -ca-url or -ca-from-proxy")
 }
