@@ -3,23 +3,45 @@
 //
 // Reach first for:
 //
-//   - [FromEnvironment], to read http_proxy, https_proxy, no_proxy (both
-//     cases) into [Settings], with the conflicts between cases reported;
-//   - [ParseProxy], for a proxy value as people write it ([Proxy] keeps the
-//     password in a [Secret] that never prints);
-//   - [ParseNoProxy] and [ParseJavaNonProxyHosts], for a typed no-proxy list
-//     ([NoProxy]);
-//   - [NoProxy.Bypass], to ask whether [Go], [Curl], [Java] or [Python] would
-//     send a request directly;
-//   - [NoProxy.Java], to convert a list to Java's http.nonProxyHosts with a
-//     [Loss] for every entry Java cannot carry exactly.
+//   - [FromEnvironment], to read http_proxy, https_proxy, ftp_proxy and
+//     no_proxy (both cases) into [Settings], with every [Conflict] between
+//     the cases reported;
+//   - [ParseProxy], for a proxy value as people write it; a [Proxy] keeps its
+//     password in a [Secret] that never prints, and renders with an explicit
+//     port;
+//   - [ParseNoProxy] (the comma form of no_proxy) and [ParseJavaNonProxyHosts]
+//     (Java's "|" form), for a typed, compiled [NoProxy] list whose
+//     [NoProxy.Entries] say what each entry is ([Kind]) and why an entry no
+//     client can match is invalid;
+//   - [NoProxy.Bypass], to ask whether [Go], [Curl], [Java] or [Python] sends
+//     a request for a URL directly rather than through the proxy;
+//   - [NoProxy.Java], to convert a list to the -Dhttp.nonProxyHosts value that
+//     makes Java decide as Go does, with a [Loss] for every entry Java cannot
+//     carry exactly (widened, narrowed or dropped).
+//
+// The consumer file formats (/etc/environment, yum, apt, Docker, .condarc,
+// DC/OS proxy.env) are edits built from [Settings]; see the format_*.go files.
+//
+// The command examples/noproxy prints, for a list and some URLs, what each
+// client does, and the Java form with its losses:
+//
+//	go run ./examples/noproxy -no-proxy 'localhost,.corp.example,10.0.0.0/8' https://git.corp.example/
+//
+// # How the rules are known
+//
+// Each client's rule is checked in the tests against the real program
+// (curl, python3's urllib, the JVM's ProxySelector) on more than two hundred
+// (URL, list) cases, and Go's against golang.org/x/net/http/httpproxy, which
+// [NoProxy.Bypass] uses itself. The tools' answers and versions are recorded
+// under testdata/oracle.
 //
 // # Older curl
 //
 // [NoProxy.Bypass] with [Curl] follows curl 8.18 and later. Older releases
 // differ: before 8.18 an IPv6 host was compared as text (so "::1" matched
-// only a URL spelling it [::1], and IPv6 CIDR entries never matched); before
-// 8.17 an IPv6 prefix length not divisible by 8 matched wrongly; before 8.9 a
-// blank separated names as a comma does (since, a blank inside an entry ends
-// the list); before 7.86 there were no CIDR entries at all.
+// only a URL spelling it [::1] once curl had normalized it, and IPv6 CIDR
+// entries never matched); before 8.17 an IPv6 prefix length not divisible by
+// 8 matched wrongly; before 8.9 a blank separated names as a comma does
+// (since, a blank after a name ends the list unless a comma follows); before
+// 7.86 there were no CIDR entries at all.
 package proxyenv

@@ -86,7 +86,12 @@ func (e Entry) String() string { return e.Text }
 // A NoProxy is immutable and compiled once when parsed, so [NoProxy.Bypass] is
 // cheap and safe for concurrent use. The zero value is the empty list.
 type NoProxy struct {
-	entries   []Entry
+	entries []Entry
+	c       *compiled // nil for the zero value
+}
+
+// compiled is a list as each client reads it, built once by compile.
+type compiled struct {
 	comma     string // the no_proxy value as given (Go, curl and Python read it)
 	java      string // the http.nonProxyHosts value as given (Java reads it)
 	goProxy   func(*url.URL) (*url.URL, error)
@@ -131,15 +136,18 @@ func ParseJavaNonProxyHosts(s string) NoProxy {
 // comma, the no_proxy value Go, curl and Python see ("" for the canonical
 // form), and java, the http.nonProxyHosts value Java sees.
 func compile(entries []Entry, comma, java string) NoProxy {
-	l := NoProxy{entries: entries, java: java}
+	l := NoProxy{entries: entries}
 	if comma == "" {
 		comma = l.String()
 	}
-	l.comma = comma
-	l.goProxy = compileGo(comma)
-	l.curl = compileCurl(comma, curl818)
-	l.python = compilePython(comma)
-	l.javaRules = compileJava(java)
+	l.c = &compiled{
+		comma:     comma,
+		java:      java,
+		goProxy:   compileGo(comma),
+		curl:      compileCurl(comma, curl818),
+		python:    compilePython(comma),
+		javaRules: compileJava(java),
+	}
 	return l
 }
 
@@ -152,7 +160,8 @@ func compileGo(noProxy string) func(*url.URL) (*url.URL, error) {
 	return cfg.ProxyFunc()
 }
 
-var emptyGo = sync.OnceValue(func() func(*url.URL) (*url.URL, error) { return compileGo("") })
+// emptyList is the zero NoProxy's compiled form.
+var emptyList = sync.OnceValue(func() *compiled { return compile(nil, "", "").c })
 
 // String returns the canonical comma form: the entries' Text (trimmed for a
 // list read from the comma form, lower case) joined by ",". [ParseNoProxy]
@@ -183,7 +192,12 @@ func (l NoProxy) String() string {
 // given to [ParseNoProxy] (every "," replaced by "|", nothing trimmed). It is
 // what [NoProxy.Bypass] evaluates for [Java]. It is not a faithful
 // translation: use [NoProxy.Java] for that.
-func (l NoProxy) NonProxyHosts() string { return l.java }
+func (l NoProxy) NonProxyHosts() string {
+	if l.c == nil {
+		return ""
+	}
+	return l.c.java
+}
 
 // IsEmpty reports whether the list has no entries.
 func (l NoProxy) IsEmpty() bool { return len(l.entries) == 0 }
@@ -273,20 +287,19 @@ func (l NoProxy) Bypass(c Client, u *url.URL) bool {
 	if u == nil {
 		return false
 	}
+	if l.c == nil {
+		l.c = emptyList()
+	}
 	switch c {
 	case Go:
-		pf := l.goProxy
-		if pf == nil {
-			pf = emptyGo()
-		}
-		p, err := pf(u)
+		p, err := l.c.goProxy(u)
 		return p == nil && err == nil
 	case Curl:
-		return l.curl.bypass(curlHostName(u))
+		return l.c.curl.bypass(curlHostName(u))
 	case Java:
-		return l.javaRules.bypass(u)
+		return l.c.javaRules.bypass(u)
 	case Python:
-		return l.python.bypass(u)
+		return l.c.python.bypass(u)
 	}
 	return false
 }
