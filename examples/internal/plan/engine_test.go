@@ -402,3 +402,34 @@ func TestLockAcrossProcesses(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "http_proxy=child\n", string(got))
 }
+
+func TestManifestElsewhere(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	tg := open(t, dir, plan.WithManifest("/srv/pk/state.json"))
+	require.Equal(t, dir, tg.Dir())
+
+	var bad plan.Plan
+	bad.Add(plan.Step{Path: "srv/pk/x", Edit: identity})
+	_, err := tg.Compute(&bad)
+	require.ErrorIs(t, err, plan.ErrBadPath, "the state directory is the engine's")
+
+	ch, err := tg.Compute(envPlan("x"))
+	require.NoError(t, err)
+	rep, err := tg.Apply(ctx, ch, nil)
+	require.NoError(t, err)
+	require.Equal(t, "srv/pk/state.json", rep.Manifest)
+	require.FileExists(t, filepath.Join(dir, "srv/pk/state.json"))
+
+	// Someone else keeps a file in the state directory: undo removes the
+	// manifest and leaves the directories that are not empty.
+	writeTree(t, dir, map[string]string{"srv/pk/notes": "mine\n"})
+	_, err = tg.Undo(ctx, nil)
+	require.NoError(t, err)
+	require.NoFileExists(t, filepath.Join(dir, "srv/pk/state.json"))
+	require.FileExists(t, filepath.Join(dir, "srv/pk/notes"))
+	require.NoFileExists(t, filepath.Join(dir, "etc/environment"))
+
+	_, err = plan.Open(dir, plan.WithManifest("../state.json"))
+	require.ErrorIs(t, err, plan.ErrBadPath)
+}

@@ -349,6 +349,8 @@ func TestWriteFailureLeavesFilesWhole(t *testing.T) {
 				require.Equal(t, paths[k], ae.Path)
 				require.Equal(t, nilIfEmpty(paths[:k]), ae.Applied)
 				require.Equal(t, paths[k:], ae.NotApplied)
+				require.Contains(t, err.Error(), fmt.Sprintf("apply %s: ", paths[k]))
+				require.Contains(t, err.Error(), "; not applied: "+strings.Join(paths[k:], ", "))
 				for i, p := range paths {
 					got, err := os.ReadFile(filepath.Join(dir, p))
 					old, existed := files[p]
