@@ -48,7 +48,7 @@ type Kind uint8
 const (
 	KindInvalid    Kind = iota // no client matches it as meant: "10.1.2", "a b", "foo*.com", ":80", "."
 	KindAll                    // "*": every host (Go, curl and Python only when it is the whole list)
-	KindDomain                 // "example.com", "localhost": the name, and for Go, curl and Java() its subdomains
+	KindDomain                 // "example.com", "localhost": the name and its subdomains (Java: the name only)
 	KindSubdomains             // ".example.com": subdomains for Go; curl and Python also match the name itself
 	KindWildcard               // "*.example.com": subdomains for Go and Java; nothing for curl and Python
 	KindIP                     // "10.1.2.3", "fd00::1", "[fd00::1]:8080": one address
@@ -258,27 +258,29 @@ func (l NoProxy) Merge(other NoProxy) NoProxy {
 // Python read the no_proxy value as it was given to [ParseNoProxy] (or
 // [NoProxy.String] for other lists), Java [NoProxy.NonProxyHosts]:
 //
-//   - [Go]: exactly golang.org/x/net/http/httpproxy's decision
-//     (for http and https URLs; Go proxies no other scheme). A name matches itself and
-//     its subdomains, ".x" and "*.x" subdomains only, "*" anywhere matches all;
-//     addresses and CIDR ranges compare numerically with address literals only;
-//     a port must equal the URL's (default ports included); localhost and
-//     loopback addresses are never proxied.
-//   - [Curl]: curl 8.18 and later: "*" only as the whole value;
-//     one leading and one trailing dot ignored, so ".x" matches x too; entries
-//     with a port never match; IPv4 and IPv6 addresses and CIDR compared
-//     numerically with address literals; an entry holding a blank ends the list;
-//     no loopback special case. The host is taken as curl's URL parser leaves it:
-//     IPv4 shorthands such as 10.1 normalized, internationalized names in
-//     their xn-- form (so a Unicode entry never matches). See the package documentation for older curl.
+//   - [Go]: exactly golang.org/x/net/http/httpproxy's decision (for http and
+//     https URLs; Go proxies no other scheme). A name matches itself and its
+//     subdomains, ".x" and "*.x" subdomains only, "*" anywhere matches all;
+//     addresses and CIDR ranges compare numerically with address literals
+//     only; a port must equal the URL's (default ports included); localhost
+//     and loopback addresses are never proxied.
+//   - [Curl]: curl 8.18 and later: "*" only as the whole value; one leading
+//     and one trailing dot ignored, so ".x" matches x too; entries with a port
+//     never match; IPv4 and IPv6 addresses and CIDR compared numerically with
+//     address literals; a blank after a name ends the list unless a comma
+//     follows; no loopback special case. The host is taken as curl's URL
+//     parser leaves it: IPv4 shorthands such as 10.1 normalized,
+//     internationalized names in their xn-- form (so a Unicode entry never
+//     matches). See the package documentation for older curl.
 //   - [Java]: java.net.DefaultProxySelector with http.nonProxyHosts set to
-//     [NoProxy.NonProxyHosts]: exact names, "*" only at the start or end of an
-//     entry, no CIDR, no ports, no trimming, IPv6 compared with brackets as text,
-//     and localhost|127.*|[::1]|0.0.0.0|[::0] appended to any non-empty value
-//     ([JavaDefaults]); an empty value bypasses nothing, not even localhost.
+//     [NoProxy.NonProxyHosts]: exact names, "*" only at the start or end of
+//     an entry, no CIDR, no ports, no trimming, IPv6 compared with brackets as
+//     text, and localhost|127.*|[::1]|0.0.0.0|[::0] appended to any non-empty
+//     value ([JavaDefaults]); an empty value bypasses nothing, not even
+//     localhost.
 //   - [Python]: urllib's proxy_bypass_environment: "*" only as the whole
-//     value; otherwise, after stripping leading dots, the host
-//     equals the entry or ends with "." + entry, compared as text on the URL's
+//     value; otherwise, after stripping leading dots, the host equals the
+//     entry or ends with "." + entry, compared as text on the URL's
 //     authority, so a port matches only when the URL spells the same port and
 //     userinfo in the URL defeats an exact match.
 //

@@ -231,3 +231,31 @@ func javaBlocks(first, from, n int) string {
 	}
 	return b.String()
 }
+
+func TestBypassIsSafeForConcurrentUse(t *testing.T) {
+	l := proxyenv.ParseNoProxy(benchList)
+	want := map[proxyenv.Client][]bool{}
+	for _, c := range proxyenv.Clients {
+		for _, u := range benchURLs {
+			want[c] = append(want[c], l.Bypass(c, u))
+		}
+	}
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 50 {
+				for _, c := range proxyenv.Clients {
+					for i, u := range benchURLs {
+						if l.Bypass(c, u) != want[c][i] {
+							t.Errorf("%v %v: decision changed", c, u)
+						}
+					}
+				}
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+}
