@@ -73,6 +73,25 @@ func loadDocker(n *node.Node, dropPath string, planned []byte) (u *systemdunit.U
 	return u, found, false, nil
 }
 
+// proxyFlag returns the first of dockerd's proxy options that the unit's
+// effective ExecStart passes, or "".
+func proxyFlag(u *systemdunit.Unit) string {
+	cmds, err := u.Commands("ExecStart")
+	if err != nil {
+		return ""
+	}
+	for _, c := range cmds {
+		for _, a := range c.Argv {
+			for _, f := range proxyFlags {
+				if a == f || strings.HasPrefix(a, f+"=") {
+					return f
+				}
+			}
+		}
+	}
+	return ""
+}
+
 // setBy returns, for each variable the unit's environment assigns, the
 // file that assigns it last.
 func setBy(u *systemdunit.Unit) map[string]string {
@@ -109,18 +128,8 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 	reload, restart := n.DaemonReload(), n.Restart(dockerUnit)
 
 	if o.daemonJSON {
-		cmds, err := unit.Commands("ExecStart")
-		if err != nil {
-			return fmt.Errorf("%s: %w", dockerUnit, err)
-		}
-		for _, c := range cmds {
-			for _, a := range c.Argv {
-				for _, f := range proxyFlags {
-					if a == f || strings.HasPrefix(a, f+"=") {
-						return fmt.Errorf("%s: ExecStart passes %s to dockerd; with proxies in daemon.json too, dockerd refuses to start: remove the flag, or leave out -daemon-json", dockerUnit, f)
-					}
-				}
-			}
+		if f := proxyFlag(unit); f != "" {
+			return fmt.Errorf("%s: ExecStart passes %s to dockerd; with proxies in daemon.json too, dockerd refuses to start: remove the flag, or leave out -daemon-json", dockerUnit, f)
 		}
 		env, _ := unit.Environment()
 		from := setBy(unit)
@@ -152,6 +161,9 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 		}
 		n.Warn("/"+daemonJSONPath, "its \"proxies\" are removed: they would override the drop-in's environment; use -daemon-json to keep the proxy there instead")
 		n.Edit(plan.Step{Path: daemonJSONPath, Edit: plan.Edit(clean), Why: "proxy moved to the drop-in", Actions: []string{restart}})
+	}
+	if f := proxyFlag(unit); f != "" {
+		n.Warn(dockerUnit, "ExecStart passes %s to dockerd, which overrides the drop-in's environment: remove the flag", f)
 	}
 	env, warns := s.DockerDaemonEnv()
 	warnAll(n, dropPath, warns)
