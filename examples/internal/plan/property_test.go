@@ -311,8 +311,8 @@ func TestOwnerIsKept(t *testing.T) {
 
 // TestWriteFailureLeavesFilesWhole fails the write of each file in turn, as a
 // full disk would, at two points of the write: every file stays whole, the
-// error says which files were applied, the next apply completes, and undo
-// restores everything.
+// error says which files were applied, undo reverts them, the next apply
+// (after another failure) completes, and undo restores everything.
 func TestWriteFailureLeavesFilesWhole(t *testing.T) {
 	ctx := context.Background()
 	files := map[string]string{"a": "A\n", "b/c": "C\n", "d": "D\n"}
@@ -367,6 +367,23 @@ func TestWriteFailureLeavesFilesWhole(t *testing.T) {
 				}
 				requireNoTemp(t, dir)
 
+				// Undo reverts what was applied, whatever was not.
+				plan.SetHook(tg, nil)
+				_, err = tg.Undo(ctx, nil)
+				require.NoError(t, err)
+				require.Equal(t, before, snapshot(t, dir))
+
+				// Apply again: it completes.
+				plan.SetHook(tg, func(pt, p string) error {
+					if pt == point && p == paths[k] {
+						return diskFull
+					}
+					return nil
+				})
+				ch, err = tg.Compute(mkPlan())
+				require.NoError(t, err)
+				_, err = tg.Apply(ctx, ch, nil)
+				require.ErrorIs(t, err, diskFull)
 				plan.SetHook(tg, nil)
 				ch, err = tg.Compute(mkPlan())
 				require.NoError(t, err)
