@@ -40,8 +40,10 @@
 // [NoProxy.Bypass] with [Curl] follows curl 8.18 and later. Older releases
 // differ: before 8.18 an IPv6 host was compared as text (so "::1" matched
 // only a URL spelling it [::1] once curl had normalized it, and IPv6 CIDR
-// entries never matched); before 8.17 an IPv6 prefix length not divisible by
-// 8 matched wrongly; before 8.9 a blank separated names as a comma does
+// entries never matched), and a CIDR prefix length was read with atoi
+// ("10.0.0.0/8x" was /8; since, an entry with a malformed length matches
+// nothing); before 8.17 an IPv6 prefix length not divisible by 8 matched
+// wrongly; before 8.9 a blank separated names as a comma does
 // (since, a blank after a name ends the list unless a comma follows); before
 // 7.86 there were no CIDR entries at all.
 package proxyenv

@@ -60,6 +60,7 @@ var oracleGroups = []struct {
 	{"cidr32", "10.1.2.3/32", []string{"http://10.1.2.3/", "http://10.1.2.4/"}},
 	{"cidr0", "0.0.0.0/0", []string{"http://10.1.2.3/", "http://0.0.0.0/", "http://example.com/"}},
 	{"cidr-bad-bits", "10.0.0.0/33", []string{"http://10.1.2.3/", "http://10.0.0.0/"}},
+	{"cidr-junk-bits", "10.0.0.0/8x,192.168.0.0/,172.16.0.0/+12", []string{"http://10.1.2.3/", "http://192.168.0.0/", "http://172.16.0.1/"}},
 	{"ipv6", "fd00::1", ipv6URLs},
 	{"ipv6-brackets", "[fd00::1]", ipv6URLs},
 	{"ipv6-full", "fd00:0:0:0:0:0:0:1", ipv6URLs},

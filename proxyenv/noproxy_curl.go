@@ -3,6 +3,7 @@ package proxyenv
 import (
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/idna"
@@ -22,11 +23,15 @@ type curlRules struct {
 	// compared it as text, so "::1" matched only a URL spelling it "[::1]" and
 	// IPv6 CIDR entries never matched.
 	numericIPv6 bool
+	// strictBits: the prefix length after "/" must be a plain decimal number
+	// up to 128 with nothing after it, or the entry matches nothing (8.18 on;
+	// before, atoi read its leading digits: "10.0.0.0/8x" was /8).
+	strictBits bool
 }
 
 // curl818 are the rules of curl 8.18 and later. (Debian 12's curl 7.88 is
 // curlRules{blankSeparates: true}; the tests use it.)
-var curl818 = curlRules{numericIPv6: true}
+var curl818 = curlRules{numericIPv6: true, strictBits: true}
 
 // curlList is a no-proxy list compiled for curl.
 type curlList struct {
@@ -40,15 +45,23 @@ type curlList struct {
 type curlToken struct {
 	name    string     // one trailing, then one leading dot removed
 	v4, v6  netip.Addr // the part before "/" as IPv4 or IPv6, if it is one
-	bits    uint64     // (unsigned)atoi of the part after "/"; 0 without
-	tooLong bool       // 128 bytes or more: never matches an address
+	bits    uint64     // the prefix length after "/"; 0 without
+	noMatch bool       // 128 bytes or more, or a bad prefix length: never matches an address
 }
 
-func newCurlToken(tok string) curlToken {
-	t := curlToken{name: strings.TrimPrefix(strings.TrimSuffix(tok, "."), "."), tooLong: len(tok) >= 128}
+func newCurlToken(tok string, r curlRules) curlToken {
+	t := curlToken{name: strings.TrimPrefix(strings.TrimSuffix(tok, "."), "."), noMatch: len(tok) >= 128}
 	network, bitsText, hasSlash := strings.Cut(tok, "/")
 	if hasSlash {
-		t.bits = cAtoiUnsigned(bitsText)
+		if r.strictBits {
+			n, err := strconv.ParseUint(bitsText, 10, 64)
+			if err != nil || !allDigits(bitsText) || n > 128 {
+				t.noMatch = true
+			}
+			t.bits = n
+		} else {
+			t.bits = cAtoiUnsigned(bitsText)
+		}
 	}
 	t.v4, _ = parseIPv4Text(network)
 	t.v6, _ = parseIPv6Text(network)
@@ -69,7 +82,7 @@ func compileCurl(s string, r curlRules) curlList {
 			p++
 		}
 		if p > start {
-			c.tokens = append(c.tokens, newCurlToken(s[start:p]))
+			c.tokens = append(c.tokens, newCurlToken(s[start:p], r))
 		}
 		for p < len(s) && isBlank(s[p]) {
 			p++
@@ -157,7 +170,7 @@ func curlHostMatch(tok, name string) bool {
 }
 
 func (t *curlToken) addrMatch(typ curlNameType, addr netip.Addr) bool {
-	if t.tooLong {
+	if t.noMatch {
 		return false
 	}
 	bits := t.bits

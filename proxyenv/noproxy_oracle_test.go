@@ -342,11 +342,14 @@ func lossExplaining(losses []proxyenv.Loss, u *url.URL) string {
 // differently from Bypass(Curl), by a documented rule, or "".
 func curlSkip(l proxyenv.NoProxy, u *url.URL) string {
 	now := l.Bypass(proxyenv.Curl, u)
-	if proxyenv.CurlBypassWith(l, true, true, u) != now {
+	if proxyenv.CurlBypassWith(l, true, true, true, u) != now {
 		return "blank-separated names: before 8.9 a blank separated names; since, it ends the list"
 	}
-	if proxyenv.CurlBypassWith(l, false, false, u) != now {
+	if proxyenv.CurlBypassWith(l, false, false, true, u) != now {
 		return "IPv6 host: compared as text before 8.18, numerically since"
+	}
+	if proxyenv.CurlBypassWith(l, false, true, false, u) != now {
+		return "CIDR prefix length: read with atoi before 8.18 (10.0.0.0/8x was /8), a plain number since"
 	}
 	return ""
 }
