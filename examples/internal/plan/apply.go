@@ -109,7 +109,7 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 			return rep, nil
 		}
 		// An earlier run changed files and did not finish their actions.
-		return rep, t.runPending(ctx, r, m, rep, ch.mask)
+		return rep, t.runAndRecord(ctx, r, m, rep, ch.mask)
 	}
 	if m == nil {
 		m = &manifest{Version: manifestVersion}
@@ -168,7 +168,7 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 		}
 	}
 	_ = t.at("files-written", "")
-	return rep, t.runPending(ctx, r, m, rep, ch.mask)
+	return rep, t.runAndRecord(ctx, r, m, rep, ch.mask)
 }
 
 func (t *Target) applyOne(c *Change, missing []string, rep *Report) error {
@@ -197,8 +197,7 @@ func (t *Target) applyOne(c *Change, missing []string, rep *Report) error {
 }
 
 // runPending runs the manifest's pending actions, in plan order, through r,
-// recording each outcome in rep, then records in the manifest those that
-// failed as still pending. An action skipped by the runner counts as done.
+// recording each outcome in rep, and leaves in m.Pending those that failed. An action skipped by the runner counts as done.
 // A failed action's command line and output are masked like a diff.
 func (t *Target) runPending(ctx context.Context, r Runner, m *manifest, rep *Report, mask func() *masker) error {
 	if r == nil {
@@ -237,10 +236,17 @@ func (t *Target) runPending(ctx context.Context, r Runner, m *manifest, rep *Rep
 		_ = t.at("action", a.Name)
 	}
 	m.Pending = failed
-	if err := t.storeManifest(m); err != nil {
-		errs = append(errs, err)
-	}
 	return errors.Join(errs...)
+}
+
+// runAndRecord runs the pending actions, then records in the manifest that
+// only the failed ones are still pending.
+func (t *Target) runAndRecord(ctx context.Context, r Runner, m *manifest, rep *Report, mask func() *masker) error {
+	err := t.runPending(ctx, r, m, rep, mask)
+	if serr := t.storeManifest(m); serr != nil {
+		err = errors.Join(err, serr)
+	}
+	return err
 }
 
 // Undo puts back every file the manifest records, under the root's lock:
@@ -303,11 +309,13 @@ func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
 			rep.Unchanged = append(rep.Unchanged, e.Path)
 			continue
 		case e.Existed:
-			err = t.write(e.Path, e.Old, e.Mode, e.UID, e.GID)
-			rep.Written = append(rep.Written, e.Path)
+			if err = t.write(e.Path, e.Old, e.Mode, e.UID, e.GID); err == nil {
+				rep.Written = append(rep.Written, e.Path)
+			}
 		default:
-			err = t.remove(e.Path)
-			rep.Removed = append(rep.Removed, e.Path)
+			if err = t.remove(e.Path); err == nil {
+				rep.Removed = append(rep.Removed, e.Path)
+			}
 		}
 		if err != nil {
 			ae := &ApplyError{Path: e.Path, Err: fmt.Errorf("undo: %w", err)}
@@ -323,7 +331,11 @@ func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
 	}
 	rep.Removed = append(rep.Removed, t.removeDirs(m.Dirs)...)
 	if err := t.runPending(ctx, r, m, rep, func() *masker { return newMasker(nil) }); err != nil {
-		return rep, err // the manifest keeps the failed actions; undo again retries them
+		// The manifest keeps the failed actions; undo again retries them.
+		if serr := t.storeManifest(m); serr != nil {
+			err = errors.Join(err, serr)
+		}
+		return rep, err
 	}
 	if err := t.removeManifest(m); err != nil {
 		return rep, err
