@@ -13,7 +13,8 @@ import (
 // Changes are a plan computed against a target: for each file, its current
 // content and the content the plan gives it. Changes are what [Changes.Diff]
 // shows and what [Target.Apply] writes, so what is reviewed is what is
-// applied.
+// applied. [Change.Old] and [Change.New] hold secrets in clear: show the
+// Diff, never them.
 type Changes struct {
 	// Files holds one entry per file, in the order of the first step that
 	// names it. Files reached through different links are one entry.
