@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -12,7 +13,10 @@ import (
 // every edit, diff with secrets masked. Nothing is written.
 func BenchmarkPlanHost(b *testing.B) {
 	dir := filepath.Join(b.TempDir(), "root")
-	if err := copyTree("testdata/roots/debian-host", dir); err != nil {
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := writeSample(dir, "host"); err != nil {
 		b.Fatal(err)
 	}
 	env := node.Env{Getenv: func(k string) string {

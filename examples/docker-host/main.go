@@ -16,6 +16,7 @@
 // drift and reads docker.service with its drop-ins as systemd does. With
 // -image the root is an unpacked image or container file system: no daemon,
 // no Docker engine needed. dockerfile prints what a Dockerfile needs instead.
+// With no arguments at all it runs a demo on a built-in sample host.
 //
 // The CA comes from a file (-ca), from a cluster that serves its own
 // (-ca-url, checked against -fingerprint), or from the proxy itself
@@ -44,7 +45,8 @@ each -user (merged: logins kept), the proxy's CA in the system store and, for
 each -registry, in /etc/docker/certs.d/REGISTRY/ca.crt, and conda's
 proxy_servers and CA bundles. Docker is restarted only when its configuration
 changed. With -image, the root is an unpacked image or container file system:
-apt's proxy, the CA and conda, no daemon.
+apt's proxy, the CA and conda, no daemon. With no arguments at all it runs a
+demo on a built-in sample host.
 
   docker-host dockerfile [flags]   prints the Dockerfile lines and the
                                    docker build arguments an image build needs
@@ -78,7 +80,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func runEnv(env node.Env, args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == cmdDockerfile {
+	if len(args) == 0 {
+		return demo(stdout, stderr)
+	}
+	if args[0] == cmdDockerfile {
 		return runDockerfile(env, args[1:], stdout, stderr)
 	}
 	return program(env).Run(args, stdout, stderr)

@@ -34,15 +34,17 @@ func TestMain(m *testing.M) {
 // TestScripts runs the end-to-end scripts in testdata/script against the
 // real program, on fixture roots copied from testdata/roots by mkroot.
 func TestScripts(t *testing.T) {
-	roots, err := filepath.Abs("testdata/roots")
-	if err != nil {
-		t.Fatal(err)
-	}
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("ROOTS", roots)
+			ca, err := sample.ReadFile("sample/host/root/corp-proxy-ca.pem")
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(env.WorkDir, "ca.pem"), ca, 0o644); err != nil {
+				return err
+			}
 			env.Setenv("PROXYKIT_PROXY_PASSWORD", testPassword)
 			if v := os.Getenv(oracle.EnvRequire); v != "" {
 				env.Setenv(oracle.EnvRequire, v)
@@ -62,46 +64,14 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// mkroot NAME DIR copies the fixture root testdata/roots/NAME into DIR,
-// keeping symbolic links and modes.
+// mkroot NAME DIR writes the sample root NAME (host or image) into DIR.
 func cmdMkroot(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: mkroot NAME DIR")
 	}
-	ts.Check(copyTree(filepath.Join(ts.Getenv("ROOTS"), args[0]), ts.MkAbs(args[1])))
-}
-
-// copyTree copies the fixture tree src into dst, keeping symbolic links and
-// modes; .keep files, which hold empty directories in git, are left out.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(target, to)
-		case fi.IsDir():
-			return os.MkdirAll(to, 0o755)
-		case d.Name() == ".keep":
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(to, data, fi.Mode().Perm())
-	})
+	dir := ts.MkAbs(args[1])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	ts.Check(writeSample(dir, args[0]))
 }
 
 // snapshot DIR FILE writes a listing of every file under DIR into FILE: its

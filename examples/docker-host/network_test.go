@@ -40,7 +40,8 @@ func runTest(t *testing.T, args ...string) (code int, stdout, stderr string) {
 func fixture(t *testing.T, name string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "root")
-	require.NoError(t, copyTree(filepath.Join("testdata/roots", name), dir))
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	require.NoError(t, writeSample(dir, name))
 	return dir
 }
 
@@ -88,7 +89,7 @@ func curlGet(t *testing.T, curl, proxy, bundle, target string) (string, error) {
 func TestCAFromProxyIsTrustedAfterApply(t *testing.T) {
 	rootCA := cafetchtest.NewCA("Corp TLS Inspection Root")
 	px := cafetchtest.NewProxy(t, cafetchtest.ProxyConfig{CA: rootCA.NewIntermediate("Corp TLS Inspection Issuing CA")})
-	dir := fixture(t, "conda-image")
+	dir := fixture(t, "image")
 	system := filepath.Join(dir, "etc/ssl/certs/ca-certificates.crt")
 	condaBundle := filepath.Join(dir, "conda/ssl/cacert.pem")
 	const target = "https://files.example.test/pkg.tar.gz"
@@ -142,7 +143,7 @@ func TestCAURL(t *testing.T) {
 	clusterCA := cafetchtest.NewCA("DC/OS Root CA 4f5b2e")
 	cluster := cafetchtest.NewCluster(t, clusterCA, nil)
 	other := cafetchtest.NewCA("Someone Else")
-	dir := fixture(t, "debian-host")
+	dir := fixture(t, "host")
 	args := []string{"-root", dir, "-proxy", "http://proxy.corp.example:3128", "-no-proxy", "127.0.0.1,localhost",
 		"-ca-url", cluster.URL, "-registry", "127.0.0.1:5000", "-no-actions"}
 
