@@ -107,8 +107,12 @@ func FuzzParseProxy(f *testing.F) {
 			}
 			return
 		}
-		if !p.Password.IsZero() && len(p.Password.Reveal()) >= 4 && strings.Contains(p.String(), p.Password.Reveal()) && !strings.Contains(p.Host+p.Username+p.Scheme+"xxxxx", p.Password.Reveal()) {
-			t.Fatalf("String %q reveals the password", p.String())
+		if !p.Password.IsZero() {
+			// The rendering is fully determined without the password.
+			want := p.Scheme + "://" + url.User(p.Username).String() + ":" + proxyenv.Redacted + "@" + p.HostPort()
+			if got := p.String(); got != want {
+				t.Fatalf("String = %q, want %q", got, want)
+			}
 		}
 		again, err := proxyenv.ParseProxy(p.URL().String())
 		if err != nil {
