@@ -32,8 +32,8 @@ func (o *options) build(n *node.Node) error {
 
 	var bundles []string
 	if o.image {
-		if o.daemonJSON || len(o.users) > 0 || len(o.registries) > 0 {
-			return fmt.Errorf("%w: -image configures no daemon and no client: leave out -daemon-json, -user and -registry", node.ErrUsage)
+		if o.daemonJSON || o.envFile || len(o.users) > 0 || len(o.registries) > 0 {
+			return fmt.Errorf("%w: -image configures no daemon and no client: leave out -daemon-json, -daemon-env-file, -user and -registry", node.ErrUsage)
 		}
 		b, err := planImage(n, s, certs)
 		if err != nil {
@@ -41,6 +41,9 @@ func (o *options) build(n *node.Node) error {
 		}
 		bundles = append(bundles, b...)
 	} else {
+		if o.daemonJSON && o.envFile {
+			return fmt.Errorf("%w: -daemon-json and -daemon-env-file are two places for the daemon's proxy: choose one", node.ErrUsage)
+		}
 		if err := o.planDaemon(n, s); err != nil {
 			return err
 		}

@@ -19,6 +19,9 @@ const (
 	dockerUnit     = "docker.service"
 	dropInName     = "http-proxy"
 	daemonJSONPath = "etc/docker/daemon.json"
+	// daemonEnvPath is the root-only file -daemon-env-file names in the
+	// drop-in's EnvironmentFile=.
+	daemonEnvPath = "etc/docker/proxy.env"
 )
 
 // proxyVars are the variables the daemon's proxy is made of; proxykit owns
@@ -145,10 +148,13 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 		warnAll(n, daemonJSONPath, warns)
 		n.Edit(plan.Step{Path: daemonJSONPath, Edit: plan.Edit(edit), Secret: secret,
 			Why: "the daemon's proxy in daemon.json (Docker 23+)", Actions: []string{restart}})
-		if b, err := n.ReadFile(dropPath); err == nil && setsProxy(b) {
+		if b, err := n.ReadFile(dropPath); err == nil && (setsProxy(b) || namesEnvFile(b)) {
 			n.Warn("/"+dropPath, "its proxy variables are removed: with -daemon-json the daemon's proxy comes from daemon.json alone")
-			n.Edit(plan.Step{Path: dropPath, Edit: systemdunit.DropIn{Unset: proxyVars}.Edit, Secret: secret,
+			n.Edit(plan.Step{Path: dropPath, Edit: dropInEdit(systemdunit.DropIn{Unset: proxyVars}, false), Secret: secret,
 				Why: "proxy moved to daemon.json", Actions: []string{reload, restart}})
+		}
+		if err := cleanEnvFile(n, restart); err != nil {
+			return err
 		}
 		n.Warn("/"+daemonJSONPath, "proxies in daemon.json need Docker Engine 23 or later; older daemons refuse to start with an unknown key")
 		return nil
@@ -166,15 +172,41 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 		n.Warn(dockerUnit, "ExecStart passes %s to dockerd, which overrides the drop-in's environment: remove the flag", f)
 	}
 	env, warns := s.DockerDaemonEnv()
-	warnAll(n, dropPath, warns)
-	var unset []string
-	for _, v := range proxyVars {
-		if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, v+"=") }) {
-			unset = append(unset, v)
+	var drop plan.Edit
+	var fileEnv func() ([]string, error) // the environment file's variables after apply
+	if o.envFile {
+		edit, _, err := s.EtcEnvironment() // NAME="value" lines, as systemd's EnvironmentFile= reads them
+		if err != nil {
+			return fmt.Errorf("/%s: %w", daemonEnvPath, err)
+		}
+		n.Edit(plan.Step{Path: daemonEnvPath, Edit: plan.Edit(edit), Secret: true, Mode: 0o600,
+			Why: "the daemon's proxy, root-only (EnvironmentFile= of docker.service)", Actions: []string{restart}})
+		drop = dropInEdit(systemdunit.DropIn{Unset: proxyVars}, true)
+		fileEnv = func() ([]string, error) {
+			old, err := n.ReadFile(daemonEnvPath)
+			if err != nil {
+				old = nil
+			}
+			b, err := edit(old)
+			if err != nil {
+				return nil, err
+			}
+			return readEnvFile(b), nil
+		}
+	} else {
+		warnAll(n, dropPath, warns)
+		var unset []string
+		for _, v := range proxyVars {
+			if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, v+"=") }) {
+				unset = append(unset, v)
+			}
+		}
+		drop = dropInEdit(systemdunit.DropIn{Environment: env, Unset: unset}, false)
+		if err := cleanEnvFile(n, restart); err != nil {
+			return err
 		}
 	}
-	drop := systemdunit.DropIn{Environment: env, Unset: unset}
-	n.Edit(plan.Step{Path: dropPath, Edit: drop.Edit, Secret: secret,
+	n.Edit(plan.Step{Path: dropPath, Edit: drop, Secret: secret,
 		Why: "the daemon's proxy (drop-in of docker.service)", Actions: []string{reload, restart}})
 
 	// Read docker.service as systemd will after apply, to catch a drop-in
@@ -183,7 +215,7 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 	if err != nil {
 		old = nil
 	}
-	planned, err := drop.Edit(old)
+	planned, err := drop(old)
 	if err != nil {
 		return fmt.Errorf("/%s: %w", dropPath, err)
 	}
@@ -193,6 +225,19 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 	}
 	eff, _ := after.Environment()
 	from := setBy(after)
+	if fileEnv != nil {
+		// EnvironmentFile= values override Environment= ones.
+		fe, err := fileEnv()
+		if err != nil {
+			return fmt.Errorf("/%s: %w", daemonEnvPath, err)
+		}
+		for _, kv := range fe {
+			name, _, _ := strings.Cut(kv, "=")
+			eff = slices.DeleteFunc(eff, func(e string) bool { return strings.HasPrefix(e, name+"=") })
+			eff = append(eff, kv)
+			from[name] = daemonEnvPath
+		}
+	}
 	var wrong []string
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
@@ -226,6 +271,68 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 	}
 	n.Note("%s proxy environment after apply: %s", dockerUnit, strings.Join(shown, " "))
 	return nil
+}
+
+// dropInEdit is the edit of proxykit's drop-in: d, then EnvironmentFile=
+// naming daemonEnvPath when envFile, or no such line otherwise.
+func dropInEdit(d systemdunit.DropIn, envFile bool) plan.Edit {
+	return func(old []byte) ([]byte, error) {
+		b, err := d.Edit(old)
+		if err != nil {
+			return nil, err
+		}
+		f, err := systemdunit.Parse(b)
+		if err != nil {
+			return nil, err
+		}
+		values := f.Values(systemdunit.ServiceSection, "EnvironmentFile")
+		kept := slices.DeleteFunc(slices.Clone(values), func(v string) bool { return v == "/"+daemonEnvPath })
+		if envFile {
+			kept = append(kept, "/"+daemonEnvPath)
+		}
+		if !slices.Equal(kept, values) {
+			if err := f.SetList(systemdunit.ServiceSection, "EnvironmentFile", kept); err != nil {
+				return nil, err
+			}
+		}
+		return f.Bytes(), nil
+	}
+}
+
+// namesEnvFile reports whether a drop-in names daemonEnvPath.
+func namesEnvFile(b []byte) bool {
+	f, err := systemdunit.Parse(b)
+	return err == nil && slices.Contains(f.Values(systemdunit.ServiceSection, "EnvironmentFile"), "/"+daemonEnvPath)
+}
+
+// cleanEnvFile empties the proxy lines of the environment file a previous
+// -daemon-env-file wrote, when it exists.
+func cleanEnvFile(n *node.Node, restart string) error {
+	b, err := n.ReadFile(daemonEnvPath)
+	if err != nil || len(readEnvFile(b)) == 0 {
+		return nil
+	}
+	edit, _, err := proxyenv.Settings{}.EtcEnvironment()
+	if err != nil {
+		return err
+	}
+	n.Warn("/"+daemonEnvPath, "its proxy variables are removed: the daemon's proxy is now written elsewhere")
+	n.Edit(plan.Step{Path: daemonEnvPath, Edit: plan.Edit(edit), Secret: true, Why: "proxy moved out of the environment file", Actions: []string{restart}})
+	return nil
+}
+
+// readEnvFile returns the proxy variables of an environment file written as
+// NAME="value" lines (the form the edit writes); other lines are skipped.
+func readEnvFile(b []byte) []string {
+	var env []string
+	for _, l := range strings.Split(string(b), "\n") {
+		name, value, ok := strings.Cut(strings.TrimSpace(l), "=")
+		if !ok || !slices.Contains(proxyVars, name) {
+			continue
+		}
+		env = append(env, name+"="+strings.Trim(value, `"`))
+	}
+	return env
 }
 
 // setsProxy reports whether a unit file's environment has a proxy variable.

@@ -105,6 +105,7 @@ func program(env node.Env) *node.Program {
 // options are docker-host's own flags.
 type options struct {
 	daemonJSON   bool          // -daemon-json
+	envFile      bool          // -daemon-env-file
 	image        bool          // -image
 	users        []string      // -user, repeatable
 	registries   []string      // -registry, repeatable
@@ -120,6 +121,7 @@ const EnvCondaProxyPassword = "PROXYKIT_CONDA_PROXY_PASSWORD"
 
 func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.daemonJSON, "daemon-json", false, "put the daemon's proxy in /etc/docker/daemon.json (Docker 23+) instead of a systemd drop-in; the other place is cleaned")
+	fs.BoolVar(&o.envFile, "daemon-env-file", false, "keep the daemon's proxy in root-only /etc/docker/proxy.env, named by the drop-in's EnvironmentFile=, instead of Environment= lines, which \"systemctl show\" prints to every user")
 	fs.BoolVar(&o.image, "image", false, "the root is an unpacked image or container file system: apt's proxy, the CA and conda; no daemon, no client")
 	fs.Func("user", "a `USER` whose ~/.docker/config.json gets the proxies (logins kept); repeatable", appendTo(&o.users))
 	fs.Func("registry", "a registry `HOST[:PORT]` whose /etc/docker/certs.d/HOST[:PORT]/ca.crt gets the CA; repeatable", appendTo(&o.registries))

@@ -159,8 +159,8 @@ func cmdNosecret(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // unitenv ROOT prints, one per line, the drop-ins systemd-analyze (the
-// oracle) loads for docker.service under ROOT and the Environment= it
-// computes, with the test password replaced by <password>; then it runs
+// oracle) loads for docker.service under ROOT, the Environment= it
+// computes and the EnvironmentFile= it would read, with the test password replaced by <password>; then it runs
 // "systemd-analyze verify", which must pass.
 func cmdUnitenv(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
@@ -184,7 +184,7 @@ func cmdUnitenv(ts *testscript.TestScript, neg bool, args []string) {
 			p := strings.TrimPrefix(l, "DropIn Path: ")
 			rel, _ := filepath.Rel(root, p)
 			fmt.Fprintf(&b, "drop-in /%s\n", filepath.ToSlash(rel))
-		case strings.HasPrefix(l, "Environment: "):
+		case strings.HasPrefix(l, "Environment: "), strings.HasPrefix(l, "EnvironmentFile: "):
 			b.WriteString(strings.ReplaceAll(l, enc, "<password>") + "\n")
 		}
 	}
