@@ -40,7 +40,8 @@ const name = "docker-host"
 
 const synopsis = `Configures a Docker host behind a proxy: the daemon's proxy as a systemd
 drop-in (docker.service.d/http-proxy.conf), or in /etc/docker/daemon.json with
--daemon-json (Docker 23+; never both), the client's ~/.docker/config.json of
+-daemon-json (Docker 23+; never both; with -daemon-env-file the values go to
+a root-only /etc/docker/proxy.env instead), the client's ~/.docker/config.json of
 each -user (merged: logins kept), the proxy's CA in the system store and, for
 each -registry, in /etc/docker/certs.d/REGISTRY/ca.crt, and conda's
 proxy_servers and CA bundles. Docker is restarted only when its configuration
