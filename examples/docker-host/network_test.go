@@ -109,6 +109,7 @@ func TestCAFromProxyIsTrustedAfterApply(t *testing.T) {
 	args := []string{"-image", "-root", dir, "-proxy", px.URL, "-ca-from-proxy", "files.example.test"}
 	code, stdout, stderr := runTest(t, append(args, "apply")...)
 	assert.Equal(t, node.ExitError, code, stdout)
+	t.Logf("without -fingerprint:\n%s", stderr)
 	fp := rootCA.Fingerprint().String()
 	assert.Contains(t, stderr, fp, "the fingerprint is printed for comparison")
 	assert.Contains(t, stderr, "Corp TLS Inspection Issuing CA")
