@@ -180,6 +180,7 @@ func explain(w io.Writer, l proxyenv.NoProxy, form string, urls []*url.URL) (los
 			fmt.Fprintf(tw, "\t%s\n", verdict(converted.Bypass(proxyenv.Java, u)))
 		}
 		tw.Flush()
+		fmt.Fprintln(w, "(curl: 8.18+; java: the list with \",\" replaced by \"|\"; java*: the converted list below)")
 	}
 
 	fmt.Fprintf(w, "\nJava (decides as Go wherever Java can):\n  -Dhttp.nonProxyHosts='%s'\n", java)
