@@ -267,8 +267,8 @@ func curlHostName(u *url.URL) string {
 		return h
 	}
 	if strings.IndexByte(h, ':') >= 0 {
-		if a, err := netip.ParseAddr(h); err == nil && a.Zone() == "" {
-			return a.String()
+		if a, err := netip.ParseAddr(h); err == nil {
+			return a.WithZone("").String() // curl keeps a zone apart from the name
 		}
 		return h
 	}
