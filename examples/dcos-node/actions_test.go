@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/pem"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // sampleRoot writes the sample node into a fresh directory.
@@ -138,4 +140,35 @@ func BenchmarkPlanNothingToDo(b *testing.B) {
 			b.Fatalf("plan exited %d", code)
 		}
 	}
+}
+
+// TestCAInDERAndOtherAlias gives the CA as DER under another alias: the same
+// certificate lands in the system store under the alias's name, and in the
+// keystores under the alias.
+func TestCAInDERAndOtherAlias(t *testing.T) {
+	root := sampleRoot(t)
+	pemData, err := os.ReadFile(filepath.Join(root, "root", "corporate-proxy-ca.pem"))
+	require.NoError(t, err)
+	block, _ := pem.Decode(pemData)
+	require.NotNil(t, block)
+	der := filepath.Join(t.TempDir(), "ca.der")
+	require.NoError(t, os.WriteFile(der, block.Bytes, 0o644))
+
+	args := sampleArgs(root, "-ca-alias", "example_corp", "apply")
+	args[slices.Index(args, "-ca")+1] = der
+	var out strings.Builder
+	require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(args, &out, io.Discard), out.String())
+	require.Contains(t, out.String(), `as "example_corp"`)
+	anchor, err := os.ReadFile(filepath.Join(root, "etc/pki/ca-trust/source/anchors/example_corp.crt"))
+	require.NoError(t, err)
+	require.Equal(t, string(pemData), string(anchor))
+	ks, err := os.ReadFile(filepath.Join(root, "opt/mesosphere/packages/java--a4fcaafbfd646f34641226bd8732095525c6e229/usr/java/jre/lib/security/cacerts"))
+	require.NoError(t, err)
+	entries, _, err := truststore.ListKeystore(ks)
+	require.NoError(t, err)
+	var aliases []string
+	for _, e := range entries {
+		aliases = append(aliases, e.Alias)
+	}
+	require.Contains(t, aliases, "example_corp")
 }
