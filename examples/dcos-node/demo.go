@@ -30,7 +30,7 @@ func writeSample(dir string) error {
 	return node.Materialize(dir, sample, "sample/node", "sample/setup.txt")
 }
 
-// demo runs plan, apply and plan again on a copy of the sample node.
+// demo runs plan, apply, plan again and undo on a copy of the sample node.
 func demo(stdout, stderr io.Writer) int {
 	dir, err := os.MkdirTemp("", "dcos-node-demo-")
 	if err != nil {
@@ -51,6 +51,7 @@ func demo(stdout, stderr io.Writer) int {
 	}}
 	d := &node.Demo{
 		Program: program(env),
+		Root:    dir,
 		Args:    []string{"-root", dir, "-proxy", demoProxy, "-no-proxy", demoNoProxy, "-ca", ca},
 		Shown:   fmt.Sprintf("-root %s -proxy %s -no-proxy %s -ca %s", dir, demoProxy, demoNoProxy, ca),
 		Intro: fmt.Sprintf(`dcos-node demo: a sample DC/OS master (CentOS 7) copied to %s,

@@ -37,7 +37,7 @@ type Options struct {
 
 // Register defines the common flags on fs.
 func (o *Options) Register(fs *flag.FlagSet) {
-	fs.StringVar(&o.Root, "root", "/", "the node's root `DIR`ectory; nothing outside it is read or written")
+	fs.StringVar(&o.Root, "root", "/", "the node's root `DIR`; nothing outside it is read or written")
 	fs.StringVar(&o.Proxy, "proxy", "", "proxy `URL` for http and https, e.g. http://user@proxy.corp:3128")
 	fs.StringVar(&o.HTTPSProxy, "https-proxy", "", "proxy `URL` for https when it differs from -proxy")
 	fs.StringVar(&o.NoProxy, "no-proxy", "", "comma-separated `LIST` of hosts, domains and CIDRs reached directly")

@@ -190,14 +190,17 @@ func (r *Report) text(b *strings.Builder) {
 			}
 			b.WriteString(line + "\n")
 		}
-		written := r.count("created", "written", "restored", "removed")
 		ran := 0
 		for _, a := range r.Actions {
 			if a.Status == "ran" {
 				ran++
 			}
 		}
-		fmt.Fprintf(b, "%s: %d files written, %d actions run\n", r.Command, written, ran)
+		if r.Command == CmdUndo {
+			fmt.Fprintf(b, "undo: %d files restored, %d removed, %d actions run\n", r.count("restored"), r.count("removed"), ran)
+		} else {
+			fmt.Fprintf(b, "apply: %d files written, %d actions run\n", r.count("created", "written"), ran)
+		}
 	}
 	if r.warningsShown && len(r.Warnings) > 0 {
 		fmt.Fprintf(b, "(the %d warnings shown above still apply)\n", len(r.Warnings))
