@@ -14,10 +14,15 @@
 // of the root that follows absolute symbolic links inside it
 // ([Node.ReadFile], [Node.Glob]), and the [plan.Plan] it fills with steps,
 // actions ([Node.DaemonReload], [Node.Restart]), notes and warnings. The
-// engine in examples/internal/plan then diffs, applies and undoes that plan.
-// [AddCA] plans the proxy's CA into every trust store found under the root.
+// engine in examples/internal/plan then diffs, applies and undoes that plan;
+// actions run only when a file they depend on changed, in the order stores
+// rebuilt, daemon-reload, restarts, and only on the root "/" (elsewhere they
+// are listed as skipped) unless the Program has a Runner of its own.
+// [AddCA] plans the proxy's CA into every trust store truststore's discovery
+// finds under the root, with [CAOptions] for extra bundles and the restarts
+// that must follow a change of trust.
 //
 // [Materialize] writes an embedded sample node to a directory (with the
 // links, empty directories and keystores embed cannot hold), and [Demo] runs
-// plan, apply and plan again on it: the programs' no-argument mode.
+// plan, apply, plan again and undo on it: the programs' no-argument mode.
 package node
