@@ -105,6 +105,10 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
 // actions that restart them.
 func planJavaServices(n *node.Node, s proxyenv.Settings) ([]string, error) {
 	props, err := jvmflags.ProxyProperties(s)
+	if errors.Is(err, jvmflags.ErrProxyScheme) {
+		n.Warn("Java services", "left alone: %v; give Java services an http:// proxy by hand", err)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("java proxy properties: %w", err)
 	}
