@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -171,4 +173,61 @@ func TestCAInDERAndOtherAlias(t *testing.T) {
 		aliases = append(aliases, e.Alias)
 	}
 	require.Contains(t, aliases, "example_corp")
+}
+
+// TestFailedActionIsAnErrorAfterTheFiles makes a follow-up command fail: the
+// files are all written, the other actions still run, and the exit status
+// and the message say which command failed.
+func TestFailedActionIsAnErrorAfterTheFiles(t *testing.T) {
+	root := sampleRoot(t)
+	rec := &plan.Recorder{Fail: map[string]error{"restart docker": errors.New("exit status 1")}}
+	var out, errb strings.Builder
+	code := testProgram(rec).Run(sampleArgs(root, "apply"), &out, &errb)
+	require.Equal(t, node.ExitError, code)
+	require.Contains(t, errb.String(), "dcos-node: error: action restart docker (systemctl restart docker.service): exit status 1")
+	require.Contains(t, out.String(), "failed   systemctl restart docker.service")
+	require.Contains(t, rec.Ran(), "restart dcos-cosmos")
+	require.Contains(t, out.String(), "apply: 13 files written, 5 actions run")
+}
+
+// TestJSONReport checks the shape other tools read: plan, then apply, then
+// verify, as JSON.
+func TestJSONReport(t *testing.T) {
+	root := sampleRoot(t)
+	run := func(cmd string) node.Report {
+		t.Helper()
+		var out strings.Builder
+		testProgram(nil).Run(sampleArgs(root, "-json", cmd), &out, io.Discard)
+		require.NotContains(t, out.String(), testPassword)
+		var r node.Report
+		require.NoError(t, json.Unmarshal([]byte(out.String()), &r), out.String())
+		return r
+	}
+	p := run("plan")
+	require.Equal(t, "plan", p.Command)
+	require.Equal(t, node.ExitPending, p.Exit)
+	require.Len(t, p.Files, 13)
+	require.Contains(t, p.Diff, "+proxy_password=xxxxx")
+	require.Equal(t, "http://svc-dcos:xxxxx@proxy.example.com:3128", p.Proxy.HTTP)
+	require.NotEmpty(t, p.Warnings)
+	var statuses []string
+	for _, a := range p.Actions {
+		statuses = append(statuses, a.Status)
+	}
+	require.Equal(t, slices.Repeat([]string{"pending"}, 6), statuses)
+
+	a := run("apply")
+	require.Equal(t, node.ExitOK, a.Exit)
+	for _, f := range a.Files {
+		require.Contains(t, []string{"created", "written"}, f.Status, f.Path)
+	}
+	for _, x := range a.Actions {
+		require.Equal(t, "skipped", x.Status)
+		require.Equal(t, "the root is not /; run it inside the root", x.Reason)
+	}
+
+	v := run("verify")
+	require.Equal(t, node.ExitOK, v.Exit)
+	require.Empty(t, v.Diff)
+	require.Empty(t, v.Actions)
 }
