@@ -32,7 +32,7 @@ var dcosBypassList = proxyenv.DCOSBypassList
 // build plans the node.
 func (o *options) build(n *node.Node) error {
 	if !o.noDCOSBypass {
-		n.Config.Settings.NoProxy = mergeNoProxy(n.Config.Settings.NoProxy, proxyenv.DCOSBypass())
+		n.Config.Settings.NoProxy = n.Config.Settings.NoProxy.Merge(proxyenv.DCOSBypass())
 	}
 	s := n.Config.Settings
 	dcos := n.Exists(mesosphereDir)
@@ -216,19 +216,4 @@ func hasCredentials(s proxyenv.Settings) bool {
 		}
 	}
 	return false
-}
-
-// mergeNoProxy returns a followed by the entries of b it lacks.
-func mergeNoProxy(a, b proxyenv.NoProxy) proxyenv.NoProxy {
-	seen := map[string]bool{}
-	var all []string
-	for _, l := range []proxyenv.NoProxy{a, b} {
-		for _, e := range strings.Split(l.String(), ",") {
-			if e != "" && !seen[e] {
-				seen[e] = true
-				all = append(all, e)
-			}
-		}
-	}
-	return proxyenv.ParseNoProxy(strings.Join(all, ","))
 }
