@@ -252,7 +252,20 @@ func (p *Program) runner(cfg *Config) (plan.Runner, string) {
 	case cfg.Root != "/":
 		return plan.NoActions, "the root is not /; run it inside the root"
 	}
-	return plan.Exec{}, ""
+	return plan.Exec{Env: actionEnv(os.Environ())}, ""
+}
+
+// actionEnv is the environment of follow-up commands: the program's own,
+// without the variables that carry its credentials.
+func actionEnv(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if k != EnvProxyPassword && k != EnvStorePass {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func bounded(s string) string {

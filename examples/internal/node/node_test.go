@@ -91,3 +91,8 @@ func TestActionsAreOrderedAndKeptOnce(t *testing.T) {
 	require.Equal(t, []string{"update-ca-trust extract", "daemon-reload", "restart docker"}, names)
 	require.Equal(t, []plan.Action{{Name: "update-ca-trust extract", Argv: []string{"update-ca-trust", "extract"}}}, n.Plan.Actions[:1])
 }
+
+func TestActionsDoNotInheritCredentials(t *testing.T) {
+	env := actionEnv([]string{"PATH=/usr/bin", EnvProxyPassword + "=hunter2", EnvStorePass + "=s3cret", "LANG=C"})
+	require.Equal(t, []string{"PATH=/usr/bin", "LANG=C"}, env)
+}
