@@ -99,8 +99,8 @@ func osRelease(b []byte, key string) string {
 }
 
 // restartAfterTrust makes a change to the system store restart Docker too:
-// dockerd reads the system's CAs once, when it starts. The restart moves to
-// the end of the actions, after the store's update command.
+// dockerd reads the system's CAs once, when it starts. (The node orders
+// restarts after the store's update command.)
 func restartAfterTrust(n *node.Node) {
 	restart := n.Restart(dockerUnit)
 	var updates []string
@@ -117,9 +117,6 @@ func restartAfterTrust(n *node.Node) {
 			st.Actions = append(st.Actions, restart)
 		}
 	}
-	i := slices.IndexFunc(n.Plan.Actions, func(a plan.Action) bool { return a.Name == restart })
-	a := n.Plan.Actions[i]
-	n.Plan.Actions = append(slices.Delete(n.Plan.Actions, i, i+1), a)
 }
 
 // planImage plans an image's or container's root: the package manager's
