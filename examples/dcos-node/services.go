@@ -36,6 +36,14 @@ func loadUnit(n *node.Node, name string) (*systemdunit.Unit, error) {
 	return u, nil
 }
 
+// withoutFile returns u without the file at path p (root-relative).
+func withoutFile(u *systemdunit.Unit, p string) *systemdunit.Unit {
+	files := slices.DeleteFunc(slices.Clone(u.Files), func(f *systemdunit.File) bool {
+		return strings.TrimPrefix(f.Name, "/") == p
+	})
+	return systemdunit.Merge(u.Name, nil, files...)
+}
+
 // environmentFiles returns the files a unit reads with EnvironmentFile=, as
 // absolute paths without the "-" prefix.
 func environmentFiles(u *systemdunit.Unit) []string {
@@ -162,6 +170,11 @@ func planJavaService(n *node.Node, u *systemdunit.Unit, props jvmflags.Propertie
 	if err != nil {
 		return false, err
 	}
+	// The drop-in is computed from the unit as DC/OS ships it, without the
+	// drop-in itself: after a DC/OS upgrade changes the command line, plan
+	// and verify show the drop-in as drifted, and apply rewrites it from
+	// the new command instead of pinning the old one.
+	u = withoutFile(u, dropIn)
 	patch := jvmflags.Patch{Set: props.List, Before: []string{"-classpath", "-cp", "--class-path"}}
 	edit, kept, err := patch.DropIn(u)
 	if err == nil || known {
