@@ -25,7 +25,7 @@ type CAOptions struct {
 	Now time.Time
 }
 
-// CA is one certificate to trust, with the name it gets in the stores.
+// trusted is one certificate to trust, with the name it gets in the stores.
 type trusted struct {
 	cert  *truststore.Certificate
 	alias string
