@@ -66,7 +66,11 @@ func loadDocker(n *node.Node, dropPath string, planned []byte) (u *systemdunit.U
 			u.Files[i] = f
 			return u, found, false, nil
 		case b == base:
-			return u, found, false, nil // hidden by a drop-in of higher precedence
+			if precedence(u.Files[i].Name) < precedence(dropPath) {
+				return u, found, false, nil // hidden by a drop-in of higher precedence
+			}
+			u.Files[i] = f // ours hides this one
+			return u, found, false, nil
 		case b > base:
 			u.Files = slices.Insert(u.Files, i, f)
 			return u, found, false, nil
@@ -93,6 +97,17 @@ func proxyFlag(u *systemdunit.Unit) string {
 		}
 	}
 	return ""
+}
+
+// precedence returns the rank of the unit directory holding the drop-in at
+// p in [systemdunit.UnitDirs]: lower wins.
+func precedence(p string) int {
+	for i, d := range systemdunit.UnitDirs {
+		if strings.HasPrefix(p, d+"/") {
+			return i
+		}
+	}
+	return len(systemdunit.UnitDirs)
 }
 
 // setBy returns, for each variable the unit's environment assigns, the
