@@ -161,3 +161,34 @@ func TestCAURL(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(clusterCA.PEM()), string(got))
 }
+
+// TestCAFromProxyWithCredentials discovers the CA through a proxy that
+// wants a user and password: the password, given in the environment, goes
+// to the proxy only, never to the output.
+func TestCAFromProxyWithCredentials(t *testing.T) {
+	const user, pass = "svc-docker", `p@ss:w%rd$1`
+	rootCA := cafetchtest.NewCA("Corp Auth Proxy Root")
+	px := cafetchtest.NewProxy(t, cafetchtest.ProxyConfig{CA: rootCA, Username: user, Password: pass})
+	dir := fixture(t, "image")
+	proxy := strings.Replace(px.URL, "http://", "http://"+user+"@", 1)
+	args := []string{"-image", "-root", dir, "-proxy", proxy, "-ca-from-proxy", "files.example.test",
+		"-fingerprint", rootCA.Fingerprint().String(), "plan"}
+
+	var out, errb bytes.Buffer
+	env := node.Env{Getenv: func(k string) string {
+		if k == node.EnvProxyPassword {
+			return pass
+		}
+		return ""
+	}}
+	code := runEnv(env, args, &out, &errb)
+	require.Equal(t, node.ExitPending, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+	assert.Contains(t, px.Requests(), "CONNECT files.example.test:443 200")
+	for _, s := range []string{pass, url.QueryEscape(pass), url.PathEscape(pass), strictEscape(pass)} {
+		assert.NotContains(t, out.String()+errb.String(), s)
+	}
+
+	code, _, stderr := runTest(t, args...) // no password: the proxy says 407
+	assert.Equal(t, node.ExitError, code)
+	assert.Contains(t, stderr, "proxy authentication required")
+}
