@@ -47,7 +47,7 @@ func (s Settings) AptConf() (Edit, []Warning, error) {
 		if p == nil || all {
 			return "DIRECT", nil
 		}
-		u := proxyURL(p)
+		u := p.RevealURL()
 		if class, bad := charClass(u, func(c byte) bool { return c < 0x20 || c == 0x7f || c == '"' }); bad {
 			return "", unsafeValue(formatApt, "proxy", class)
 		}

@@ -142,50 +142,6 @@ func boundedKey(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// proxyURL renders p as a URL with an explicit port whose user name and
-// password are percent-encoded strictly: every byte but RFC 3986's
-// unreserved characters (ASCII letters, digits, '-', '.', '_', '~') becomes
-// %XX. Go's own userinfo encoding leaves '$', ';', '=', '&', '+' and ','
-// as they are; each of those means something to a shell, to systemd, to
-// conda's variable expansion or to an ini parser, while every proxy client
-// decodes %XX in userinfo (curl, Go, Python, apt, wget). The result is safe
-// in every format of this package, and is the "percent-encode all" form that
-// the plan's diff masks.
-//
-// TODO(proxyenv-model): this could become Proxy's encoding of record.
-func proxyURL(p *Proxy) string {
-	var b strings.Builder
-	b.WriteString(p.Scheme)
-	b.WriteString("://")
-	if p.HasCredentials() {
-		b.WriteString(strictEscape(p.Username))
-		if !p.Password.IsZero() {
-			b.WriteByte(':')
-			b.WriteString(strictEscape(p.Password.Reveal()))
-		}
-		b.WriteByte('@')
-	}
-	b.WriteString(p.HostPort())
-	return b.String()
-}
-
-// strictEscape percent-encodes every byte of s but [A-Za-z0-9._~-].
-func strictEscape(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
-}
-
 // envVar is one proxy environment variable with its value, in the order
 // formats write them.
 type envVar struct {
@@ -209,7 +165,7 @@ func (s Settings) envVars() []envVar {
 	}{{"http_proxy", s.HTTPProxy}, {"https_proxy", s.HTTPSProxy}, {"ftp_proxy", s.FTPProxy}} {
 		switch {
 		case p.p != nil:
-			add(p.name, proxyURL(p.p), p.p.HasCredentials())
+			add(p.name, p.p.RevealURL(), p.p.HasCredentials())
 		case p.name != "ftp_proxy":
 			add(p.name, "", false)
 		}

@@ -35,7 +35,7 @@ func (s Settings) Condarc() (Edit, []Warning, error) {
 		if e.p == nil {
 			continue
 		}
-		want = append(want, keyedLine{e.key, string(jsonString(proxyURL(e.p)))})
+		want = append(want, keyedLine{e.key, string(jsonString(e.p.RevealURL()))})
 	}
 	var warns []Warning
 	if !s.NoProxy.IsEmpty() {

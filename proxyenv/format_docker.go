@@ -104,7 +104,7 @@ func jsonProxy(p *Proxy) []byte {
 	if p == nil {
 		return nil
 	}
-	return jsonString(proxyURL(p))
+	return jsonString(p.RevealURL())
 }
 
 func jsonNoProxy(l NoProxy) []byte {

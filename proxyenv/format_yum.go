@@ -32,7 +32,7 @@ func (s Settings) yumEdit(format string) (Edit, []Warning, error) {
 	if p == nil {
 		p = s.HTTPProxy
 	}
-	if s.HTTPProxy != nil && s.HTTPSProxy != nil && proxyURL(s.HTTPProxy) != proxyURL(s.HTTPSProxy) {
+	if s.HTTPProxy != nil && s.HTTPSProxy != nil && s.HTTPProxy.RevealURL() != s.HTTPSProxy.RevealURL() {
 		warns = append(warns, Warning{Format: format, Item: "proxy", Message: "yum and dnf have one proxy for every repository; using the HTTPS proxy for http:// repositories too"})
 	}
 	if !s.NoProxy.IsEmpty() {
@@ -46,7 +46,7 @@ func (s Settings) yumEdit(format string) (Edit, []Warning, error) {
 		remove = []string{"proxy", "proxy_username", "proxy_password"}
 	} else {
 		bare := p.WithoutCredentials()
-		want = append(want, keyedLine{"proxy", "proxy=" + proxyURL(&bare)})
+		want = append(want, keyedLine{"proxy", "proxy=" + bare.RevealURL()})
 		for _, kv := range []struct{ key, value string }{{"proxy_username", p.Username}, {"proxy_password", p.Password.Reveal()}} {
 			if kv.value == "" {
 				remove = append(remove, kv.key)

@@ -215,13 +215,63 @@ func (p Proxy) URL() *url.URL {
 	return u
 }
 
-// String returns the proxy URL with an explicit port and the password
+// RevealURL returns the proxy URL with an explicit port and the
+// credentials, password included, encoded by [EscapeUserinfo]. It is the form
+// every consumer format of this package writes: every proxy client decodes
+// it, and no format needs to quote it further. It is for writing into the
+// file that needs it, never for display: use [Proxy.String] for that.
+func (p Proxy) RevealURL() string { return p.render(true) }
+
+// String returns the proxy URL as [Proxy.RevealURL] does, with the password
 // replaced by [Redacted].
 func (p Proxy) String() string {
 	if p.Host == "" {
 		return ""
 	}
-	return p.URL().Redacted()
+	return p.render(false)
+}
+
+// render writes scheme://user:password@host:port with user and password
+// escaped by EscapeUserinfo, the password only when reveal is set.
+func (p Proxy) render(reveal bool) string {
+	var b strings.Builder
+	b.WriteString(p.Scheme)
+	b.WriteString("://")
+	if p.HasCredentials() {
+		b.WriteString(EscapeUserinfo(p.Username))
+		if !p.Password.IsZero() {
+			b.WriteByte(':')
+			if reveal {
+				b.WriteString(EscapeUserinfo(p.Password.Reveal()))
+			} else {
+				b.WriteString(Redacted)
+			}
+		}
+		b.WriteByte('@')
+	}
+	b.WriteString(p.HostPort())
+	return b.String()
+}
+
+// EscapeUserinfo percent-encodes every byte of s except RFC 3986's
+// unreserved characters (A-Z a-z 0-9 - . _ ~). It is how proxykit writes a
+// user name or password inside a proxy URL: curl, Go, Python, apt and wget
+// all decode it, and what is left needs no quoting in a shell, JSON, YAML,
+// an ini file, pam_env or systemd (no '%' specifier, no '$').
+func EscapeUserinfo(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
 }
 
 // WithoutCredentials returns p with the user name and password removed.

@@ -124,3 +124,24 @@ func TestSecretNeverPrints(t *testing.T) {
 	assert.Equal(t, "hunter2", s.Reveal())
 	assert.Equal(t, "", proxyenv.Secret{}.String())
 }
+
+func TestRevealURLEncodesCredentialsStrictlyAndReadsBack(t *testing.T) {
+	for _, c := range []string{"@", ":", "%", "/", "#", "$", "!", ";", `"`, "'", `\`, " ", "~", "=", "&", "+", ",", "é", "%41"} {
+		t.Run(fmt.Sprintf("%q", c), func(t *testing.T) {
+			user, pass := "svc"+c+"user", "pa"+c+"ss"
+			p := proxyenv.Proxy{Scheme: "http", Host: "proxy.corp", Port: "3128", Username: user, Password: proxyenv.NewSecret(pass)}
+			u := p.RevealURL()
+			rest := strings.TrimPrefix(u, "http://")
+			userinfo := rest[:strings.LastIndexByte(rest, '@')]
+			assert.Equal(t, -1, strings.IndexFunc(userinfo, func(r rune) bool {
+				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~%:", r))
+			}), "userinfo %q keeps a character that needs quoting", userinfo)
+			again, err := proxyenv.ParseProxy(u)
+			require.NoError(t, err)
+			assert.Equal(t, user, again.Username)
+			assert.Equal(t, pass, again.Password.Reveal())
+			assert.NotContains(t, p.String(), proxyenv.EscapeUserinfo(pass))
+			assert.Equal(t, strings.Replace(u, ":"+proxyenv.EscapeUserinfo(pass)+"@", ":"+proxyenv.Redacted+"@", 1), p.String())
+		})
+	}
+}

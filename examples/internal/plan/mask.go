@@ -10,11 +10,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/proxykit/proxykit/proxyenv"
 )
 
 // Redacted replaces every secret in a diff; it is what proxyenv.Secret
 // prints.
-const Redacted = "xxxxx"
+const Redacted = proxyenv.Redacted
 
 // masker replaces each secret, in each form an edit may have written it.
 type masker struct {
@@ -76,7 +78,7 @@ func (m *masker) mask(s string) string {
 func encodings(s string) []string {
 	userinfo := strings.TrimPrefix(url.UserPassword("u", s).String(), "u:")
 	user := url.User(s).String()
-	all := percentAll(s)
+	all := proxyenv.EscapeUserinfo(s) // how proxyenv writes credentials in URLs
 	bases := []string{
 		s,
 		userinfo,
@@ -190,23 +192,6 @@ func backslashEscape(x string) string {
 			b.WriteByte('\\')
 		}
 		b.WriteByte(c)
-	}
-	return b.String()
-}
-
-// percentAll percent-encodes every byte outside RFC 3986's unreserved set.
-func percentAll(x string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(x); i++ {
-		c := x[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
 	}
 	return b.String()
 }
