@@ -78,39 +78,9 @@ func parseMirror(s string) (mirror, error) {
 }
 
 // proxyValue is the proxy as conda's proxy_servers holds it: a URL with an
-// explicit port, credentials percent-encoded so strictly that no '$' (conda
-// expands variables there) or other special character is left.
-func (m mirror) proxyValue() string {
-	p := m.proxy
-	var b strings.Builder
-	b.WriteString(p.Scheme + "://")
-	if p.HasCredentials() {
-		b.WriteString(strictEscape(p.Username))
-		if !p.Password.IsZero() {
-			b.WriteString(":" + strictEscape(p.Password.Reveal()))
-		}
-		b.WriteString("@")
-	}
-	b.WriteString(p.HostPort())
-	return b.String()
-}
-
-// strictEscape percent-encodes every byte but letters, digits and "-._~".
-func strictEscape(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
-}
+// explicit port and the credentials strictly percent-encoded, so that no '$'
+// (conda expands variables there) or other special character is left.
+func (m mirror) proxyValue() string { return m.proxy.RevealURL() }
 
 // planConda sets proxy_servers in the .condarc of every conda installation
 // and returns the CA bundles under the root that conda and Python packages

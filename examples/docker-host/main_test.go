@@ -17,6 +17,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/proxykit/proxykit/internal/oracle"
+	"github.com/proxykit/proxykit/proxyenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/script/*.txtar")
@@ -124,7 +125,7 @@ func secretForms() []string {
 		url.UserPassword("u", testPassword).String()[2:],
 		url.QueryEscape(testPassword),
 		url.PathEscape(testPassword),
-		strictEscape(testPassword),
+		proxyenv.EscapeUserinfo(testPassword),
 		strings.Trim(string(j), `"`),
 		strings.ReplaceAll(testPassword, "%", "%%"),
 	}
@@ -175,7 +176,7 @@ func cmdUnitenv(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("systemd-analyze verify: %v\n%s", err, out)
 	}
-	enc := strictEscape(testPassword)
+	enc := proxyenv.EscapeUserinfo(testPassword)
 	var b strings.Builder
 	for _, l := range strings.Split(string(out), "\n") {
 		l = strings.TrimSpace(l)

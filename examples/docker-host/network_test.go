@@ -22,6 +22,7 @@ import (
 	"github.com/proxykit/proxykit/examples/internal/cafetch/cafetchtest"
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/internal/oracle"
+	"github.com/proxykit/proxykit/proxyenv"
 )
 
 // netTimeout bounds every network step of these tests.
@@ -184,7 +185,7 @@ func TestCAFromProxyWithCredentials(t *testing.T) {
 	code := runEnv(env, args, &out, &errb)
 	require.Equal(t, node.ExitPending, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
 	assert.Contains(t, px.Requests(), "CONNECT files.example.test:443 200")
-	for _, s := range []string{pass, url.QueryEscape(pass), url.PathEscape(pass), strictEscape(pass)} {
+	for _, s := range []string{pass, url.QueryEscape(pass), url.PathEscape(pass), proxyenv.EscapeUserinfo(pass)} {
 		assert.NotContains(t, out.String()+errb.String(), s)
 	}
 

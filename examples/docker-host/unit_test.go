@@ -7,6 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/proxykit/proxykit/proxyenv"
 )
 
 func TestParsePasswd(t *testing.T) {
@@ -175,7 +177,7 @@ func TestDemo(t *testing.T) {
 	code := run(nil, &out, &errb)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
 	assert.Contains(t, out.String(), "second plan: 0 files to change, 0 actions: nothing to do")
-	for _, s := range []string{demoPassword, strictEscape(demoPassword), strings.ReplaceAll(strictEscape(demoPassword), "%", "%%")} {
+	for _, s := range []string{demoPassword, proxyenv.EscapeUserinfo(demoPassword), strings.ReplaceAll(proxyenv.EscapeUserinfo(demoPassword), "%", "%%")} {
 		assert.NotContains(t, out.String()+errb.String(), s)
 	}
 }
