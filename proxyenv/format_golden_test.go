@@ -213,7 +213,7 @@ func TestGoldenReadByRealReaders(t *testing.T) {
 	for f, env := range readShell(t, shell) {
 		t.Run("bash/"+filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
 			np := noProxy
-			if strings.Contains(f, "dcos") {
+			if filepath.Base(filepath.Dir(f)) == "dcos-proxy-env" {
 				np += ",.mesos,.thisdcos.directory,.dcos.directory,.zk"
 			}
 			want(t, env, np)
