@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -548,7 +549,23 @@ json.dump(out, sys.stdout)
 // (1.4 or later, for pam_start_confdir) is not installed.
 func readPAMEnv(t *testing.T, python string, paths []string) ([]map[string]string, bool) {
 	t.Helper()
-	in, _ := json.Marshal(paths)
+	// pam_env takes the file in a module argument, and PAM splits module
+	// arguments at blanks: read copies from a directory without any.
+	dir, err := os.MkdirTemp("", "pamenv")
+	require.NoError(t, err)
+	defer os.RemoveAll(dir)
+	if strings.ContainsAny(dir, " \t\n") {
+		t.Logf("temporary directory %q has blanks: /etc/environment checked against the pam_env model only", dir)
+		return nil, false
+	}
+	copies := make([]string, len(paths))
+	for i, p := range paths {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		copies[i] = filepath.Join(dir, strconv.Itoa(i))
+		require.NoError(t, os.WriteFile(copies[i], b, 0o600))
+	}
+	in, _ := json.Marshal(copies)
 	cmd := exec.Command(python, "-c", pyPAMEnv)
 	cmd.Stdin = bytes.NewReader(in)
 	out, err := cmd.Output()
