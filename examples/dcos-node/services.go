@@ -175,7 +175,7 @@ func planJavaService(n *node.Node, u *systemdunit.Unit, props jvmflags.Propertie
 	// and verify show the drop-in as drifted, and apply rewrites it from
 	// the new command instead of pinning the old one.
 	u = withoutFile(u, dropIn)
-	patch := jvmflags.Patch{Set: props.List, Before: []string{"-classpath", "-cp", "--class-path"}}
+	patch := jvmflags.Patch{Set: props.List, Before: jvmflags.ClassPathOptions}
 	edit, kept, err := patch.DropIn(u)
 	if err == nil || known {
 		warnOverrides(n, u, dropInName+".conf", []string{"JAVA_TOOL_OPTIONS"}, err == nil)
