@@ -6,6 +6,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/proxykit/proxykit/internal/rootfs"
 )
 
 // StoreKind is what kind of trust store a [Store] is.
@@ -147,7 +149,7 @@ func Discover(fsys fs.FS, d Discovery) ([]Store, error) {
 	}
 	add := func(kind StoreKind, p string) error {
 		real, err := resolve(fsys, p)
-		if errors.Is(err, errTooManyLinks) {
+		if errors.Is(err, rootfs.ErrTooManyLinks) {
 			stores = append(stores, Store{Kind: kind, Path: p, Problem: err.Error()})
 			return nil
 		}

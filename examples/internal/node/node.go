@@ -1,7 +1,6 @@
 package node
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/internal/rootfs"
 	"github.com/proxykit/proxykit/proxyenv"
 )
 
@@ -155,49 +155,10 @@ func (n *Node) Exists(name string) bool {
 	return err == nil
 }
 
-// errTooManyLinks is returned for a link loop or an over-long chain.
-var errTooManyLinks = errors.New("too many levels of symbolic links")
-
 // Resolve returns name (root-relative, slash-separated) with every symbolic
 // link in it followed with chroot semantics, naming an existing file or
 // directory.
-func (n *Node) Resolve(name string) (string, error) {
-	done := "."
-	rest := strings.Split(strings.TrimPrefix(name, "/"), "/")
-	links := 0
-	for len(rest) > 0 {
-		comp := rest[0]
-		rest = rest[1:]
-		switch comp {
-		case "", ".":
-			continue
-		case "..":
-			done = path.Dir(done)
-			continue
-		}
-		p := path.Join(done, comp)
-		fi, err := fs.Lstat(n.FS, p)
-		if err != nil {
-			return "", err
-		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
-			done = p
-			continue
-		}
-		if links++; links > 40 {
-			return "", &fs.PathError{Op: "resolve", Path: name, Err: errTooManyLinks}
-		}
-		target, err := fs.ReadLink(n.FS, p)
-		if err != nil {
-			return "", err
-		}
-		if strings.HasPrefix(target, "/") {
-			done = "."
-		}
-		rest = append(strings.Split(target, "/"), rest...)
-	}
-	return done, nil
-}
+func (n *Node) Resolve(name string) (string, error) { return rootfs.Resolve(n.FS, name) }
 
 // Glob returns the root-relative names matching pattern ([path.Match]
 // syntax), following links in the directories on the way.

@@ -1,0 +1,66 @@
+// Package rootfs resolves symbolic links inside a file tree as if the tree
+// were the root of the file system (chroot semantics).
+//
+// Real nodes reach files through absolute links (a JDK's
+// lib/security/cacerts pointing at /etc/ssl/certs/java/cacerts); os.DirFS
+// would follow such a link to the host's file, outside the tree. Resolving
+// the name first keeps every read inside the tree.
+package rootfs
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+// MaxLinks bounds the symbolic links followed while resolving one name, as
+// Linux bounds them (40) for one lookup.
+const MaxLinks = 40
+
+// ErrTooManyLinks is returned for a symlink loop or an over-long chain.
+var ErrTooManyLinks = errors.New("too many levels of symbolic links")
+
+// Resolve returns name (slash-separated; a leading "/" is allowed) with every
+// symbolic link in it resolved inside fsys: an absolute link target starts
+// again at the root of fsys, and ".." never climbs above it. Where fsys
+// cannot read links ([fs.ReadLinkFS]), names are taken as they are. The
+// result is a valid [fs.FS] path naming an existing file or directory that
+// is not a link.
+func Resolve(fsys fs.FS, name string) (string, error) {
+	done := "."
+	rest := strings.Split(strings.TrimPrefix(name, "/"), "/")
+	links := 0
+	for len(rest) > 0 {
+		comp := rest[0]
+		rest = rest[1:]
+		switch comp {
+		case "", ".":
+			continue
+		case "..":
+			done = path.Dir(done) // path.Dir(".") == "."
+			continue
+		}
+		p := path.Join(done, comp)
+		fi, err := fs.Lstat(fsys, p)
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			done = p
+			continue
+		}
+		if links++; links > MaxLinks {
+			return "", &fs.PathError{Op: "resolve", Path: name, Err: ErrTooManyLinks}
+		}
+		target, err := fs.ReadLink(fsys, p)
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(target, "/") {
+			done = "."
+		}
+		rest = append(strings.Split(target, "/"), rest...)
+	}
+	return done, nil
+}
