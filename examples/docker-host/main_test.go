@@ -1,21 +1,17 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io/fs"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/proxykit/proxykit/examples/internal/scripttest"
 	"github.com/proxykit/proxykit/internal/oracle"
 	"github.com/proxykit/proxykit/proxyenv"
 )
@@ -53,15 +49,13 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Condition: oracleCondition,
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		Cmds: scripttest.With(testPassword, map[string]scripttest.Cmd{
 			"mkroot":   cmdMkroot,
-			"snapshot": cmdSnapshot,
-			"nosecret": cmdNosecret,
 			"unitenv":  cmdUnitenv,
 			"pemcount": cmdPemcount,
 			"jsonkeys": cmdJSONKeys,
 			"nowarn":   cmdNowarn,
-		},
+		}),
 	})
 }
 
@@ -73,90 +67,6 @@ func cmdMkroot(ts *testscript.TestScript, neg bool, args []string) {
 	dir := ts.MkAbs(args[1])
 	ts.Check(os.MkdirAll(dir, 0o755))
 	ts.Check(writeSample(dir, args[0]))
-}
-
-// snapshot DIR FILE writes a listing of every file under DIR into FILE: its
-// path, type, mode, link target and SHA-256, so that two trees compare with
-// cmp. Modification times are left out.
-func cmdSnapshot(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: snapshot DIR FILE")
-	}
-	dir := ts.MkAbs(args[0])
-	var lines []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			lines = append(lines, fmt.Sprintf("%s link %s", rel, target))
-		case fi.IsDir():
-			lines = append(lines, fmt.Sprintf("%s dir %04o", rel, fi.Mode().Perm()))
-		default:
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			lines = append(lines, fmt.Sprintf("%s file %04o %x", rel, fi.Mode().Perm(), sha256.Sum256(data)))
-		}
-		return nil
-	})
-	ts.Check(err)
-	slices.Sort(lines)
-	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(strings.Join(lines, "\n")+"\n"), 0o644))
-}
-
-// secretForms are the ways the test password may be written: raw, in a URL,
-// strictly percent-encoded, JSON-escaped, and escaped for systemd.
-func secretForms() []string {
-	j, _ := json.Marshal(testPassword)
-	return []string{
-		testPassword,
-		url.UserPassword("u", testPassword).String()[2:],
-		url.QueryEscape(testPassword),
-		url.PathEscape(testPassword),
-		proxyenv.EscapeUserinfo(testPassword),
-		strings.Trim(string(j), `"`),
-		strings.ReplaceAll(testPassword, "%", "%%"),
-	}
-}
-
-// nosecret FILE... fails when a file (stdout and stderr name the last
-// command's output) holds the test password in any encoding. With no FILE it
-// checks stdout and stderr.
-func cmdNosecret(ts *testscript.TestScript, neg bool, args []string) {
-	if neg {
-		ts.Fatalf("unsupported: ! nosecret")
-	}
-	if len(args) == 0 {
-		args = []string{"stdout", "stderr"}
-	}
-	for _, name := range args {
-		var data string
-		switch name {
-		case "stdout", "stderr":
-			data = ts.ReadFile(name)
-		default:
-			b, err := os.ReadFile(ts.MkAbs(name))
-			ts.Check(err)
-			data = string(b)
-		}
-		for _, f := range secretForms() {
-			if strings.Contains(data, f) {
-				ts.Fatalf("%s holds the proxy password (as %q)", name, strings.ReplaceAll(f, testPassword, "<password>"))
-			}
-		}
-	}
 }
 
 // unitenv ROOT prints, one per line, the drop-ins systemd-analyze (the
