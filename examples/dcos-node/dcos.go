@@ -84,12 +84,7 @@ var dcosBundles = []string{
 // describe notes what the node is: its distribution and DC/OS version and
 // role.
 func describe(n *node.Node, dcos bool) {
-	osName := "unknown distribution (no etc/os-release)"
-	if b, err := n.ReadFile("etc/os-release"); err == nil {
-		if v := osRelease(b, "PRETTY_NAME"); v != "" {
-			osName = v
-		}
-	}
+	osName := n.OSName()
 	if !dcos {
 		n.Note("%s; no DC/OS installed (no /%s)", osName, mesosphereDir)
 		return
@@ -113,18 +108,6 @@ func describe(n *node.Node, dcos bool) {
 		roles = []string{"unknown role"}
 	}
 	n.Note("%s; DC/OS %s %s", osName, version, strings.Join(roles, ", "))
-}
-
-// osRelease returns the value of key in an os-release file.
-func osRelease(b []byte, key string) string {
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
-		if ok && k == key {
-			return strings.Trim(v, `"'`)
-		}
-	}
-	return ""
 }
 
 // formatFunc is a proxyenv consumer format's constructor.

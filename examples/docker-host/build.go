@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -70,12 +68,7 @@ func (o *options) build(n *node.Node) error {
 
 // describe notes what the root is: its distribution and Docker.
 func describe(n *node.Node) {
-	osName := "unknown distribution (no etc/os-release)"
-	if b, err := n.ReadFile("etc/os-release"); err == nil {
-		if v := osRelease(b, "PRETTY_NAME"); v != "" {
-			osName = v
-		}
-	}
+	osName := n.OSName()
 	docker := "no dockerd found"
 	for _, p := range []string{"usr/bin/dockerd", "usr/local/bin/dockerd", "usr/sbin/dockerd"} {
 		if n.Exists(p) {
@@ -84,18 +77,6 @@ func describe(n *node.Node) {
 		}
 	}
 	n.Note("%s; %s", osName, docker)
-}
-
-// osRelease returns the value of key in an os-release file.
-func osRelease(b []byte, key string) string {
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
-		if ok && k == key {
-			return strings.Trim(v, `"'`)
-		}
-	}
-	return ""
 }
 
 // restartAfterTrust makes a change to the system store restart Docker too:

@@ -1,6 +1,8 @@
 package node
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -196,4 +198,21 @@ func (n *Node) glob(dir string, parts []string, out *[]string) {
 			n.glob(path.Join(dir, e.Name()), rest, out)
 		}
 	}
+}
+
+// OSName returns the PRETTY_NAME of the root's etc/os-release, or a phrase
+// saying there is none.
+func (n *Node) OSName() string {
+	b, err := n.ReadFile("etc/os-release")
+	if err != nil {
+		return "unknown distribution (no etc/os-release)"
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
+		if ok && k == "PRETTY_NAME" && strings.Trim(v, `"'`) != "" {
+			return strings.Trim(v, `"'`)
+		}
+	}
+	return "unknown distribution (no PRETTY_NAME in etc/os-release)"
 }
