@@ -271,14 +271,7 @@ func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
 	if err := t.cleanStale(); err != nil {
 		return rep, err
 	}
-	m, err := t.loadManifest()
-	if err != nil {
-		return rep, err
-	}
-	if m == nil {
-		return rep, ErrNoManifest
-	}
-	states, err := t.undoStates(m)
+	m, states, err := t.undoManifest()
 	if err != nil {
 		return rep, err
 	}
@@ -353,6 +346,23 @@ func (e *manifestEntry) restore(st state) bool {
 	return st.exists
 }
 
+// undoManifest loads the manifest and the state of each file it records,
+// as Undo and ComputeUndo both need them; no manifest is [ErrNoManifest].
+func (t *Target) undoManifest() (*manifest, []state, error) {
+	m, err := t.loadManifest()
+	if err != nil {
+		return nil, nil, err
+	}
+	if m == nil {
+		return nil, nil, ErrNoManifest
+	}
+	states, err := t.undoStates(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, states, nil
+}
+
 // undoStates reads the current state of every file in the manifest, and
 // fails with every file changed by someone else since the engine wrote it.
 func (t *Target) undoStates(m *manifest) ([]state, error) {
@@ -383,14 +393,7 @@ func (t *Target) undoStates(m *manifest) ([]state, error) {
 // [ErrModified] for each file changed since it was applied. Apply refuses
 // these Changes; run Undo.
 func (t *Target) ComputeUndo(secrets ...string) (*Changes, error) {
-	m, err := t.loadManifest()
-	if err != nil {
-		return nil, err
-	}
-	if m == nil {
-		return nil, ErrNoManifest
-	}
-	states, err := t.undoStates(m)
+	m, states, err := t.undoManifest()
 	if err != nil {
 		return nil, err
 	}
