@@ -2,10 +2,7 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -39,7 +36,7 @@ func TestScripts(t *testing.T) {
 			}
 			return nil
 		},
-		Condition: oracleCondition,
+		Condition: scripttest.Condition,
 		Cmds: scripttest.With(testPassword, map[string]scripttest.Cmd{
 			"mksample": cmdMksample,
 		}),
@@ -54,22 +51,4 @@ func cmdMksample(ts *testscript.TestScript, neg bool, args []string) {
 	dir := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(dir, 0o755))
 	ts.Check(writeSample(dir))
-}
-
-// oracleCondition answers the script condition [oracle:TOOL]: whether a
-// real tool is installed. Where it is missing and PROXYKIT_REQUIRE_ORACLES is
-// set, the script fails instead, as internal/oracle's tests do. Scripts use
-// it as "[!oracle:keytool] skip".
-func oracleCondition(cond string) (bool, error) {
-	tool, ok := strings.CutPrefix(cond, "oracle:")
-	if !ok {
-		return false, fmt.Errorf("unknown condition %q", cond)
-	}
-	if _, err := exec.LookPath(tool); err != nil {
-		if os.Getenv(oracle.EnvRequire) != "" {
-			return false, fmt.Errorf("oracle %s is required (%s is set) but missing", tool, oracle.EnvRequire)
-		}
-		return false, nil
-	}
-	return true, nil
 }

@@ -48,7 +48,7 @@ func TestScripts(t *testing.T) {
 			}
 			return nil
 		},
-		Condition: oracleCondition,
+		Condition: scripttest.Condition,
 		Cmds: scripttest.With(testPassword, map[string]scripttest.Cmd{
 			"mkroot":   cmdMkroot,
 			"unitenv":  cmdUnitenv,
@@ -157,21 +157,4 @@ print(" ".join(json.load(open(sys.argv[1]))))`, ts.MkAbs(args[0])).CombinedOutpu
 	if got, want := strings.TrimSpace(string(out)), strings.Join(args[1:], " "); got != want {
 		ts.Fatalf("%s: keys %q, want %q", args[0], got, want)
 	}
-}
-
-// oracleCondition answers the script condition [oracle:TOOL]: whether a
-// real tool is installed. Where it is missing and PROXYKIT_REQUIRE_ORACLES is
-// set, the script fails instead. Scripts use it as "[!oracle:curl] skip".
-func oracleCondition(cond string) (bool, error) {
-	tool, ok := strings.CutPrefix(cond, "oracle:")
-	if !ok {
-		return false, fmt.Errorf("unknown condition %q", cond)
-	}
-	if _, err := exec.LookPath(tool); err != nil {
-		if os.Getenv(oracle.EnvRequire) != "" {
-			return false, fmt.Errorf("oracle %s is required (%s is set) but missing", tool, oracle.EnvRequire)
-		}
-		return false, nil
-	}
-	return true, nil
 }

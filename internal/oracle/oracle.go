@@ -8,6 +8,7 @@
 package oracle
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -31,6 +32,19 @@ func Require(t testing.TB, name string) string {
 		t.Skipf("oracle %s not installed: %v", name, err)
 	}
 	return path
+}
+
+// Available reports whether the named program is in PATH, for callers that
+// have no testing.TB (a testscript condition). Where it is missing and
+// [EnvRequire] is set, it returns an error instead of false.
+func Available(name string) (bool, error) {
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv(EnvRequire) != "" {
+			return false, fmt.Errorf("oracle %s is required (%s is set) but missing", name, EnvRequire)
+		}
+		return false, nil
+	}
+	return true, nil
 }
 
 var versions sync.Map // name → first line of "name --version"

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/proxykit/proxykit/internal/oracle"
 	"github.com/proxykit/proxykit/proxyenv"
 )
 
@@ -161,4 +162,15 @@ func nosecret(ts *testscript.TestScript, neg bool, args []string, password strin
 			}
 		}
 	}
+}
+
+// Condition answers the scripts' "[oracle:TOOL]" conditions: whether TOOL is
+// installed, or an error where it is missing and CI requires it
+// ([oracle.Available]).
+func Condition(cond string) (bool, error) {
+	tool, ok := strings.CutPrefix(cond, "oracle:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	return oracle.Available(tool)
 }
