@@ -38,21 +38,6 @@ func (f Fingerprint) String() string {
 	return string(b)
 }
 
-// ParseFingerprint reads a SHA-256 fingerprint written as keytool, openssl or
-// sha256sum print it: 64 hex digits in either case, optionally separated by
-// colons.
-func ParseFingerprint(s string) (Fingerprint, error) {
-	var f Fingerprint
-	h := strings.ReplaceAll(strings.TrimSpace(s), ":", "")
-	if len(h) != 2*len(f) {
-		return f, fmt.Errorf("parse fingerprint %q: want 32 bytes of hex: %w", bounded(s), ErrMalformed)
-	}
-	if _, err := hex.Decode(f[:], []byte(h)); err != nil {
-		return f, fmt.Errorf("parse fingerprint %q: %w", bounded(s), ErrMalformed)
-	}
-	return f, nil
-}
-
 // Certificate is one X.509 certificate, immutable, identified by the
 // [Fingerprint] of its DER encoding. Get one with [ParseCertificate] or
 // [ParseCertificates].

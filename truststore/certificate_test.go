@@ -72,7 +72,7 @@ func TestFingerprintPrintsLikeKeytool(t *testing.T) {
 	}
 	s := f.String()
 	require.Equal(t, "00:09:12:1B:24:2D:36:3F:48:51:5A:63:6C:75:7E:87:90:99:A2:AB:B4:BD:C6:CF:D8:E1:EA:F3:FC:05:0E:17", s)
-	for _, in := range []string{s, strings.ToLower(s), strings.ReplaceAll(s, ":", ""), " " + s + "\n"} {
+	for _, in := range []string{s, strings.ToLower(s), strings.ReplaceAll(s, ":", ""), " " + s + "\n", "SHA256: " + s, "sha256 Fingerprint=" + s} {
 		g, err := truststore.ParseFingerprint(in)
 		require.NoError(t, err, in)
 		require.Equal(t, f, g)

@@ -44,7 +44,7 @@ func (c *caSources) fetch(s proxyenv.Settings, roots *x509.CertPool, timeout tim
 	}
 	var want []truststore.Fingerprint
 	for _, f := range c.fingerprints {
-		fp, err := cafetch.ParseFingerprint(f)
+		fp, err := truststore.ParseFingerprint(f)
 		if err != nil {
 			return nil, fmt.Errorf("%w: -fingerprint: %w", node.ErrUsage, err)
 		}

@@ -8,9 +8,9 @@
 // for [FromProxy] when the CA to trust is the one a TLS-intercepting proxy
 // re-signs every site with: it connects to the proxy, asks it to CONNECT to a
 // host, reads the chain the proxy presents and offers its root as an [Offer], saying when the chain does not end in a self-signed
-// root. [ParseFingerprint] reads a fingerprint as people paste it (with colons,
-// spaces or nothing between the bytes, any case, keytool's or openssl's
-// label in front).
+// root. [truststore.ParseFingerprint] reads the fingerprint as people paste
+// it (with colons, spaces or nothing between the bytes, any case, keytool's
+// or openssl's label in front).
 //
 // Both are bounded by their context and a timeout, use a proxy given as a
 // [proxyenv.Proxy] (credentials are sent as Proxy-Authorization and never

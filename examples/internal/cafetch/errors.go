@@ -10,15 +10,14 @@ import (
 
 // Errors callers branch on.
 var (
-	ErrBadFingerprint = errors.New("invalid SHA-256 fingerprint")
-	ErrNoFingerprint  = errors.New("certificate not trusted: no fingerprint given")
-	ErrMismatch       = errors.New("certificate not trusted: fingerprint does not match")
-	ErrNoCertificate  = errors.New("no certificate found")
-	ErrTooLarge       = errors.New("response too large")
-	ErrProxyScheme    = errors.New("unsupported proxy scheme")
-	ErrProxyAuth      = errors.New("proxy authentication required")
-	ErrConnect        = errors.New("proxy refused CONNECT")
-	ErrNoChain        = errors.New("no certificate presented")
+	ErrNoFingerprint = errors.New("certificate not trusted: no fingerprint given")
+	ErrMismatch      = errors.New("certificate not trusted: fingerprint does not match")
+	ErrNoCertificate = errors.New("no certificate found")
+	ErrTooLarge      = errors.New("response too large")
+	ErrProxyScheme   = errors.New("unsupported proxy scheme")
+	ErrProxyAuth     = errors.New("proxy authentication required")
+	ErrConnect       = errors.New("proxy refused CONNECT")
+	ErrNoChain       = errors.New("no certificate presented")
 )
 
 // MismatchError reports certificates whose fingerprints do not match the one

@@ -28,7 +28,7 @@ func ExampleFromURL() {
 	}
 
 	// With the fingerprint the user compared, it is returned.
-	want, _ := cafetch.ParseFingerprint(me.Got[0].String())
+	want, _ := truststore.ParseFingerprint(me.Got[0].String())
 	cert, err := cafetch.FromURL(ctx, cluster.URL, want)
 	if err != nil {
 		fmt.Println(err)
