@@ -94,3 +94,45 @@ func ExampleFromEnvironment() {
 	// localhost,.corp.example
 	// no_proxy="localhost,.corp.example" and NO_PROXY="localhost" differ: Go's net/http uses the upper-case value, curl, Python and httpproxy the lower-case one; using the lower-case one
 }
+
+func ExampleFromValues() {
+	// The password comes from a file or the environment, never from the
+	// command line; the https:// proxy defaults to the http:// one.
+	s, err := proxyenv.FromValues(proxyenv.Values{
+		Proxy:    "http://svc-dcos@proxy.corp.example:3128",
+		NoProxy:  ".corp.example,10.0.0.0/8",
+		Password: proxyenv.NewSecret("s3cret"),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(s.HTTPSProxy, s.HasCredentials())
+	_, err = proxyenv.FromValues(proxyenv.Values{Proxy: "http://proxy:3128", Password: proxyenv.NewSecret("s3cret")})
+	fmt.Println(err)
+	// Output:
+	// http://svc-dcos:xxxxx@proxy.corp.example:3128 true
+	// Proxy: a proxy password was given but the proxy URL has no user name (write it as http://USER@host:port)
+}
+
+func ExampleSettings_ProxyFunc() {
+	s, _ := proxyenv.FromValues(proxyenv.Values{Proxy: "http://proxy.corp.example:3128", NoProxy: ".corp.example"})
+	proxyFor := s.ProxyFunc(proxyenv.Go) // compiled once, for many URLs
+	for _, raw := range []string{"https://pypi.org/simple/", "https://git.corp.example/", "http://localhost:8080/"} {
+		u, _ := url.Parse(raw)
+		p, _ := proxyFor(u)
+		fmt.Println(raw, "→", p)
+	}
+	// Output:
+	// https://pypi.org/simple/ → http://proxy.corp.example:3128
+	// https://git.corp.example/ → <nil>
+	// http://localhost:8080/ → <nil>
+}
+
+func ExampleSettings_ProxyFor() {
+	s, _ := proxyenv.FromValues(proxyenv.Values{Proxy: "http://proxy.corp.example:3128"})
+	u, _ := url.Parse("https://conda.anaconda.org/")
+	p, _ := s.ProxyFor(u)
+	fmt.Println(p)
+	// Output: http://proxy.corp.example:3128
+}

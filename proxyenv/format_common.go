@@ -174,16 +174,6 @@ func (s Settings) envVars() []envVar {
 	return vs
 }
 
-// hasCredentials reports whether any proxy of s carries credentials.
-func (s Settings) hasCredentials() bool {
-	for _, p := range []*Proxy{s.HTTPProxy, s.HTTPSProxy, s.FTPProxy} {
-		if p != nil && p.HasCredentials() {
-			return true
-		}
-	}
-	return false
-}
-
 // charClass names the class of the first byte of v for which bad returns
 // true, for an error that must not quote v.
 func charClass(v string, bad func(c byte) bool) (class string, found bool) {

@@ -23,7 +23,7 @@ const (
 func (s Settings) DockerDaemonEnv() ([]string, []Warning) {
 	env := s.envList(true)
 	var warns []Warning
-	if s.hasCredentials() {
+	if s.HasCredentials() {
 		warns = append(warns, Warning{Format: formatDaemonEnv, Message: `Environment= values are shown to every local user by "systemctl show docker"; ` +
 			"to keep the proxy credentials private, put these lines in a root-only file named by EnvironmentFile= instead"})
 	}
@@ -40,7 +40,7 @@ func (s Settings) DockerDaemonEnv() ([]string, []Warning) {
 func (s Settings) DockerBuildArgs() ([]string, []Warning) {
 	args := s.envList(true)
 	var warns []Warning
-	if s.hasCredentials() {
+	if s.HasCredentials() {
 		warns = append(warns, Warning{Format: formatBuildArgs, Message: "the build args carry the proxy credentials: they are visible in image history " +
 			"when the Dockerfile declares them as ARG, and may appear in build logs and provenance; " +
 			"prefer a proxy that needs no credentials for builds"})

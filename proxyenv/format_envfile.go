@@ -114,7 +114,7 @@ func envSafe(c byte) bool {
 
 // worldReadable warns when credentials go into a file every user can read.
 func worldReadable(s Settings, format string) []Warning {
-	if !s.hasCredentials() {
+	if !s.HasCredentials() {
 		return nil
 	}
 	return []Warning{{Format: format, Message: "the proxy credentials are written to a file every local user can read; " +

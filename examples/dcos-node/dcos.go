@@ -146,7 +146,7 @@ func planYum(n *node.Node, s proxyenv.Settings) error {
 			continue
 		}
 		found = true
-		if err := addFormat(n, c.path, "proxy for package downloads", hasCredentials(s), 0, c.f); err != nil {
+		if err := addFormat(n, c.path, "proxy for package downloads", s.HasCredentials(), 0, c.f); err != nil {
 			return err
 		}
 	}
@@ -188,15 +188,6 @@ func isProxyVar(k string) bool {
 	switch strings.ToLower(k) {
 	case "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy":
 		return true
-	}
-	return false
-}
-
-func hasCredentials(s proxyenv.Settings) bool {
-	for _, p := range []*proxyenv.Proxy{s.HTTPProxy, s.HTTPSProxy, s.FTPProxy} {
-		if p != nil && p.HasCredentials() {
-			return true
-		}
 	}
 	return false
 }

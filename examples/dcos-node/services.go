@@ -101,7 +101,7 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
 		Path:    dockerDropIn,
 		Edit:    systemdunit.DropIn{Environment: env}.Edit,
 		Why:     "proxy for the Docker daemon (image pulls)",
-		Secret:  hasCredentials(s),
+		Secret:  s.HasCredentials(),
 		Actions: restart,
 	})
 	return restart, nil
@@ -120,7 +120,7 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("java proxy properties: %w", err)
 	}
-	if hasCredentials(s) {
+	if s.HasCredentials() {
 		// Basic authentication through a proxy for https:// needs it
 		// enabled again; a value DC/OS set ("NTLM") is kept.
 		props.List = append(props.List, jvmflags.AllowTunnelingSchemes())

@@ -108,7 +108,7 @@ func planImage(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificat
 	if !ok {
 		n.Warn("-image", "unknown distribution (no etc/os-release): no package manager proxy is written, and the CA goes only where discovery finds stores")
 	}
-	secret := hasCredentials(s)
+	secret := s.HasCredentials()
 	switch layout.Family {
 	case "debian":
 		edit, warns, err := s.AptConf()

@@ -119,7 +119,7 @@ func (o *options) planConda(n *node.Node, s proxyenv.Settings) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
-	secret := hasCredentials(s)
+	secret := s.HasCredentials()
 	for _, m := range mirrors {
 		secret = secret || m.proxy.HasCredentials()
 	}

@@ -142,7 +142,7 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 	case !found:
 		n.Warn(dockerUnit, "no unit file under the root: is Docker installed? the configuration is written for when it is")
 	}
-	secret := hasCredentials(s)
+	secret := s.HasCredentials()
 	reload, restart := n.DaemonReload(), n.Restart(dockerUnit)
 
 	if o.daemonJSON {
@@ -393,14 +393,4 @@ func warningText(w proxyenv.Warning) string {
 		return w.Item + ": " + w.Message
 	}
 	return w.Message
-}
-
-// hasCredentials reports whether any proxy carries a user or password.
-func hasCredentials(s proxyenv.Settings) bool {
-	for _, p := range []*proxyenv.Proxy{s.HTTPProxy, s.HTTPSProxy, s.FTPProxy} {
-		if p != nil && p.HasCredentials() {
-			return true
-		}
-	}
-	return false
 }

@@ -87,7 +87,7 @@ func runDockerfile(env node.Env, args []string, stdout, stderr io.Writer) int {
 func dockerfile(s proxyenv.Settings, certs []*truststore.Certificate, layout truststore.Layout, alias, condaPrefix string) (string, []string, error) {
 	var b strings.Builder
 	var warns []string
-	creds := hasCredentials(s)
+	creds := s.HasCredentials()
 	args, argWarns := s.DockerBuildArgs()
 	for _, w := range argWarns {
 		warns = append(warns, warningText(w))

@@ -126,43 +126,29 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 	}
 	c.StorePass = proxyenv.NewSecret(store)
 
-	password, havePassword, err := o.password(env)
+	password, err := o.password(env)
 	if err != nil {
 		return nil, err
 	}
-	httpProxy, httpsProxy := o.Proxy, o.HTTPSProxy
-	if httpProxy == "" && httpsProxy == "" {
-		if needProxy {
-			return nil, ErrNoProxy
-		}
+	if o.Proxy == "" && o.HTTPSProxy == "" && needProxy {
+		return nil, ErrNoProxy
 	}
-	for _, v := range []struct {
-		flag, value string
-		dst         **proxyenv.Proxy
-	}{{"-proxy", httpProxy, &c.Settings.HTTPProxy}, {"-https-proxy", httpsProxy, &c.Settings.HTTPSProxy}} {
-		if v.value == "" {
-			continue
-		}
-		p, err := proxyenv.ParseProxy(v.value)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", v.flag, err)
-		}
-		if !p.Password.IsZero() {
+	for _, v := range []struct{ flag, value string }{{"-proxy", o.Proxy}, {"-https-proxy", o.HTTPSProxy}} {
+		if p, err := proxyenv.ParseProxy(v.value); err == nil && !p.Password.IsZero() {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s carries a password on the command line, where every user of this machine can read it; use %s or -proxy-password-file instead", v.flag, EnvProxyPassword))
 		}
-		if havePassword {
-			if p.Username == "" {
-				return nil, fmt.Errorf("%w: a proxy password was given but the %s URL has no user name (write it as http://USER@host:port)", ErrUsage, v.flag)
-			}
-			p.Password = password
+	}
+	c.Settings, err = proxyenv.FromValues(proxyenv.Values{Proxy: o.Proxy, HTTPSProxy: o.HTTPSProxy, NoProxy: o.NoProxy, Password: password})
+	if ve := (*proxyenv.ValueError)(nil); errors.As(err, &ve) {
+		flag := map[string]string{"Proxy": "-proxy", "HTTPSProxy": "-https-proxy"}[ve.Field]
+		if errors.Is(err, proxyenv.ErrNoUser) {
+			return nil, fmt.Errorf("%w: a proxy password was given but the %s URL has no user name (write it as http://USER@host:port)", ErrUsage, flag)
 		}
-		*v.dst = &p
+		return nil, fmt.Errorf("%s: %w", flag, ve.Err)
 	}
-	if c.Settings.HTTPSProxy == nil && c.Settings.HTTPProxy != nil {
-		p := *c.Settings.HTTPProxy
-		c.Settings.HTTPSProxy = &p
+	if err != nil {
+		return nil, err
 	}
-	c.Settings.NoProxy = proxyenv.ParseNoProxy(o.NoProxy)
 
 	for _, name := range o.CAFiles {
 		data, err := env.readFile(name)
@@ -175,22 +161,22 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 }
 
 // password returns the proxy password from -proxy-password-file or the
-// environment, and whether one was given.
-func (o *Options) password(env Env) (proxyenv.Secret, bool, error) {
+// environment; the zero Secret when none was given.
+func (o *Options) password(env Env) (proxyenv.Secret, error) {
 	if o.PasswordFile != "" {
 		data, err := env.readFile(o.PasswordFile)
 		if err != nil {
-			return proxyenv.Secret{}, false, fmt.Errorf("read -proxy-password-file: %w", err)
+			return proxyenv.Secret{}, fmt.Errorf("read -proxy-password-file: %w", err)
 		}
 		line, _, _ := strings.Cut(string(data), "\n")
 		line = strings.TrimSuffix(line, "\r")
 		if line == "" {
-			return proxyenv.Secret{}, false, fmt.Errorf("%w: -proxy-password-file %s: first line is empty", ErrUsage, o.PasswordFile)
+			return proxyenv.Secret{}, fmt.Errorf("%w: -proxy-password-file %s: first line is empty", ErrUsage, o.PasswordFile)
 		}
-		return proxyenv.NewSecret(line), true, nil
+		return proxyenv.NewSecret(line), nil
 	}
 	if v := env.getenv(EnvProxyPassword); v != "" {
-		return proxyenv.NewSecret(v), true, nil
+		return proxyenv.NewSecret(v), nil
 	}
-	return proxyenv.Secret{}, false, nil
+	return proxyenv.Secret{}, nil
 }
