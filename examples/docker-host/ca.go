@@ -110,9 +110,7 @@ func (c *caSources) fetch(s proxyenv.Settings, roots *x509.CertPool, timeout tim
 // fetchURL fetches a CA from raw, through the proxy unless no_proxy says the
 // host is reached directly, accepting any of the wanted fingerprints.
 func fetchURL(ctx context.Context, raw string, s proxyenv.Settings, want []truststore.Fingerprint, opts []cafetch.Option) (*truststore.Certificate, error) {
-	if p := proxyFor(raw, s); p != nil {
-		opts = append(opts, cafetch.WithProxy(*p))
-	}
+	opts = append(opts, cafetch.WithProxyFunc(s.ProxyFunc(proxyenv.Go)))
 	if len(want) == 0 {
 		want = []truststore.Fingerprint{{}}
 	}
@@ -128,26 +126,6 @@ func fetchURL(ctx context.Context, raw string, s proxyenv.Settings, want []trust
 		}
 	}
 	return nil, err
-}
-
-// proxyFor returns the proxy Go's rules would use for raw, or nil when the
-// host is reached directly.
-func proxyFor(raw string, s proxyenv.Settings) *proxyenv.Proxy {
-	if !strings.Contains(raw, "://") {
-		raw = "https://" + raw
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil // cafetch reports the URL
-	}
-	p := s.HTTPSProxy
-	if u.Scheme == "http" {
-		p = s.HTTPProxy
-	}
-	if p == nil || s.NoProxy.Bypass(proxyenv.Go, u) {
-		return nil
-	}
-	return p
 }
 
 // redactURL returns raw with any password replaced, for messages.

@@ -3,6 +3,7 @@ package cafetch
 import (
 	"context"
 	"crypto/x509"
+	"net/url"
 	"time"
 
 	"github.com/proxykit/proxykit/proxyenv"
@@ -15,14 +16,22 @@ const DefaultTimeout = 20 * time.Second
 type Option func(*config)
 
 type config struct {
-	proxy   *proxyenv.Proxy
-	timeout time.Duration
-	roots   *x509.CertPool
+	proxy     *proxyenv.Proxy
+	proxyFunc func(*url.URL) (*url.URL, error)
+	timeout   time.Duration
+	roots     *x509.CertPool
 }
 
 // WithProxy makes [FromURL] fetch through the proxy p (http, https or
 // socks5), sending its credentials, if any, to the proxy only.
 func WithProxy(p proxyenv.Proxy) Option { return func(c *config) { c.proxy = &p } }
+
+// WithProxyFunc makes [FromURL] fetch through the proxy f picks for the CA's
+// URL, directly when f returns nil: give it [proxyenv.Settings.ProxyFunc] so
+// that the no-proxy list is honoured. f's error ends the fetch.
+func WithProxyFunc(f func(*url.URL) (*url.URL, error)) Option {
+	return func(c *config) { c.proxyFunc = f }
+}
 
 // WithTimeout bounds the whole fetch, connection and handshake included, by d
 // (DefaultTimeout when not given). The context's deadline applies as well.

@@ -57,13 +57,22 @@ func FromURL(ctx context.Context, rawURL string, want truststore.Fingerprint, op
 		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
 		DisableKeepAlives: true,
 	}
-	if cfg.proxy != nil {
-		switch cfg.proxy.Scheme {
+	var proxy *url.URL
+	switch {
+	case cfg.proxy != nil:
+		proxy = cfg.proxy.URL()
+	case cfg.proxyFunc != nil:
+		if proxy, err = cfg.proxyFunc(u); err != nil {
+			return nil, fmt.Errorf("fetch %s: proxy: %w", source, err)
+		}
+	}
+	if proxy != nil {
+		switch proxy.Scheme {
 		case "http", "https", "socks5", "socks5h":
 		default:
-			return nil, fmt.Errorf("fetch %s: %w %q", source, ErrProxyScheme, cfg.proxy.Scheme)
+			return nil, fmt.Errorf("fetch %s: %w %q", source, ErrProxyScheme, proxy.Scheme)
 		}
-		tr.Proxy = http.ProxyURL(cfg.proxy.URL())
+		tr.Proxy = http.ProxyURL(proxy)
 	}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
