@@ -52,6 +52,10 @@ type Program struct {
 	Runner plan.Runner
 	// Target options, e.g. a test hook; nil for none.
 	TargetOptions []plan.Option
+	// Inspect, when not nil, is called with the computed changes of plan,
+	// verify and apply before anything is written: another front end (the
+	// Ansible module) shows them in its own form. It must not keep them.
+	Inspect func(*plan.Changes)
 
 	// warningsShown makes the text report refer to warnings already shown
 	// instead of repeating them (the demo's later steps).
@@ -77,6 +81,9 @@ func (p *Program) RunReport(args []string, stdout, stderr io.Writer) (int, *Repo
 		return p.fail(stderr, err), nil
 	}
 	cfg, err := opts.Config(p.Env, cmd != CmdUndo)
+	if err == nil {
+		err = checkFormat(cmd, cfg)
+	}
 	if err != nil {
 		return p.fail(stderr, err), nil
 	}
@@ -89,7 +96,11 @@ func (p *Program) RunReport(args []string, stdout, stderr io.Writer) (int, *Repo
 		r.Root = shown
 		r.warningsShown = p.warningsShown
 	}
-	if r != nil {
+	if r != nil && r.document != nil {
+		if werr := r.writeDocument(stdout, stderr); werr != nil && err == nil {
+			err = werr
+		}
+	} else if r != nil {
 		if werr := r.write(stdout, cfg.JSON); werr != nil && err == nil {
 			err = werr
 		}
@@ -120,6 +131,7 @@ func (p *Program) parse(args []string, stdout io.Writer) (string, *Options, erro
 	if p.Flags != nil {
 		p.Flags(fs)
 	}
+	opts.given = recordFlags(fs)
 	parse := func(args []string) error {
 		err := fs.Parse(args)
 		switch {
@@ -201,11 +213,17 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 	}
 	r.changes(ch)
 	r.Warnings = append(r.Warnings, secretWarnings(ch)...)
+	if p.Inspect != nil {
+		p.Inspect(ch)
+	}
 	switch cmd {
 	case CmdPlan:
 		r.Diff = ch.Diff()
 		if !ch.Empty() {
 			r.Exit = ExitPending
+		}
+		if cfg.Format == FormatCloudConfig {
+			return r, p.cloudConfig(r, n, ch, cfg)
 		}
 		return r, nil
 	case CmdVerify:

@@ -8,7 +8,8 @@
 // $PROXYKIT_PROXY_PASSWORD or -proxy-password-file), the subcommands plan
 // (the default), apply, undo and verify, the exit codes ([ExitOK],
 // [ExitError], [ExitPending]), "NAME: error: …" on stderr, and the report as
-// text or JSON ([Report]).
+// text or JSON ([Report]), and with plan -format cloud-config a #cloud-config
+// document for a node's first boot ([FormatCloudConfig]).
 //
 // Build receives a [Node]: the resolved settings ([Config]), a read-only view
 // of the root that follows absolute symbolic links inside it

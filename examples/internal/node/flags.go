@@ -33,6 +33,9 @@ type Options struct {
 	Bundles      []string // -bundle: extra PEM bundles (paths or globs under the root), repeatable
 	NoActions    bool     // -no-actions: never run follow-up commands
 	JSON         bool     // -json: print the plan or result as JSON
+	Format       string   // -format: text, json or cloud-config (see [FormatCloudConfig])
+
+	given *[]givenFlag // every flag set, in order, for the cloud-config's runcmd
 }
 
 // Register defines the common flags on fs.
@@ -54,6 +57,7 @@ func (o *Options) Register(fs *flag.FlagSet) {
 	})
 	fs.BoolVar(&o.NoActions, "no-actions", false, "never run follow-up commands (update-ca-trust, systemctl); list them instead")
 	fs.BoolVar(&o.JSON, "json", false, "print the plan or result as JSON")
+	fs.StringVar(&o.Format, "format", FormatText, "output `FORMAT`: text, json (as -json), or cloud-config (plan only: a #cloud-config document for first boot)")
 }
 
 // Config is what the common flags resolve to: parsed proxy settings, the CA
@@ -68,7 +72,10 @@ type Config struct {
 	Bundles   []string
 	NoActions bool
 	JSON      bool
+	Format    string   // FormatText, FormatJSON or FormatCloudConfig
 	Warnings  []string // about how the settings were given (a password on the command line)
+
+	given []givenFlag // the flags as set, for the cloud-config's runcmd
 }
 
 // CA is a certificate file given with -ca.
@@ -113,6 +120,9 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 		Bundles:   o.Bundles,
 		NoActions: o.NoActions,
 		JSON:      o.JSON,
+	}
+	if err := o.resolveFormat(c); err != nil {
+		return nil, err
 	}
 	if c.Root == "" {
 		return nil, fmt.Errorf("%w: -root is empty", ErrUsage)

@@ -25,7 +25,8 @@ type Report struct {
 	Error    string         `json:"error,omitempty"` // apply or undo failed part way
 	Exit     int            `json:"exit"`            // the exit status
 
-	warningsShown bool // the text says how many warnings there are instead of repeating them
+	warningsShown bool   // the text says how many warnings there are instead of repeating them
+	document      []byte // plan -format cloud-config: printed instead of the report
 }
 
 // ProxyReport is the settings as the report shows them, credentials redacted.
