@@ -32,11 +32,18 @@
 // after a value is part of the value. Words are split at white space, quotes
 // may start anywhere in a word, C escapes are decoded (an unknown escape
 // drops the rest of an Environment= line but is kept as written in a command
-// argument), and specifiers are resolved ("%%" is "%"; an unknown specifier
-// drops the word, or makes a command a bad setting). Parse fails only where
-// systemd refuses the whole file: an invalid section header, a line that is
-// not UTF-8, a line longer than [MaxLine]. What systemd only warns about is
-// reported by [File.Problems].
+// word, where it makes the executable's path invalid), and specifiers are
+// resolved ("%%" is "%"; a '%' at the end or before a character that is no
+// letter or digit stays as written; an unknown specifier letter drops the
+// word, or makes a command a bad setting). Parse fails with [ErrSyntax]
+// where systemd refuses the whole file: an invalid section header, a line
+// that is not UTF-8 (comments apart; after a byte order mark, '#' starts no
+// comment), a line longer than [MaxLine]. [File.Commands], [Unit.Check] and
+// friends fail with [ErrBadSetting] where systemd refuses to load the unit
+// for a setting: an executable path with an unknown escape or a trailing
+// backslash, prefixes without a path. Both errors are a [*ParseError] naming
+// file and line. What systemd only warns about is reported by
+// [File.Problems].
 //
 // # Writing
 //

@@ -212,7 +212,8 @@ var unitTypes = []string{".service", ".socket", ".target", ".device", ".mount", 
 
 // checkUnitName checks a unit name as systemd's unit_name_is_valid()
 // does: "name.type", "name@instance.type" or the template "name@.type",
-// with name and instance made of ASCII letters, digits and ":-_.\\", at
+// with name made of ASCII letters, digits and ":-_.\\", the instance of
+// those and '@' ("getty@tty@1.service": name "getty", instance "tty@1"), at
 // most 255 bytes, and a known unit type.
 func checkUnitName(unit string) error {
 	bad := fmt.Errorf("%w: %s", ErrUnitName, quote(unit))
@@ -221,7 +222,7 @@ func checkUnitName(unit string) error {
 		return bad
 	}
 	prefix, instance, templ := strings.Cut(unit[:dot], "@")
-	if prefix == "" || !unitChars(prefix) || templ && !unitChars(instance) {
+	if prefix == "" || !unitChars(prefix) || templ && !unitChars(strings.ReplaceAll(instance, "@", "")) {
 		return bad
 	}
 	return nil

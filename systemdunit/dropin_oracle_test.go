@@ -43,7 +43,7 @@ var dropInTree = []struct {
 	{path: "bin/stub", data: "#!/bin/sh\n"},
 }
 
-var dropInUnits = []string{"dd-a.service", "dd-masked.service", "dd-tmpl@one.service", "dd-tmpl@two.service", `dd-tmpl@foo\x2dbar-baz.service`, "dd-reset.service", "dd-noreset.service"}
+var dropInUnits = []string{"dd-a.service", "dd-masked.service", "dd-tmpl@one.service", "dd-tmpl@two.service", "dd-tmpl@tty@1.service", `dd-tmpl@foo\x2dbar-baz.service`, "dd-reset.service", "dd-noreset.service"}
 
 func writeTree(t *testing.T) string {
 	t.Helper()

@@ -96,12 +96,18 @@ func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warns 
 	}
 	pos := 0
 	for {
-		w, next, ok, err := nextWord(value, pos, false)
+		// The first word is read as the arguments are: an unknown escape
+		// or a trailing backslash is kept as written (and then makes the
+		// path invalid); only unbalanced quotes drop the rest of the line.
+		w, next, ok, err := nextWord(value, pos, true)
 		if err != nil {
 			return cmds, append(warns, fmt.Errorf("%w: %v, ignoring %s", ErrValue, err, quote(value))), nil
 		}
 		if !ok {
 			return cmds, warns, nil
+		}
+		if w.relaxed {
+			warns = append(warns, fmt.Errorf("%w: unknown escape sequences kept as written: %s", ErrValue, quote(value[w.start:w.end])))
 		}
 		pos = next
 		if w.text == ";" {

@@ -137,6 +137,12 @@ func TestDropInPath(t *testing.T) {
 	p, err = systemdunit.DropInPath("getty@tty1.service", "10-proxy.conf")
 	require.NoError(t, err)
 	require.Equal(t, "etc/systemd/system/getty@tty1.service.d/10-proxy.conf", p)
+	p, err = systemdunit.DropInPath("getty@tty@1.service", "10-proxy.conf")
+	require.NoError(t, err, "systemd accepts '@' in an instance name")
+	require.Equal(t, "etc/systemd/system/getty@tty@1.service.d/10-proxy.conf", p)
+	p, err = systemdunit.DropInPath("a@b@.service", "x")
+	require.NoError(t, err, "an instance that ends in '@'")
+	require.Equal(t, "etc/systemd/system/a@b@.service.d/x.conf", p)
 	p, err = systemdunit.DropInPathIn("run/systemd/system", "docker.service", "http-proxy")
 	require.NoError(t, err)
 	require.Equal(t, "run/systemd/system/docker.service.d/http-proxy.conf", p)
@@ -145,7 +151,7 @@ func TestDropInPath(t *testing.T) {
 	p, err = systemdunit.DropInPath(`dev-disk-by\x2dlabel-data.mount`, "x")
 	require.NoError(t, err)
 	require.Equal(t, `etc/systemd/system/dev-disk-by\x2dlabel-data.mount.d/x.conf`, p)
-	for _, bad := range [][2]string{{"docker", "x"}, {"@.service", "x"}, {"a@b@c.service", "x"}, {"a.bogus", "x"}, {"../x.service", "x"}, {"a b.service", "x"}, {"docker.service", "../x"}, {"docker.service", ""}} {
+	for _, bad := range [][2]string{{"docker", "x"}, {"@.service", "x"}, {"a@b c.service", "x"}, {"a.bogus", "x"}, {"../x.service", "x"}, {"a b.service", "x"}, {"docker.service", "../x"}, {"docker.service", ""}} {
 		_, err := systemdunit.DropInPath(bad[0], bad[1])
 		require.ErrorIs(t, err, systemdunit.ErrUnitName, "%q", bad)
 	}

@@ -151,8 +151,8 @@ func ParseNamed(name string, data []byte) (*File, error) {
 		switch {
 		case len(l) == 0:
 			b.kind = kindBlank
-		case l[0] == '#' || l[0] == ';':
-			b.kind = kindComment
+		// Comment lines were taken out before; a '#' or ';' here follows
+		// a byte order mark, and systemd reads such a line as any other.
 		case !utf8.Valid(l):
 			return fmt.Errorf("%w: line is not UTF-8", ErrSyntax)
 		case l[0] == '[':

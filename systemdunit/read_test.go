@@ -42,7 +42,8 @@ func TestParseErrorsSayWhereAndQuoteBounded(t *testing.T) {
 
 func TestParseAcceptsWhatSystemdAccepts(t *testing.T) {
 	for _, c := range readingCases {
-		if strings.HasPrefix(c.name, "section-header") || c.name == "value-non-utf8" {
+		if strings.HasPrefix(c.name, "section-header") || c.name == "value-non-utf8" ||
+			strings.HasPrefix(c.name, "refuse-non-utf8") || strings.HasPrefix(c.name, "refuse-bom-non-utf8") {
 			continue
 		}
 		t.Run(c.name, func(t *testing.T) {
@@ -122,4 +123,71 @@ ExecStartPre=-/bin/java -Dhttp.proxyPassword=hunter2 %Z
 	_, err = systemdunit.Parse([]byte("[Service]\nEnvironment=\"HTTPS_PROXY=http://svc:hunter2@proxy\" \xff\n"))
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "hunter2")
+}
+
+// TestRefusedUnitsSayWhereAndWhy checks that every unit of the oracle
+// table that systemd refuses to load (the "refuse-" cases) is reported as
+// refused by an error that wraps the sentinel for why, names the file and
+// the line systemd names, and quotes a bounded piece of what it saw.
+func TestRefusedUnitsSayWhereAndWhy(t *testing.T) {
+	const file = "etc/systemd/system/x.service"
+	tests := map[string]struct {
+		line int // 0: the unit as a whole, as systemd reports it
+		want error
+		text string // part of the message
+	}{
+		"refuse-exec-path-unknown-escape":          {2, systemdunit.ErrBadSetting, `"/bin/st\\qub"`},
+		"refuse-exec-path-unknown-escape-start":    {2, systemdunit.ErrBadSetting, `"/bin/st\\qub"`},
+		"refuse-exec-path-bad-hex":                 {2, systemdunit.ErrBadSetting, `"/bin/\\xzz"`},
+		"refuse-exec-path-nul-escape":              {2, systemdunit.ErrBadSetting, `"/bin/stub\\x00"`},
+		"refuse-exec-path-quoted-unknown-escape":   {2, systemdunit.ErrBadSetting, `"/bin/st\\qub"`},
+		"refuse-exec-path-trailing-backslash":      {2, systemdunit.ErrBadSetting, `"/bin/stub\\"`},
+		"refuse-exec-path-trailing-backslash-args": {2, systemdunit.ErrBadSetting, `"/bin/stub\\"`},
+		"refuse-exec-second-path-unknown-escape":   {2, systemdunit.ErrBadSetting, `"/bin/st\\qub"`},
+		"refuse-exec-prefix-at-only":               {2, systemdunit.ErrBadSetting, "empty path"},
+		"refuse-exec-prefix-plus-only":             {2, systemdunit.ErrBadSetting, "empty path"},
+		"refuse-exec-prefix-colon-only":            {2, systemdunit.ErrBadSetting, "empty path"},
+		"refuse-exec-prefix-bangs-only":            {2, systemdunit.ErrBadSetting, "empty path"},
+		"refuse-exec-prefix-only-then-path":        {2, systemdunit.ErrBadSetting, "empty path"},
+		"refuse-execstart-prefix-only":             {2, systemdunit.ErrBadSetting, "empty path"},
+		"refuse-exec-prefix-only-after-semicolon":  {2, systemdunit.ErrBadSetting, "empty path"},
+		"refuse-execstart-prefix-dash-only":        {0, systemdunit.ErrBadSetting, "no ExecStart="},
+		"refuse-non-utf8-exec":                     {2, systemdunit.ErrSyntax, `"ExecStart=/bin/stub caf\xe9"`},
+		"refuse-non-utf8-key":                      {6, systemdunit.ErrSyntax, "not UTF-8"},
+		"refuse-non-utf8-unit-section":             {2, systemdunit.ErrSyntax, "not UTF-8"},
+		"refuse-non-utf8-unknown-section":          {7, systemdunit.ErrSyntax, "not UTF-8"},
+		"refuse-non-utf8-before-section":           {1, systemdunit.ErrSyntax, "not UTF-8"},
+		"refuse-non-utf8-without-equals":           {6, systemdunit.ErrSyntax, "not UTF-8"},
+		"refuse-non-utf8-continued":                {7, systemdunit.ErrSyntax, "not UTF-8"},
+		"refuse-bom-non-utf8-comment":              {1, systemdunit.ErrSyntax, `"# caf\xe9"`},
+	}
+	seen := 0
+	for _, c := range readingCases {
+		if !strings.HasPrefix(c.name, "refuse-") {
+			continue
+		}
+		seen++
+		t.Run(c.name, func(t *testing.T) {
+			tt, ok := tests[c.name]
+			require.True(t, ok, "no expectation for %s", c.name)
+			f, err := systemdunit.ParseNamed(file, []byte(c.data))
+			if err == nil {
+				err = systemdunit.Merge("x.service", f).Check()
+			}
+			require.ErrorIs(t, err, tt.want)
+			msg := err.Error()
+			require.Contains(t, msg, tt.text)
+			require.Less(t, len(msg), 300, "message must quote a bounded piece: %s", msg)
+			var pe *systemdunit.ParseError
+			if tt.line == 0 {
+				require.False(t, errors.As(err, &pe), "a unit-wide refusal names no line: %v", err)
+				return
+			}
+			require.ErrorAs(t, err, &pe)
+			require.Equal(t, file, pe.File)
+			require.Equal(t, tt.line, pe.Line, "%v", err)
+			require.True(t, strings.HasPrefix(msg, file+":"), msg)
+		})
+	}
+	require.Equal(t, len(tests), seen, "every expectation has its case")
 }

@@ -214,9 +214,11 @@ const knownSpecifiers = "iIjJnNpPfyYcrRCdELStaAbBHlmMovwWgGuUTVhsq"
 
 var errSpecifier = errors.New("unknown specifier")
 
-// resolve expands the specifiers of s. "%%" is "%"; a lone "%" at the end
-// stays; an unknown specifier is an error, as in systemd. Specifiers systemd
-// knows but that cannot be resolved without the host are kept as written.
+// resolve expands the specifiers of s as systemd's specifier_printf() does.
+// "%%" is "%"; a "%" at the end, or before a character that is no ASCII
+// letter or digit ("90%+tax", "a%.b"), stays as written; a letter or digit
+// that is no specifier is an error. Specifiers systemd knows but that cannot
+// be resolved without the host are kept as written.
 func (sp specifiers) resolve(s string) (string, error) {
 	if !strings.Contains(s, "%") {
 		return s, nil
@@ -234,6 +236,12 @@ func (sp specifiers) resolve(s string) (string, error) {
 			b.WriteByte('%')
 			continue
 		}
+		if !isAlnum(c) {
+			// Not a possible specifier: systemd keeps both as written.
+			b.WriteByte('%')
+			b.WriteByte(c)
+			continue
+		}
 		if !strings.ContainsRune(knownSpecifiers, rune(c)) {
 			return "", fmt.Errorf("%w: %%%c", errSpecifier, c)
 		}
@@ -245,6 +253,12 @@ func (sp specifiers) resolve(s string) (string, error) {
 		b.WriteByte(c)
 	}
 	return b.String(), nil
+}
+
+// isAlnum reports whether c is an ASCII letter or digit, the characters
+// systemd reserves for specifiers (POSSIBLE_SPECIFIERS).
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // lookup resolves specifiers that depend only on the unit name or that are
