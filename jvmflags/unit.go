@@ -29,8 +29,10 @@ import (
 // and a -D it holds for the same key comes later and wins. Use the unit's JAVA_TOOL_OPTIONS or the
 // variable's value for such services instead when that matters.
 //
-// kept is as for [Patch.Apply]. Errors: [ErrExecStart] when the unit does not
-// have exactly one ExecStart= command, the errors of [ParseCommand] (a
+// kept is as for [Patch.Apply]. Errors: an error wrapping
+// [systemdunit.ErrBadSetting] (a [*systemdunit.ParseError] naming file and
+// line where there is one) when systemd refuses to load the unit,
+// [ErrExecStart] when it does not have exactly one ExecStart= command, the errors of [ParseCommand] (a
 // start script or a shell is [ErrNotJava]), and [ErrValue] for a value
 // systemd would read differently.
 func (p Patch) ExecStart(u *systemdunit.Unit) (systemdunit.DropIn, []Property, error) {
@@ -45,6 +47,12 @@ func (p Patch) ExecStart(u *systemdunit.Unit) (systemdunit.DropIn, []Property, e
 	}
 	if len(cmds) != 1 {
 		return systemdunit.DropIn{}, nil, fmt.Errorf("%s: %d commands: %w", u.Name, len(cmds), ErrExecStart)
+	}
+	// A unit systemd refuses to load (a bad setting in any Exec key, not
+	// only ExecStart=) is reported, not patched: the drop-in would not make
+	// it start.
+	if err := u.Check(); err != nil {
+		return systemdunit.DropIn{}, nil, fmt.Errorf("%s: %w", u.Name, err)
 	}
 	c, kept, err := p.ApplyExec(cmds[0])
 	if err != nil {

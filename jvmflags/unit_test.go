@@ -158,6 +158,9 @@ func TestPatchExecStartRefuses(t *testing.T) {
 		{"two commands", "[Service]\nType=oneshot\nExecStart=/usr/bin/java A\nExecStart=/usr/bin/java B\n", jvmflags.ErrExecStart},
 		{"none", "[Service]\nExecStop=/bin/true\n", jvmflags.ErrExecStart},
 		{"template", "[Service]\nExecStart=/usr/bin/java -Dinstance=%i Main\n", jvmflags.ErrExecStart},
+		{"unit systemd refuses: ExecStart path with an unknown escape", "[Service]\nExecStart=/usr/bin/ja\\qva Main\n", systemdunit.ErrBadSetting},
+		{"unit systemd refuses: ExecStartPre path ending in a backslash", "[Service]\nExecStartPre=/bin/check\\ \nExecStart=/usr/bin/java Main\n", systemdunit.ErrBadSetting},
+		{"unit systemd refuses: ExecStartPre with a prefix and no path", "[Service]\nExecStartPre=+\nExecStart=/usr/bin/java Main\n", systemdunit.ErrBadSetting},
 		{"value systemd would substitute", "[Service]\nEnvironment=X=1\nExecStart=/usr/bin/java -Da=${X} Main\n", jvmflags.ErrValue},
 	}
 	for _, tt := range tests {
@@ -176,6 +179,12 @@ func TestPatchExecStartRefuses(t *testing.T) {
 			require.ErrorIs(t, err, tt.err)
 			if tt.err == jvmflags.ErrNotJava {
 				assert.Contains(t, err.Error(), "JAVA_TOOL_OPTIONS")
+			}
+			if tt.err == systemdunit.ErrBadSetting {
+				var pe *systemdunit.ParseError
+				require.ErrorAs(t, err, &pe, "names the file and line")
+				assert.Equal(t, name, pe.File)
+				assert.Positive(t, pe.Line)
 			}
 		})
 	}

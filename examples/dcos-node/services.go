@@ -86,6 +86,9 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
 		n.Note("no docker.service: Docker left alone")
 		return nil, nil
 	}
+	if err := u.Check(); err != nil {
+		n.Warn(u.Name, "systemd refuses to load the unit (%v): the daemon's proxy is written but Docker will not start until the unit is fixed", err)
+	}
 	env, warns := s.DockerDaemonEnv()
 	for _, w := range warns {
 		n.Warn("/"+dockerDropIn, "%s", warningText(w))
@@ -192,6 +195,10 @@ func planJavaService(n *node.Node, u *systemdunit.Unit, props jvmflags.Propertie
 			Actions: []string{n.DaemonReload(), n.Restart(u.Name)},
 		})
 		return true, nil
+	case errors.Is(err, systemdunit.ErrBadSetting):
+		// systemd refuses to load the unit: name it, Java or not.
+		n.Warn(u.Name, "left alone: systemd refuses to load it: %v", err)
+		return false, nil
 	case !known:
 		return false, nil
 	case !errors.Is(err, jvmflags.ErrNotJava):

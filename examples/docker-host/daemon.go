@@ -141,6 +141,10 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 		n.Warn(dockerUnit, "the unit is masked (linked to /dev/null): the daemon's proxy is written but Docker will not start")
 	case !found:
 		n.Warn(dockerUnit, "no unit file under the root: is Docker installed? the configuration is written for when it is")
+	default:
+		if err := unit.Check(); err != nil {
+			n.Warn(dockerUnit, "systemd refuses to load the unit (%v): the daemon's proxy is written but Docker will not start until the unit is fixed", err)
+		}
 	}
 	secret := s.HasCredentials()
 	reload, restart := n.DaemonReload(), n.Restart(dockerUnit)
