@@ -13,16 +13,9 @@ func (p *Program) apply(ctx context.Context, t *plan.Target, ch *plan.Changes, c
 	runner, reason := p.runner(cfg)
 	rep, err := t.Apply(ctx, ch, runner)
 	r.applied(rep, reason)
+	r.recovered(rep.Recovered)
 	if err != nil {
 		r.Exit = ExitError
-		var ae *plan.ApplyError
-		if errors.As(err, &ae) {
-			for i := range r.Files {
-				if slices.Contains(ae.NotApplied, r.Files[i].Path) {
-					r.Files[i].Status = "not written"
-				}
-			}
-		}
 		r.Error = err.Error()
 		return err
 	}
@@ -33,6 +26,7 @@ func (p *Program) apply(ctx context.Context, t *plan.Target, ch *plan.Changes, c
 func (p *Program) undo(ctx context.Context, t *plan.Target, cfg *Config, r *Report) error {
 	runner, reason := p.runner(cfg)
 	rep, err := t.Undo(ctx, runner)
+	r.recovered(rep.Recovered)
 	if errors.Is(err, plan.ErrNoManifest) {
 		r.Notes = append(r.Notes, "nothing to undo: no apply has changed this root")
 		return nil
@@ -97,5 +91,12 @@ func (r *Report) actions(rep *plan.Report, reason string, known []ActionReport) 
 			}
 			r.Actions = append(r.Actions, a)
 		}
+	}
+}
+
+// recovered notes what a run did about an earlier one that was killed.
+func (r *Report) recovered(rec *plan.Recovery) {
+	if rec != nil && r.Recovered == "" {
+		r.Recovered = rec.String()
 	}
 }

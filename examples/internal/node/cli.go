@@ -194,6 +194,15 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 	if cmd == CmdUndo {
 		return r, p.undo(ctx, t, cfg, r)
 	}
+	if cmd == CmdApply {
+		// Finish or roll back what a killed run left before planning, so
+		// the plan starts from a whole node.
+		rec, err := t.Recover(ctx)
+		r.recovered(rec)
+		if err != nil {
+			return r, err
+		}
+	}
 	root, err := os.OpenRoot(cfg.Root)
 	if err != nil {
 		return nil, err

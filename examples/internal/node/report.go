@@ -23,6 +23,9 @@ type Report struct {
 	Actions  []ActionReport `json:"actions"`         // follow-up commands
 	Warnings []Warning      `json:"warnings"`        // what a person must read
 	Error    string         `json:"error,omitempty"` // apply or undo failed part way
+	// Recovered says what the run did about an earlier run that was killed
+	// (rolled back or finished, temporary files removed).
+	Recovered string `json:"recovered,omitempty"`
 	Exit     int            `json:"exit"`            // the exit status
 
 	warningsShown bool   // the text says how many warnings there are instead of repeating them
@@ -148,6 +151,9 @@ func (r *Report) text(b *strings.Builder) {
 		if p.NoProxy != "" {
 			fmt.Fprintf(b, "  no proxy: %s\n", p.NoProxy)
 		}
+	}
+	if r.Recovered != "" {
+		fmt.Fprintf(b, "  recovered: %s\n", r.Recovered)
 	}
 	b.WriteString("\n")
 	switch r.Command {

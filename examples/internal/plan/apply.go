@@ -22,11 +22,25 @@ type Report struct {
 	Skipped   []string // actions the Runner skipped ([NoActions])
 	Failed    []string // actions that failed
 	Manifest  string   // the manifest, when it was written or removed
+
+	// Left lists the files Undo left because someone changed them since
+	// apply (the manifest keeps them: undo with force restores them).
+	Left []string
+	// Backups lists the copies Undo kept of files it restored by force.
+	Backups []string
+	// Warnings say what could not be restored exactly (split hard links).
+	Warnings []string
+	// Recovered says what the run did about an earlier run that was
+	// killed; nil when there was none.
+	Recovered *Recovery
 }
 
 // String lists the report one item a line: "wrote etc/environment".
 func (r *Report) String() string {
 	var b strings.Builder
+	if r.Recovered != nil {
+		fmt.Fprintf(&b, "recovered: %s\n", r.Recovered)
+	}
 	for _, l := range []struct {
 		verb  string
 		items []string
@@ -35,10 +49,13 @@ func (r *Report) String() string {
 		{"created", r.Created},
 		{"wrote", r.Written},
 		{"removed", r.Removed},
+		{"kept", r.Backups},
+		{"left", r.Left},
 		{"unchanged", r.Unchanged},
 		{"ran", r.Ran},
 		{"skipped", r.Skipped},
 		{"failed", r.Failed},
+		{"warning:", r.Warnings},
 	} {
 		for _, it := range l.items {
 			fmt.Fprintf(&b, "%s %s\n", l.verb, it)
@@ -50,13 +67,16 @@ func (r *Report) String() string {
 // Apply writes the changes under the root's lock, then runs the actions
 // that changed files trigger through r (nil runs none, like [NoActions]).
 //
-// Before writing anything, Apply checks under the lock that every file is
-// still as Compute read it ([ErrStale] otherwise) and records the files'
-// current state in the manifest. Each file is then replaced atomically, so
-// that a crash or a failure leaves every file whole: old or new. A failed
-// write stops Apply with an [*ApplyError] that lists which files were and
-// were not applied. Changes that change nothing write nothing, not even the
-// manifest, and run no action.
+// Apply first finishes or rolls back what a killed run left (see
+// [Report.Recovered]). It then checks under the lock that every file is
+// still as Compute read it ([ErrStale] otherwise), records each file's
+// state in a journal, and replaces each file atomically. A run is all or
+// nothing: when a file cannot be written, the files already written are
+// put back and an [*ApplyError] says what failed and that nothing changed;
+// a run killed at any point is rolled back by the next. Once every file is
+// in place the manifest records the run (its commit), then the actions
+// run. Changes that change nothing write nothing, not even the manifest,
+// and run no action.
 //
 // The report is never nil. A failed action does not stop the others; their
 // [*ActionError]s are joined in the returned error.
@@ -71,12 +91,13 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 	}
 	defer unlock()
 	_ = t.at("locked", "")
-	if err := t.cleanStale(); err != nil {
+	if rep.Recovered, err = t.recover(); err != nil {
 		return rep, err
 	}
 
 	var todo []*Change
 	fresh := map[string][]string{}
+	states := map[string]state{}
 	for i := range ch.Files {
 		c := &ch.Files[i]
 		res, err := t.resolve(c.Path)
@@ -96,6 +117,7 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 		if c.Changed() {
 			todo = append(todo, c)
 			fresh[c.Real] = res.missing
+			states[c.Real] = st
 		} else {
 			rep.Unchanged = append(rep.Unchanged, c.Path)
 		}
@@ -111,9 +133,36 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 		// An earlier run changed files and did not finish their actions.
 		return rep, t.runAndRecord(ctx, r, m, rep, ch.mask)
 	}
+	had := m != nil
 	if m == nil {
 		m = &manifest{Version: manifestVersion}
 	}
+
+	// The journal: each file's state before the run, the directories and
+	// temporary files the run may create.
+	j := &journal{Version: manifestVersion, Run: m.Runs + 1, Op: "apply"}
+	for _, c := range todo {
+		j.Files = append(j.Files, fileBefore(c.Real, states[c.Real]))
+		for _, d := range fresh[c.Real] {
+			if !slices.Contains(j.Dirs, d) {
+				j.Dirs = append(j.Dirs, d)
+			}
+		}
+	}
+	if err := t.storeJournal(j); err != nil {
+		return rep, fmt.Errorf("%w; nothing changed", err)
+	}
+	rep.Manifest = t.manifest
+
+	for _, c := range todo {
+		if err := t.applyOne(c, fresh[c.Real], rep); err != nil {
+			return t.abort(rep, j, had, &ApplyError{Op: "apply", Path: c.Path, Err: err})
+		}
+	}
+	_ = t.at("files-written", "")
+
+	// Commit: the manifest records the files' states from before the
+	// first apply, what this one wrote, and the pending actions.
 	for _, a := range ch.actions {
 		i := slices.IndexFunc(m.Actions, func(b Action) bool { return b.Name == a.Name })
 		if i < 0 {
@@ -130,15 +179,19 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 	for _, c := range todo {
 		e := m.entry(c.Real)
 		if e == nil {
+			st := states[c.Real]
 			m.Files = append(m.Files, manifestEntry{
 				Path: c.Real, Existed: c.Old != nil, Old: c.Old,
 				Mode: c.Mode, UID: c.uid, GID: c.gid,
+				MTime: st.mtime, Links: st.nlink,
 			})
 			e = &m.Files[len(m.Files)-1]
 		}
-		if d := digest(c.New); !slices.Contains(e.Wrote, d) {
+		d := digest(c.New)
+		if !slices.Contains(e.Wrote, d) {
 			e.Wrote = append(e.Wrote, d)
 		}
+		e.Now = d
 		for _, a := range c.Actions {
 			if !slices.Contains(e.Actions, a) {
 				e.Actions = append(e.Actions, a)
@@ -150,25 +203,53 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 			}
 		}
 	}
-	if err := t.storeManifest(m); err != nil {
-		return rep, err
-	}
-	rep.Manifest = t.manifest
-
-	for i, c := range todo {
-		if err := t.applyOne(c, fresh[c.Real], rep); err != nil {
-			ae := &ApplyError{Path: c.Path, Err: err}
-			for _, d := range todo[:i] {
-				ae.Applied = append(ae.Applied, d.Path)
-			}
-			for _, d := range todo[i:] {
-				ae.NotApplied = append(ae.NotApplied, d.Path)
-			}
-			return rep, ae
+	for _, d := range j.Own {
+		if !slices.Contains(m.Own, d) {
+			m.Own = append(m.Own, d)
 		}
 	}
-	_ = t.at("files-written", "")
+	m.Runs = j.Run
+	if err := t.storeManifest(m); err != nil {
+		return t.abort(rep, j, had, &ApplyError{Op: "apply", Path: t.manifest, Err: err})
+	}
+	if err := t.removeJournal(j, true); err != nil {
+		return rep, err // committed: the next run removes it
+	}
 	return rep, t.runAndRecord(ctx, r, m, rep, ch.mask)
+}
+
+// abort puts back what the run j wrote before failing with ae, and says
+// so in ae. When the rollback itself fails, the journal stays for the next
+// run to finish it.
+func (t *Target) abort(rep *Report, j *journal, haveManifest bool, ae *ApplyError) (*Report, error) {
+	rec := &Recovery{Op: j.Op}
+	err := t.rollback(j, rec)
+	if err == nil {
+		err = t.removeJournal(j, haveManifest)
+	}
+	ae.RolledBack, ae.Rollback = rec.RolledBack, err
+	done := map[string]bool{}
+	for _, p := range rec.RolledBack {
+		done[p] = true
+	}
+	keep := func(l []string) []string {
+		return slices.DeleteFunc(l, func(p string) bool { return done[p] || done[t.realOf(p)] })
+	}
+	rep.Written, rep.Created, rep.Removed = keep(rep.Written), keep(rep.Created), keep(rep.Removed)
+	rep.Dirs = slices.DeleteFunc(rep.Dirs, func(d string) bool { return slices.Contains(rec.Removed, d) })
+	rep.Backups = slices.DeleteFunc(rep.Backups, func(d string) bool { return slices.Contains(rec.Removed, d) })
+	if !haveManifest && err == nil {
+		rep.Manifest = ""
+	}
+	return rep, ae
+}
+
+// realOf is where p leads, or p when it cannot be resolved.
+func (t *Target) realOf(p string) string {
+	if r, err := t.resolve(p); err == nil {
+		return r.real
+	}
+	return p
 }
 
 func (t *Target) applyOne(c *Change, missing []string, rep *Report) error {
@@ -249,18 +330,26 @@ func (t *Target) runAndRecord(ctx context.Context, r Runner, m *manifest, rep *R
 	return err
 }
 
-// Undo puts back every file the manifest records, under the root's lock:
-// files that existed get their old bytes, mode and owner back; files the
-// engine created are removed, then the directories it created if they are
-// empty, then the manifest. The actions of the files it touched then run
-// through r (nil runs none).
+// Undo puts back every file the manifest records that it can, under the
+// root's lock: files that existed get their old bytes, mode, owner and
+// modification time back; files the engine created are removed, then the
+// directories it created if they are empty. The actions of the files it
+// touched then run through r (nil runs none), and the manifest goes once
+// every file is back.
 //
-// Undo first checks every file: one changed by someone else since the
-// engine wrote it makes Undo fail with [ErrModified] before touching
-// anything. Undo is itself crash-safe: it leaves the manifest until the
-// end, and running it again finishes the job. With no manifest it returns
-// [ErrNoManifest].
-func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
+// A file someone changed since the engine wrote it is left as it is, and
+// stays in the manifest: Undo restores the others and fails with a
+// [*FileError] wrapping [ErrModified] for each one left (listed in
+// [Report.Left]). Naming such a file in force (as a root-relative path)
+// restores it anyway and keeps the current content beside it, in
+// PATH.proxykit-TIME ([Report.Backups]; the time from [WithClock]).
+//
+// Undo first finishes or rolls back what a killed run left; it keeps a
+// journal itself, so a failed or killed Undo changes nothing and running it
+// again does the job. A file that had several hard links before the first
+// apply is restored under its own name only: the report warns about it.
+// With no manifest it returns [ErrNoManifest].
+func (t *Target) Undo(ctx context.Context, r Runner, force ...string) (*Report, error) {
 	rep := &Report{}
 	unlock, err := t.lock(ctx)
 	if err != nil {
@@ -268,73 +357,153 @@ func (t *Target) Undo(ctx context.Context, r Runner) (*Report, error) {
 	}
 	defer unlock()
 	_ = t.at("locked", "")
-	if err := t.cleanStale(); err != nil {
+	if rep.Recovered, err = t.recover(); err != nil {
 		return rep, err
 	}
 	m, states, err := t.undoManifest()
 	if err != nil {
 		return rep, err
 	}
-
-	// Record the actions the restores trigger before restoring, so that a
-	// crash cannot lose them.
-	pending := slices.Clone(m.Pending)
-	for i := range m.Files {
-		if e := &m.Files[i]; e.restore(states[i]) {
-			for _, a := range e.Actions {
-				if !slices.Contains(pending, a) {
-					pending = append(pending, a)
-				}
-			}
-		}
-	}
-	if !slices.Equal(pending, m.Pending) {
-		m.Pending = pending
-		if err := t.storeManifest(m); err != nil {
+	forced := map[string]bool{}
+	for _, f := range force {
+		p, err := cleanPath(f)
+		if err != nil {
 			return rep, err
 		}
+		if m.entry(p) == nil {
+			return rep, &FileError{Path: p, Op: "undo -force", Err: ErrNotRecorded}
+		}
+		forced[p] = true
 	}
-	for i := len(m.Files) - 1; i >= 0; i-- {
+
+	// Sort the files: restore, back up and restore, leave, or drop (they
+	// already are as before).
+	var (
+		todo    []int
+		backups = map[int]string{}
+		left    []manifestEntry
+		leftErr []error
+	)
+	stamp := t.clock().UTC().Format("20060102T150405Z")
+	j := &journal{Version: manifestVersion, Run: m.Runs + 1, Op: "undo"}
+	for i := range m.Files {
 		e, st := &m.Files[i], states[i]
-		var err error
-		switch {
-		case !e.restore(st):
+		if !e.restore(st) {
 			rep.Unchanged = append(rep.Unchanged, e.Path)
 			continue
-		case e.Existed:
-			if err = t.write(e.Path, e.Old, e.Mode, e.UID, e.GID); err == nil {
-				rep.Written = append(rep.Written, e.Path)
+		}
+		if !e.ours(st) {
+			if !forced[e.Path] {
+				left = append(left, *e)
+				rep.Left = append(rep.Left, e.Path)
+				leftErr = append(leftErr, &FileError{Path: e.Path, Op: "undo", Err: ErrModified})
+				continue
 			}
-		default:
-			if err = t.remove(e.Path); err == nil {
-				rep.Removed = append(rep.Removed, e.Path)
+			if st.exists {
+				backups[i] = e.Path + ".proxykit-" + stamp
+				j.Backups = append(j.Backups, backups[i])
 			}
 		}
-		if err != nil {
-			ae := &ApplyError{Path: e.Path, Err: fmt.Errorf("undo: %w", err)}
-			for j := range m.Files {
-				if j > i {
-					ae.Applied = append(ae.Applied, m.Files[j].Path)
-				} else {
-					ae.NotApplied = append(ae.NotApplied, m.Files[j].Path)
-				}
+		todo = append(todo, i)
+		j.Files = append(j.Files, fileBefore(e.Path, st))
+	}
+
+	if len(todo) > 0 {
+		if err := t.storeJournal(j); err != nil {
+			return rep, fmt.Errorf("%w; nothing changed", err)
+		}
+		for _, i := range slices.Backward(todo) {
+			e, st := &m.Files[i], states[i]
+			if err := t.undoOne(e, st, backups[i], rep); err != nil {
+				return t.abort(rep, j, true, &ApplyError{Op: "undo", Path: e.Path, Err: err})
 			}
-			return rep, ae
 		}
 	}
-	rep.Removed = append(rep.Removed, t.removeDirs(m.Dirs)...)
+	// Commit: the manifest keeps the files left and the actions to run.
+	pending := slices.Clone(m.Pending)
+	for _, i := range todo {
+		for _, a := range m.Files[i].Actions {
+			if !slices.Contains(pending, a) {
+				pending = append(pending, a)
+			}
+		}
+	}
+	m.Pending = pending
+	m.Files = left
+	if len(todo) > 0 {
+		removed := t.removeDirs(m.Dirs)
+		rep.Removed = append(rep.Removed, removed...)
+		m.Dirs = slices.DeleteFunc(m.Dirs, func(d string) bool { return slices.Contains(removed, d) })
+		m.Runs = j.Run
+		if err := t.storeManifest(m); err != nil {
+			return t.abort(rep, j, true, &ApplyError{Op: "undo", Path: t.manifest, Err: err})
+		}
+		if err := t.removeJournal(j, true); err != nil {
+			return rep, err // committed: the next run removes it
+		}
+	}
 	if err := t.runPending(ctx, r, m, rep, func() *masker { return newMasker(nil) }); err != nil {
 		// The manifest keeps the failed actions; undo again retries them.
 		if serr := t.storeManifest(m); serr != nil {
 			err = errors.Join(err, serr)
 		}
-		return rep, err
+		return rep, errors.Join(append(leftErr, err)...)
+	}
+	if len(m.Files) > 0 {
+		if err := t.storeManifest(m); err != nil {
+			return rep, err
+		}
+		return rep, errors.Join(leftErr...)
 	}
 	if err := t.removeManifest(m); err != nil {
 		return rep, err
 	}
 	rep.Manifest = t.manifest
 	return rep, nil
+}
+
+// undoOne restores one file, first keeping its current content in backup
+// when that is set.
+func (t *Target) undoOne(e *manifestEntry, st state, backup string, rep *Report) error {
+	if backup != "" {
+		if err := t.write(backup, st.data, st.mode, st.uid, st.gid); err != nil {
+			return fmt.Errorf("keep %s: %w", backup, err)
+		}
+		if err := t.setMTime(backup, st.mtime); err != nil {
+			return err
+		}
+		rep.Backups = append(rep.Backups, backup)
+	}
+	if !e.Existed {
+		if err := t.remove(e.Path); err != nil {
+			return err
+		}
+		rep.Removed = append(rep.Removed, e.Path)
+		return nil
+	}
+	if err := t.mkdirParents(e.Path); err != nil {
+		return err
+	}
+	if err := t.write(e.Path, e.Old, e.Mode, e.UID, e.GID); err != nil {
+		return err
+	}
+	if err := t.setMTime(e.Path, e.MTime); err != nil {
+		return err
+	}
+	rep.Written = append(rep.Written, e.Path)
+	if e.Links > 1 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+			"%s had %d hard links before apply, which split them: it is restored under this name only, and its other names are separate files", e.Path, e.Links))
+	}
+	return nil
+}
+
+// ours reports whether the file's current state is one the engine wrote or
+// the one it found: anything else is someone else's change.
+func (e *manifestEntry) ours(st state) bool {
+	return st.exists && e.wrote(st.data) ||
+		e.Existed && st.exists && bytes.Equal(st.data, e.Old) ||
+		!e.Existed && !st.exists
 }
 
 // restore reports whether Undo has to write or remove the file whose
@@ -363,11 +532,9 @@ func (t *Target) undoManifest() (*manifest, []state, error) {
 	return m, states, nil
 }
 
-// undoStates reads the current state of every file in the manifest, and
-// fails with every file changed by someone else since the engine wrote it.
+// undoStates reads the current state of every file in the manifest.
 func (t *Target) undoStates(m *manifest) ([]state, error) {
 	states := make([]state, len(m.Files))
-	var conflicts []error
 	for i := range m.Files {
 		e := &m.Files[i]
 		st, err := t.read(e.Path)
@@ -375,14 +542,8 @@ func (t *Target) undoStates(m *manifest) ([]state, error) {
 			return nil, &FileError{Path: e.Path, Op: "undo", Err: err}
 		}
 		states[i] = st
-		ok := st.exists && e.wrote(st.data) ||
-			e.Existed && st.exists && bytes.Equal(st.data, e.Old) ||
-			!e.Existed && !st.exists
-		if !ok {
-			conflicts = append(conflicts, &FileError{Path: e.Path, Op: "undo", Err: ErrModified})
-		}
 	}
-	return states, errors.Join(conflicts...)
+	return states, nil
 }
 
 // ComputeUndo shows what [Target.Undo] would do, without doing it: one
@@ -396,6 +557,15 @@ func (t *Target) ComputeUndo(secrets ...string) (*Changes, error) {
 	m, states, err := t.undoManifest()
 	if err != nil {
 		return nil, err
+	}
+	var conflicts []error
+	for i := range m.Files {
+		if !m.Files[i].ours(states[i]) {
+			conflicts = append(conflicts, &FileError{Path: m.Files[i].Path, Op: "undo", Err: ErrModified})
+		}
+	}
+	if len(conflicts) > 0 {
+		return nil, errors.Join(conflicts...)
 	}
 	ch := &Changes{actions: cloneActions(m.Actions), secrets: slices.Clone(secrets)}
 	ch.mask = sync.OnceValue(func() *masker { return newMasker(ch.secrets) })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -62,9 +64,15 @@ var crashTargets = []string{
 	"etc/systemd/system/docker.service.d/http-proxy.conf", "etc/profile.d/proxy.sh",
 }
 
+var crashTime = time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+
 func crashTree(t testing.TB) string {
 	dir := t.TempDir()
 	writeTree(t, dir, crashFiles)
+	for p := range crashFiles {
+		// The manifest records the files' times: the same in every tree.
+		require.NoError(t, os.Chtimes(filepath.Join(dir, p), crashTime, crashTime))
+	}
 	symlink(t.(*testing.T), "/etc/ssl/certs/java/cacerts", dir, "usr/lib/jvm/java-17/lib/security/cacerts")
 	return dir
 }
@@ -102,6 +110,9 @@ type crashScenario struct {
 
 func applyPlan(proxy string) func(context.Context, *plan.Target, plan.Runner) error {
 	return func(ctx context.Context, tg *plan.Target, r plan.Runner) error {
+		if _, err := tg.Recover(ctx); err != nil {
+			return err
+		}
 		ch, err := tg.Compute(crashPlan(proxy))
 		if err != nil {
 			return err
@@ -233,6 +244,7 @@ func TestCrash(t *testing.T) {
 					g, gOK := got[p]
 					require.True(t, gOK == bOK && g == b || gOK == aOK && g == a, "%s is neither as before nor as after: %q", p, g)
 				}
+				requireTempsPrivate(t, dir)
 				l, err := os.Readlink(filepath.Join(dir, "usr/lib/jvm/java-17/lib/security/cacerts"))
 				require.NoError(t, err)
 				require.Equal(t, "/etc/ssl/certs/java/cacerts", l, "the link is kept")
@@ -252,4 +264,19 @@ func TestCrash(t *testing.T) {
 			})
 		}
 	}
+}
+
+// requireTempsPrivate checks that every temporary file a killed run left is
+// readable by its owner only: none shows a secret to other users.
+func requireTempsPrivate(t *testing.T, dir string) {
+	t.Helper()
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !strings.HasSuffix(d.Name(), ".proxykit-tmp") || d.IsDir() {
+			return err
+		}
+		fi, err := d.Info()
+		require.NoError(t, err)
+		require.Zero(t, fi.Mode().Perm()&0o077, "%s is %v", p, fi.Mode())
+		return nil
+	}))
 }

@@ -32,23 +32,33 @@
 //   - Review what you apply: [Changes] hold the old and new bytes; [Target.Apply]
 //     refuses ([ErrStale]) when a file changed since [Target.Compute].
 //   - Atomic, whole files: a write is an exclusive temporary file beside the
-//     target, written, synced, renamed over it, and the directory synced. An
-//     existing file keeps its mode and owner; a new one gets the step's mode
-//     (0600 for a secret, 0644 otherwise); missing parent directories are
-//     created (0755) and recorded. A crash or a failed write leaves each file
-//     old or new, and an [*ApplyError] says which were and were not applied.
+//     target, created 0600 (a wider mode is set after the rename, so a
+//     temporary file never shows a secret to other users), written, synced,
+//     renamed over it, and the directory synced. An existing file keeps its
+//     mode and owner; a new one gets the step's mode (0600 for a secret,
+//     0644 otherwise); missing parent directories are created (0755).
+//   - All or nothing: before writing, Apply (and Undo) record in a journal
+//     beside the manifest each file's state before the run and every
+//     temporary name the run may create. When a file cannot be written, the
+//     files already written are put back and an [*ApplyError] says what
+//     failed and that nothing changed. A run commits by storing the
+//     manifest; the next run (or [Target.Recover]) rolls back a killed run
+//     that had not committed, finishes one that had, removes the temporary
+//     files it left, and says so ([Report.Recovered]).
 //   - Idempotence: Compute runs each edit twice and refuses one that does not
 //     settle ([ErrNotIdempotent]); a second Apply writes nothing — not even
 //     the manifest — and runs no action (unless one is still pending).
-//   - Undo: before writing, Apply records each file's old bytes, mode and
-//     owner, and the directories it creates, in a manifest under the root
-//     ([DefaultManifest], 0600 in a 0700 directory: old files may hold
-//     secrets). The manifest accumulates over applies, keeping each file's
-//     state from before the first apply that changed it: Undo returns the
-//     root to how it was before proxykit touched it, byte for byte, however
-//     many applies came between, which is what "take it back" means on a
-//     node. Undo refuses ([ErrModified]) to overwrite a file someone else
-//     changed since, and removes the manifest when done.
+//   - Undo: Apply records each file's old bytes, mode, owner, modification
+//     time and link count, the directories it creates, and a hash of what it
+//     wrote, in a manifest under the root ([DefaultManifest], 0600 in a 0700
+//     directory: old files may hold secrets). The manifest accumulates over
+//     applies, keeping each file's state from before the first apply that
+//     changed it: Undo returns the root to how it was before proxykit
+//     touched it, byte for byte, however many applies came between, which
+//     is what "take it back" means on a node. Undo restores each file it
+//     can, leaves one someone else changed since ([ErrModified], kept in the
+//     manifest) unless forced, and removes the manifest once every file is
+//     back.
 //   - Actions: an [Action] runs only when a file whose step names it
 //     changed, once per Apply, in plan order, after every file is written,
 //     through a [Runner]: [Exec] for real, [Recorder] in tests, [NoActions]
@@ -75,5 +85,6 @@
 // ([ErrStale], [ErrLocked], …) say what to do next.
 //
 // The engine does not delete files, keep hard links (a rename replaces the
-// link with a new file), or keep extended attributes and SELinux labels.
+// link with a new file; Undo warns about it), or keep extended attributes
+// and SELinux labels.
 package plan

@@ -31,9 +31,12 @@ var (
 	ErrLocked = errors.New("root is locked by another run")
 	// ErrNoManifest: there is nothing to undo.
 	ErrNoManifest = errors.New("no manifest: nothing to undo")
-	// ErrModified: a file changed since the engine wrote it; undo would
-	// lose that change.
+	// ErrModified: a file changed since the engine wrote it; undo leaves
+	// it unless forced, which keeps that version beside it.
 	ErrModified = errors.New("file modified since it was applied")
+	// ErrNotRecorded: undo -force named a file the manifest does not
+	// record.
+	ErrNotRecorded = errors.New("not a file apply changed")
 	// ErrSkipped is returned by a [Runner] that does not run actions
 	// ([NoActions]); the report lists those actions as skipped.
 	ErrSkipped = errors.New("action skipped")
@@ -50,23 +53,34 @@ type FileError struct {
 func (e *FileError) Error() string { return e.Op + " " + e.Path + ": " + e.Err.Error() }
 func (e *FileError) Unwrap() error { return e.Err }
 
-// An ApplyError reports a write that failed during Apply. Every file is
-// whole: each is either as it was or as planned. Applied lists the files
-// written before the failure, NotApplied those left as they were (the
-// failing one first). The manifest covers both, so Undo reverts what was
-// applied, and running Apply again completes the plan.
+// An ApplyError reports a write that failed during Apply or Undo. A run
+// is all or nothing: the files written before the failure were put back
+// (RolledBack), and nothing changed — unless Rollback says that putting
+// some back failed too, in which case the run's journal stays and the next
+// run finishes the rollback.
 type ApplyError struct {
-	Path       string
-	Applied    []string
-	NotApplied []string
+	Op         string   // "apply" or "undo"
+	Path       string   // the file that could not be written
+	RolledBack []string // files written by the run and put back
+	Rollback   error    // why putting back failed; nil when nothing changed
 	Err        error
 }
 
 func (e *ApplyError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "apply %s: %v", e.Path, e.Err)
-	fmt.Fprintf(&b, "; applied: %s", listOrNone(e.Applied))
-	fmt.Fprintf(&b, "; not applied: %s", listOrNone(e.NotApplied))
+	op := e.Op
+	if op == "" {
+		op = "apply"
+	}
+	fmt.Fprintf(&b, "%s %s: %v", op, e.Path, e.Err)
+	if e.Rollback == nil {
+		b.WriteString("; nothing changed")
+		if len(e.RolledBack) > 0 {
+			fmt.Fprintf(&b, " (put back %s)", strings.Join(e.RolledBack, ", "))
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, "; put back %s, but not all: %v; the next run puts back the rest", listOrNone(e.RolledBack), e.Rollback)
 	return b.String()
 }
 

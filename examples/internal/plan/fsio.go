@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"syscall"
+	"time"
 )
 
 // maxFileSize bounds what the engine reads into memory. The largest files
@@ -23,6 +24,8 @@ type state struct {
 	data     []byte // non-nil when exists
 	mode     fs.FileMode
 	uid, gid int
+	mtime    time.Time // modification time
+	nlink    uint64    // hard links to the file; more than 1 is split by a write
 }
 
 // read reads the regular file at real, a resolved path. A missing file is
@@ -72,8 +75,11 @@ func (t *Target) read(real string) (state, error) {
 			data = append(data, 0)[:len(data)]
 		}
 	}
-	s := state{exists: true, data: data, mode: fi.Mode() & modeBits}
+	s := state{exists: true, data: data, mode: fi.Mode() & modeBits, mtime: fi.ModTime()}
 	s.uid, s.gid = owner(fi)
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		s.nlink = uint64(st.Nlink)
+	}
 	return s, nil
 }
 
@@ -89,13 +95,22 @@ func owner(fi fs.FileInfo) (uid, gid int) {
 // which the next write of real removes (writes hold the root's lock).
 func tempName(real string) string {
 	dir, base := path.Split(real)
-	return dir + "." + base + ".proxykit-tmp"
+	return dir + "." + base + tempSuffix
 }
 
+// tempSuffix ends every temporary name.
+const tempSuffix = ".proxykit-tmp"
+
 // write replaces real atomically: an exclusive temporary file beside it,
-// written, given mode (and owner when uid >= 0), synced, closed, renamed
-// over real, then the directory synced. A reader, or a crash, sees the old
-// content or the new, never a mix.
+// created 0600 at most, written, given its owner when uid >= 0, synced,
+// closed, renamed over real, then the directory synced. A reader, or a
+// crash, sees the old content or the new, never a mix.
+//
+// The temporary file is never readable by more than its owner: a mode
+// wider than 0600 is set on the open file after the rename, so a temporary
+// file left by a crash never shows a secret to other users. (A crash
+// between the rename and the chmod leaves the new file 0600; the run's
+// journal puts the old one back.)
 func (t *Target) write(real string, data []byte, mode fs.FileMode, uid, gid int) error {
 	tmp := tempName(real)
 	if err := t.root.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -106,8 +121,8 @@ func (t *Target) write(real string, data []byte, mode fs.FileMode, uid, gid int)
 	if err != nil {
 		return fmt.Errorf("create temporary file: %w", unwrapPathError(err))
 	}
+	defer f.Close()
 	fail := func(err error) error {
-		f.Close()
 		t.root.Remove(tmp)
 		return err
 	}
@@ -126,26 +141,69 @@ func (t *Target) write(real string, data []byte, mode fs.FileMode, uid, gid int)
 			}
 		}
 	}
-	if err := f.Chmod(mode); err != nil {
-		return fail(fmt.Errorf("set mode: %w", unwrapPathError(err)))
+	// Within 0600 the mode is final before the rename (chown may have
+	// cleared set-id bits: set it again); wider, it is set after.
+	narrow := mode&^0o600 == 0
+	if narrow {
+		if err := f.Chmod(mode); err != nil {
+			return fail(fmt.Errorf("set mode: %w", unwrapPathError(err)))
+		}
 	}
 	if err := t.sync(f); err != nil {
 		return fail(fmt.Errorf("sync: %w", unwrapPathError(err)))
 	}
-	if err := f.Close(); err != nil {
-		t.root.Remove(tmp)
-		return fmt.Errorf("close: %w", unwrapPathError(err))
-	}
 	if err := t.at("temp-synced", real); err != nil {
-		t.root.Remove(tmp)
-		return err
+		return fail(err)
 	}
 	if err := t.root.Rename(tmp, real); err != nil {
-		t.root.Remove(tmp)
-		return fmt.Errorf("rename: %w", unwrapPathError(err))
+		return fail(fmt.Errorf("rename: %w", unwrapPathError(err)))
 	}
 	_ = t.at("renamed", real)
+	if !narrow {
+		if err := f.Chmod(mode); err != nil {
+			return fmt.Errorf("set mode: %w", unwrapPathError(err))
+		}
+		if err := t.sync(f); err != nil {
+			return fmt.Errorf("sync: %w", unwrapPathError(err))
+		}
+		_ = t.at("mode-set", real)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close: %w", unwrapPathError(err))
+	}
 	return t.syncDir(path.Dir(real))
+}
+
+// setMTime gives real the modification time mtime (its access time is
+// left as it is); a zero mtime does nothing.
+func (t *Target) setMTime(real string, mtime time.Time) error {
+	if mtime.IsZero() {
+		return nil
+	}
+	if err := t.root.Chtimes(real, time.Time{}, mtime); err != nil {
+		return fmt.Errorf("restore modification time: %w", unwrapPathError(err))
+	}
+	return nil
+}
+
+// mkdirParents creates the missing directories above real (0755), as a
+// rollback needs when it puts back a file whose directory an interrupted
+// undo removed.
+func (t *Target) mkdirParents(real string) error {
+	dir := path.Dir(real)
+	if dir == "." {
+		return nil
+	}
+	if fi, err := t.root.Lstat(dir); err == nil && fi.IsDir() {
+		return nil
+	}
+	if err := t.mkdirParents(dir); err != nil {
+		return err
+	}
+	if _, err := t.mkdir(dir, 0o755); err != nil {
+		return fmt.Errorf("create directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 // remove deletes real and syncs its directory.

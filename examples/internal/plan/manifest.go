@@ -11,6 +11,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 )
 
 // manifestVersion is the manifest format written by this package.
@@ -32,6 +33,9 @@ type manifest struct {
 	Own []string `json:"own,omitempty"`
 	// Actions are every action the files may trigger, in plan order.
 	Actions []Action `json:"actions,omitempty"`
+	// Runs counts the runs committed: a run's journal holds the number
+	// the manifest gets when the run commits.
+	Runs int `json:"runs,omitempty"`
 	// Pending names the actions whose files changed and that have not run
 	// yet: recorded before the files are written, cleared once they ran, so
 	// a crash or a failed action never loses one.
@@ -47,8 +51,17 @@ type manifestEntry struct {
 	GID     int         `json:"gid"`
 	// Wrote holds the SHA-256 of every content the engine wrote, so that
 	// Undo can tell its own writes from someone else's.
-	Wrote   []string `json:"wrote"`
+	Wrote []string `json:"wrote"`
+	// Now is the SHA-256 of the content the last apply left in the file:
+	// what verify expects to find.
+	Now     string   `json:"now,omitempty"`
 	Actions []string `json:"actions,omitempty"`
+	// MTime is the file's modification time before the first apply, which
+	// undo restores.
+	MTime time.Time `json:"mtime,omitzero"`
+	// Links is the number of hard links the file had before the first
+	// apply: more than one were split by the apply's rename.
+	Links uint64 `json:"links,omitempty"`
 }
 
 func (m *manifest) entry(p string) *manifestEntry {
@@ -131,98 +144,111 @@ func parseManifest(data []byte) (*manifest, error) {
 	return &m, nil
 }
 
-// storeManifest writes m atomically. When the manifest's directory is
-// missing, the directories are built under a temporary name with the
-// manifest inside and renamed into place in one step, so a crash never
-// leaves state directories the manifest does not record.
+// storeManifest writes m atomically (see storeState).
 func (t *Target) storeManifest(m *manifest) error {
 	r, err := t.resolve(t.manifest)
 	if err != nil {
 		return fmt.Errorf("write manifest %s: %w", t.manifest, err)
 	}
-	data := func() ([]byte, error) {
-		b, err := json.MarshalIndent(m, "", "\t")
-		return append(b, '\n'), err
-	}
-	if len(r.missing) == 0 {
-		b, err := data()
-		if err == nil {
-			err = t.write(r.real, b, 0o600, -1, -1)
+	if err := t.storeState(r, func(own []string) ([]byte, error) {
+		if own != nil {
+			m.Own = own
 		}
-		if err != nil {
-			return fmt.Errorf("write manifest %s: %w", t.manifest, err)
-		}
-		_ = t.at("manifest-written", r.real)
-		return nil
-	}
-	top := r.missing[0]
-	tmp := tempName(top)
-	under := func(p string) string { return tmp + strings.TrimPrefix(p, top) }
-	m.Own = slices.Clone(r.missing)
-	err = func() error {
-		if err := t.root.RemoveAll(tmp); err != nil {
-			return err
-		}
-		for _, d := range r.missing {
-			mode := fs.FileMode(0o755)
-			if d == path.Dir(r.real) {
-				mode = 0o700
-			}
-			if err := t.mkdirMode(under(d), mode); err != nil {
-				return unwrapPathError(err)
-			}
-		}
-		b, err := data()
-		if err != nil {
-			return err
-		}
-		if err := t.write(under(r.real), b, 0o600, -1, -1); err != nil {
-			return err
-		}
-		if err := t.root.Rename(tmp, top); err != nil {
-			return unwrapPathError(err)
-		}
-		return t.syncDir(path.Dir(top))
-	}()
-	if err != nil {
+		return marshalState(m)
+	}); err != nil {
 		return fmt.Errorf("write manifest %s: %w", t.manifest, err)
 	}
 	_ = t.at("manifest-written", r.real)
 	return nil
 }
 
+func marshalState(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "\t")
+	return append(b, '\n'), err
+}
+
+// storeState writes one of the engine's state files (the manifest, the
+// journal) at r, 0600 in a 0700 directory. When the directory is missing,
+// the directories are built under a temporary name with the file inside
+// and renamed into place in one step, so a crash never leaves state
+// directories that no state file records; data is then given the
+// directories it creates, to record them.
+func (t *Target) storeState(r resolved, data func(own []string) ([]byte, error)) error {
+	if len(r.missing) == 0 {
+		b, err := data(nil)
+		if err == nil {
+			err = t.write(r.real, b, 0o600, -1, -1)
+		}
+		return err
+	}
+	top := r.missing[0]
+	tmp := tempName(top)
+	under := func(p string) string { return tmp + strings.TrimPrefix(p, top) }
+	if err := t.root.RemoveAll(tmp); err != nil {
+		return unwrapPathError(err)
+	}
+	for _, d := range r.missing {
+		mode := fs.FileMode(0o755)
+		if d == path.Dir(r.real) {
+			mode = 0o700
+		}
+		if err := t.mkdirMode(under(d), mode); err != nil {
+			return unwrapPathError(err)
+		}
+	}
+	b, err := data(slices.Clone(r.missing))
+	if err != nil {
+		return err
+	}
+	if err := t.write(under(r.real), b, 0o600, -1, -1); err != nil {
+		return err
+	}
+	if err := t.root.Rename(tmp, top); err != nil {
+		return unwrapPathError(err)
+	}
+	return t.syncDir(path.Dir(top))
+}
+
 // removeManifest deletes the manifest and the directories created for it.
-// When those directories hold nothing else, they go in one rename (then
-// are deleted under their temporary name, which [Target.cleanStale] finishes
-// after a crash); otherwise the manifest goes, and each directory created
-// for it if it is empty.
 func (t *Target) removeManifest(m *manifest) error {
 	r, err := t.resolve(t.manifest)
 	if err != nil {
 		return fmt.Errorf("remove manifest %s: %w", t.manifest, err)
 	}
-	if len(m.Own) > 0 && t.ownOnly(m.Own, r.real) {
-		top := m.Own[0]
+	if err := t.removeState(r.real, m.Own); err != nil {
+		return fmt.Errorf("remove manifest %s: %w", t.manifest, err)
+	}
+	return nil
+}
+
+// removeState deletes the state file real and the directories own created
+// for it. When those directories hold nothing else, they go in one rename
+// (then are deleted under their temporary name, which [Target.cleanStale]
+// finishes after a crash); otherwise the file goes, and each directory
+// created for it if it is empty.
+func (t *Target) removeState(real string, own []string) error {
+	if len(own) > 0 && t.ownOnly(own, real) {
+		top := own[0]
 		tmp := tempName(top)
 		if err := t.root.RemoveAll(tmp); err != nil {
-			return fmt.Errorf("remove manifest %s: %w", t.manifest, unwrapPathError(err))
+			return unwrapPathError(err)
 		}
 		if err := t.root.Rename(top, tmp); err != nil {
-			return fmt.Errorf("remove manifest %s: %w", t.manifest, unwrapPathError(err))
+			return unwrapPathError(err)
 		}
 		if err := t.syncDir(path.Dir(top)); err != nil {
-			return fmt.Errorf("remove manifest %s: %w", t.manifest, err)
+			return err
 		}
-		_ = t.at("removed", r.real)
+		_ = t.at("removed", real)
 		if err := t.root.RemoveAll(tmp); err != nil {
-			return fmt.Errorf("remove manifest %s: %w", t.manifest, unwrapPathError(err))
+			return unwrapPathError(err)
 		}
 		return nil
 	}
-	if err := t.remove(r.real); err != nil {
-		return fmt.Errorf("remove manifest %s: %w", t.manifest, err)
+	if err := t.remove(real); err != nil {
+		return err
 	}
-	t.removeDirs(m.Own)
+	t.removeDirs(own)
 	return nil
 }
 

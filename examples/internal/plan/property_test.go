@@ -309,11 +309,12 @@ func TestOwnerIsKept(t *testing.T) {
 	require.Equal(t, before, snapshot(t, dir))
 }
 
-// TestWriteFailureLeavesFilesWhole fails the write of each file in turn, as a
-// full disk would, at two points of the write: every file stays whole, the
-// error says which files were applied, undo reverts them, the next apply
-// (after another failure) completes, and undo restores everything.
-func TestWriteFailureLeavesFilesWhole(t *testing.T) {
+// TestWriteFailureChangesNothing fails the write of each file in turn, as a
+// full disk would, at two points of the write: the files written before are
+// put back, the error says what failed and that nothing changed, no
+// manifest is left, the next apply (after another failure) completes, and
+// undo restores everything.
+func TestWriteFailureChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	files := map[string]string{"a": "A\n", "b/c": "C\n", "d": "D\n"}
 	paths := []string{"a", "b/c", "d", "e/f/new"}
@@ -347,31 +348,15 @@ func TestWriteFailureLeavesFilesWhole(t *testing.T) {
 				require.ErrorAs(t, err, &ae)
 				require.ErrorIs(t, err, diskFull)
 				require.Equal(t, paths[k], ae.Path)
-				require.Equal(t, nilIfEmpty(paths[:k]), ae.Applied)
-				require.Equal(t, paths[k:], ae.NotApplied)
+				require.Equal(t, nilIfEmpty(paths[:k]), ae.RolledBack, "the files written before the failure are put back")
+				require.NoError(t, ae.Rollback)
 				require.Contains(t, err.Error(), fmt.Sprintf("apply %s: ", paths[k]))
-				require.Contains(t, err.Error(), "; not applied: "+strings.Join(paths[k:], ", "))
-				for i, p := range paths {
-					got, err := os.ReadFile(filepath.Join(dir, p))
-					old, existed := files[p]
-					switch {
-					case i < k:
-						require.NoError(t, err)
-						require.Equal(t, string(ch.Files[i].New), string(got), "applied %s is new", p)
-					case existed:
-						require.NoError(t, err)
-						require.Equal(t, old, string(got), "%s is whole and old", p)
-					default:
-						require.ErrorIs(t, err, fs.ErrNotExist)
-					}
-				}
+				require.Contains(t, err.Error(), "; nothing changed")
+				require.Equal(t, before, snapshot(t, dir), "nothing changed: no file, directory or manifest")
 				requireNoTemp(t, dir)
-
-				// Undo reverts what was applied, whatever was not.
 				plan.SetHook(tg, nil)
 				_, err = tg.Undo(ctx, nil)
-				require.NoError(t, err)
-				require.Equal(t, before, snapshot(t, dir))
+				require.ErrorIs(t, err, plan.ErrNoManifest, "a failed first apply leaves nothing to undo")
 
 				// Apply again: it completes.
 				plan.SetHook(tg, func(pt, p string) error {

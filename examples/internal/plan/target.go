@@ -34,6 +34,7 @@ type Target struct {
 	lockWait time.Duration
 	hook     func(point, path string) error // test hook, see export_test.go
 	noSync   bool                           // tests only, see export_test.go
+	clock    func() time.Time
 }
 
 // An Option configures a Target.
@@ -48,10 +49,14 @@ func WithManifest(path string) Option { return func(t *Target) { t.manifest = pa
 // once).
 func WithLockWait(d time.Duration) Option { return func(t *Target) { t.lockWait = d } }
 
+// WithClock sets the clock that names undo's backups (default
+// [time.Now]), for reproducible output.
+func WithClock(now func() time.Time) Option { return func(t *Target) { t.clock = now } }
+
 // Open opens dir as a target root. It is the only function of the package
 // that names a directory of the host; everything else is relative to it.
 func Open(dir string, opts ...Option) (*Target, error) {
-	t := &Target{dir: dir, manifest: DefaultManifest, lockWait: DefaultLockWait}
+	t := &Target{dir: dir, manifest: DefaultManifest, lockWait: DefaultLockWait, clock: time.Now}
 	for _, o := range opts {
 		o(t)
 	}
