@@ -74,50 +74,11 @@ type Discovery struct {
 	// Bundles are PEM bundles to report: paths or patterns relative to the
 	// root ("opt/mesosphere/packages/python-requests--*/lib/python3*/site-packages/requests/cacert.pem").
 	Bundles []string
+	// KeystoreFiles are the keystores of a JDK or JRE home, relative to
+	// it; nil means [DefaultKeystoreFiles].
+	KeystoreFiles []string
 	// Layouts are the candidate system store layouts; nil means [Layouts].
 	Layouts []Layout
-}
-
-// DefaultJDKGlobs returns where JDKs live on Linux: the distribution's JVM
-// directory, /opt (vendor tarballs, container images' /opt/java/openjdk),
-// Oracle's RPMs under /usr/java, and DC/OS's packaged JRE.
-func DefaultJDKGlobs() []string {
-	return []string{
-		"usr/lib/jvm/*",
-		"usr/java/*",
-		"opt/*",
-		"opt/java/*",
-		"opt/mesosphere/packages/java-*/usr/java",
-	}
-}
-
-// DefaultBundleGlobs returns where Python and conda keep their own PEM
-// bundles on Linux: certifi's cacert.pem (system and /usr/local site- and
-// dist-packages, pip's vendored copy), requests' cacert.pem and conda's
-// ssl/cacert.pem. Pass them, with any others, in [Discovery.Bundles]. On
-// Debian, certifi's cacert.pem is a link to the system bundle, which
-// [Discover] reports as regenerated.
-func DefaultBundleGlobs() []string {
-	return []string{
-		"usr/lib/python3*/site-packages/certifi/cacert.pem",
-		"usr/lib/python3/dist-packages/certifi/cacert.pem",
-		"usr/local/lib/python3*/site-packages/certifi/cacert.pem",
-		"usr/local/lib/python3*/dist-packages/certifi/cacert.pem",
-		"usr/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem",
-		"usr/local/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem",
-		"usr/lib/python3*/site-packages/requests/cacert.pem",
-		"usr/local/lib/python3*/site-packages/requests/cacert.pem",
-		"opt/conda/ssl/cacert.pem",
-		"opt/conda/lib/python3*/site-packages/certifi/cacert.pem",
-	}
-}
-
-// keystoreFiles are where a JDK or JRE home keeps its keystores.
-var keystoreFiles = []string{
-	"lib/security/cacerts",
-	"lib/security/jssecacerts",
-	"jre/lib/security/cacerts",
-	"jre/lib/security/jssecacerts",
 }
 
 // Discover finds the trust stores of the node whose root file system is
@@ -203,6 +164,10 @@ func Discover(fsys fs.FS, d Discovery) ([]Store, error) {
 			return nil, err
 		}
 		homes = append(homes, m...)
+	}
+	keystoreFiles := d.KeystoreFiles
+	if keystoreFiles == nil {
+		keystoreFiles = DefaultKeystoreFiles()
 	}
 	for _, h := range homes {
 		for _, f := range keystoreFiles {

@@ -2,7 +2,14 @@
 // stores of a Linux node: PEM bundles, Java keystores (JKS and password-less
 // PKCS#12) and the system CA store of each distribution family.
 //
-// Reach first for [ParseCertificate]: it reads the CA from PEM or DER, and the
+// To add a CA to every trust store of a node, reach first for [Changes]: from
+// the node's root as an [io/fs.FS] and the certificates, it returns a [Plan]
+// with every file to write ([Change]: path, edit, kind, why, and the command
+// that keeps the regenerated stores in step) and every store it must leave
+// ([Left]), each with the reason. The caller writes the files (under an
+// [os.Root]) and runs the update command.
+//
+// [ParseCertificate] reads the CA from PEM or DER, and the
 // [Certificate] it returns is identified by its SHA-256 [Fingerprint], printed
 // as keytool prints it. [Certificate.Warnings] says when it is not a CA or not
 // valid at the time given.
@@ -29,5 +36,10 @@
 // [io/fs.FS] (os.DirFS): it reports the system store, every JDK's keystore and
 // the PEM bundles asked for, each once however many symbolic links reach it
 // (links are resolved inside the root), and marks the stores the
-// distribution regenerates, with the command that keeps the CA there.
+// distribution regenerates, with the command that keeps the CA there. The
+// places it looks are data, in [DefaultJDKGlobs], [DefaultKeystoreFiles],
+// [DefaultBundleGlobs] and [Layouts], each replaceable through [Discovery].
+//
+// [ParseFingerprint] reads a SHA-256 fingerprint as keytool, openssl and
+// sha256sum print it, labels included.
 package truststore

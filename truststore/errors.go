@@ -27,6 +27,10 @@ var (
 	// certificates. It indicates a bug or input this package misreads; the
 	// edit returns no bytes.
 	ErrVerify = errors.New("edited output does not verify")
+	// ErrUnknownLayout: no system store layout matches the node (no
+	// etc/os-release naming a known family, no marker file); [Changes]
+	// leaves the system store alone.
+	ErrUnknownLayout = errors.New("unknown distribution: no system store layout")
 )
 
 // SyntaxError says where a PEM bundle could not be read: the 1-based line,

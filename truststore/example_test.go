@@ -209,3 +209,33 @@ func ExampleListKeystore() {
 	// debian:isrg_root_x1.pem 2025-06-24
 	// 96:BC:EC:06:26:49:76:F3:74:60:77:9A:CF:28:C5:A7:CF:E8:A3:C0:AA:E1:1A:8F:FC:EE:05:C0:BD:DF:08:C6
 }
+
+func ExampleChanges() {
+	jdkLink := &fstest.MapFile{Data: []byte("/etc/ssl/certs/java/cacerts"), Mode: fs.ModeSymlink | 0o777}
+	jks, _ := truststore.AddToKeystore(mustCA(), "")(nil)
+	node := fstest.MapFS{ // os.DirFS("/") on a real node
+		"etc/os-release":             {Data: []byte("ID=ubuntu\nID_LIKE=debian\n")},
+		"etc/ssl/certs/java/cacerts": {Data: jks},
+		"usr/lib/jvm/java-21-openjdk-amd64/lib/security/cacerts": jdkLink,
+		"opt/conda/ssl/cacert.pem":                               {Data: []byte(proxyCAPEM)},
+	}
+	plan, err := truststore.Changes(node, []*truststore.Certificate{mustCA()}, truststore.ChangeOptions{
+		Alias:     "corp-proxy",
+		Discovery: truststore.Discovery{Bundles: append(truststore.DefaultBundleGlobs(), "opt/conda/ssl/cacert.pem")},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range plan.Changes {
+		// Write c.Edit(old) to c.Path, then run c.Update once.
+		fmt.Printf("write /%s: %s\n", c.Path, c.Why)
+	}
+	for _, l := range plan.Left {
+		fmt.Printf("leave /%s: %s\n", l.Store.Path, l.Reason)
+	}
+	// Output:
+	// write /usr/local/share/ca-certificates/corp-proxy.crt: the proxy's CA in the system store (debian), then update-ca-certificates
+	// write /opt/conda/ssl/cacert.pem: the proxy's CA in a PEM bundle
+	// leave /usr/lib/jvm/java-21-openjdk-amd64/lib/security/cacerts: rebuilt by update-ca-certificates from the system store
+}

@@ -61,66 +61,6 @@ func (l Layout) Regenerates(p string) bool {
 	return p == l.Bundle || slices.Contains(l.Derived, p)
 }
 
-// Layouts returns the system store layouts of the distribution families
-// proxykit knows, most common first. The result is a fresh copy.
-func Layouts() []Layout {
-	return []Layout{
-		{
-			Family:    "debian",
-			IDs:       []string{"debian", "ubuntu", "linuxmint", "raspbian", "pop"},
-			AnchorDir: "usr/local/share/ca-certificates",
-			AnchorExt: ".crt",
-			Update:    []string{"update-ca-certificates"},
-			Bundle:    "etc/ssl/certs/ca-certificates.crt",
-			// ca-certificates-java's hook rebuilds the JKS from the system store.
-			Derived: []string{"etc/ssl/certs/java/cacerts"},
-			Markers: []string{"etc/debian_version"},
-		},
-		{
-			Family:    "rhel",
-			IDs:       []string{"rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn"},
-			AnchorDir: "etc/pki/ca-trust/source/anchors",
-			AnchorExt: ".crt",
-			Update:    []string{"update-ca-trust", "extract"},
-			Bundle:    "etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-			Derived: []string{
-				"etc/pki/ca-trust/extracted/java/cacerts",
-				"etc/pki/ca-trust/extracted/openssl/ca-bundle.trust.crt",
-				"etc/pki/ca-trust/extracted/pem/email-ca-bundle.pem",
-				"etc/pki/ca-trust/extracted/pem/objsign-ca-bundle.pem",
-				"etc/pki/java/cacerts",
-				"etc/pki/tls/certs/ca-bundle.crt",
-				"etc/pki/tls/cert.pem",
-			},
-			Markers: []string{"etc/redhat-release", "etc/pki/ca-trust/source/anchors"},
-		},
-		{
-			Family:    "suse",
-			IDs:       []string{"suse", "opensuse", "opensuse-leap", "opensuse-tumbleweed", "sles", "sled", "sle-micro"},
-			AnchorDir: "etc/pki/trust/anchors",
-			AnchorExt: ".crt",
-			Update:    []string{"update-ca-certificates"},
-			Bundle:    "var/lib/ca-certificates/ca-bundle.pem",
-			Derived: []string{
-				"var/lib/ca-certificates/java-cacerts",
-				"etc/ssl/ca-bundle.pem",
-			},
-			Markers: []string{"etc/SUSE-brand", "etc/pki/trust/anchors"},
-		},
-		{
-			Family:    "alpine",
-			IDs:       []string{"alpine"},
-			AnchorDir: "usr/local/share/ca-certificates",
-			AnchorExt: ".crt",
-			Update:    []string{"update-ca-certificates"},
-			Bundle:    "etc/ssl/certs/ca-certificates.crt",
-			// java-cacerts' trigger rebuilds it from the system store.
-			Derived: []string{"etc/ssl/certs/java/cacerts", "etc/ssl/cert.pem"},
-			Markers: []string{"etc/alpine-release"},
-		},
-	}
-}
-
 // DetectLayout picks the layout of the node whose root file system is fsys:
 // first by the ID, then the ID_LIKE values of etc/os-release (or
 // usr/lib/os-release), then by the first layout whose markers exist. It

@@ -1,0 +1,142 @@
+package truststore_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/proxykit/proxykit/truststore"
+)
+
+// changeSummary is one line per change and per store left, for comparing
+// with a table.
+func changeSummary(p truststore.Plan) []string {
+	var out []string
+	for _, c := range p.Changes {
+		line := fmt.Sprintf("change %s %s as %s: %s", c.Kind, c.Path, c.CA.Alias, c.Why)
+		if c.Update != nil {
+			line += " [" + strings.Join(c.Update, " ") + "]"
+		}
+		out = append(out, line)
+	}
+	for _, l := range p.Left {
+		out = append(out, fmt.Sprintf("leave %s %s: %s", l.Store.Kind, l.Store.Path, l.Reason))
+	}
+	return out
+}
+
+func TestChangesCoverEveryStoreOfTheNode(t *testing.T) {
+	jks, p12 := readKeystore(t, "debian-cacerts.jks"), readKeystore(t, "jdk-cacerts.p12")
+	alpha, beta := testCA(t, "Alpha Root CA"), testCA(t, "Beta Root CA")
+	rhel := fstest.MapFS{
+		"etc/os-release": file([]byte("ID=\"centos\"\n")),
+		"etc/pki/ca-trust/extracted/java/cacerts":                 file(jks),
+		"etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem":        file(alpha.PEM()),
+		"etc/pki/java/cacerts":                                    link("/etc/pki/ca-trust/extracted/java/cacerts"),
+		"usr/lib/jvm/jre-11/lib/security/cacerts":                 link("/etc/pki/java/cacerts"),
+		"opt/jdk-21/lib/security/cacerts":                         file(p12),
+		"opt/app/lib/python3.11/site-packages/certifi/cacert.pem": file(alpha.PEM()),
+		"opt/broken/lib/security/cacerts":                         file([]byte("not a keystore at all")),
+	}
+	tests := []struct {
+		name  string
+		fsys  fstest.MapFS
+		certs []*truststore.Certificate
+		opts  truststore.ChangeOptions
+		want  []string
+	}{
+		{
+			name:  "RHEL node with a JDK of its own and a bundle",
+			fsys:  rhel,
+			certs: []*truststore.Certificate{beta},
+			opts:  truststore.ChangeOptions{Discovery: truststore.Discovery{Bundles: []string{"opt/app/lib/python3*/site-packages/certifi/cacert.pem"}}},
+			want: []string{
+				"change system store etc/pki/ca-trust/source/anchors/corporate_proxy.crt as corporate_proxy: the proxy's CA in the system store (rhel), then update-ca-trust extract [update-ca-trust extract]",
+				"change Java keystore opt/jdk-21/lib/security/cacerts as corporate_proxy: the proxy's CA in a Java keystore",
+				"change PEM bundle opt/app/lib/python3.11/site-packages/certifi/cacert.pem as corporate_proxy: the proxy's CA in a PEM bundle",
+				"leave Java keystore usr/lib/jvm/jre-11/lib/security/cacerts: rebuilt by update-ca-trust extract from the system store",
+				"leave Java keystore opt/broken/lib/security/cacerts: keystore format unknown is not edited here",
+			},
+		},
+		{
+			name:  "two CAs, one given twice, named after the alias",
+			fsys:  fstest.MapFS{"etc/os-release": file([]byte("ID=debian\n"))},
+			certs: []*truststore.Certificate{alpha, beta, alpha},
+			opts:  truststore.ChangeOptions{Alias: "corp"},
+			want: []string{
+				"change system store usr/local/share/ca-certificates/corp.crt as corp: the proxy's CA in the system store (debian), then update-ca-certificates [update-ca-certificates]",
+				"change system store usr/local/share/ca-certificates/corp-2.crt as corp-2: the proxy's CA in the system store (debian), then update-ca-certificates [update-ca-certificates]",
+			},
+		},
+		{
+			name:  "keystore with another password is left",
+			fsys:  fstest.MapFS{"etc/os-release": file([]byte("ID=debian\n")), "opt/jdk/lib/security/cacerts": file(jks)},
+			certs: []*truststore.Certificate{beta},
+			opts:  truststore.ChangeOptions{Password: truststore.NewPassword("not-changeit")},
+			want: []string{
+				"change system store usr/local/share/ca-certificates/corporate_proxy.crt as corporate_proxy: the proxy's CA in the system store (debian), then update-ca-certificates [update-ca-certificates]",
+				"leave Java keystore opt/jdk/lib/security/cacerts: does not open with the password given",
+			},
+		},
+		{
+			name:  "unknown distribution",
+			fsys:  fstest.MapFS{"opt/app/cacert.pem": file(alpha.PEM())},
+			certs: []*truststore.Certificate{beta},
+			opts:  truststore.ChangeOptions{Discovery: truststore.Discovery{Bundles: []string{"/opt/app/cacert.pem"}}},
+			want: []string{
+				"change PEM bundle opt/app/cacert.pem as corporate_proxy: the proxy's CA in a PEM bundle",
+				"leave system store : unknown distribution (no /etc/os-release this package knows): add the CA to the system store by hand",
+			},
+		},
+		{name: "no certificate, nothing to do", fsys: rhel},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := truststore.Changes(tt.fsys, tt.certs, tt.opts)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, changeSummary(p))
+		})
+	}
+}
+
+func TestChangesEditsAddTheCA(t *testing.T) {
+	jks := readKeystore(t, "debian-cacerts.jks")
+	ca := testCA(t, "Gamma Root CA")
+	fsys := fstest.MapFS{
+		"etc/os-release":               file([]byte("ID=debian\n")),
+		"opt/jdk/lib/security/cacerts": file(jks),
+		"opt/app/cacert.pem":           file(testCA(t, "Alpha Root CA").PEM()),
+	}
+	p, err := truststore.Changes(fsys, []*truststore.Certificate{ca}, truststore.ChangeOptions{Discovery: truststore.Discovery{Bundles: []string{"opt/app/cacert.pem"}}})
+	require.NoError(t, err)
+	require.Len(t, p.Changes, 3)
+	for _, c := range p.Changes {
+		var old []byte
+		if f, ok := fsys[c.Path]; ok {
+			old = f.Data
+		}
+		b, err := c.Edit(old)
+		require.NoError(t, err, c.Path)
+		again, err := c.Edit(b)
+		require.NoError(t, err)
+		assert.Equal(t, b, again, "idempotent: %s", c.Path)
+		if c.Kind == truststore.KindKeystore {
+			entries, _, err := truststore.ListKeystore(b, truststore.WithPassword(truststore.DefaultJavaPassword()))
+			require.NoError(t, err)
+			assert.Contains(t, fmt.Sprint(entries), "corporate_proxy")
+			continue
+		}
+		entries, err := truststore.ListBundle(b)
+		require.NoError(t, err)
+		assert.Equal(t, ca.Fingerprint(), entries[len(entries)-1].Fingerprint, c.Path)
+	}
+}
+
+func TestChangesRefuseAnAliasWithASlash(t *testing.T) {
+	_, err := truststore.Changes(fstest.MapFS{}, []*truststore.Certificate{testCA(t, "A")}, truststore.ChangeOptions{Alias: "../x"})
+	require.ErrorIs(t, err, truststore.ErrMalformed)
+}

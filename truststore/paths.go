@@ -1,0 +1,113 @@
+package truststore
+
+// Where Linux distributions and their software keep trust stores: data
+// only, kept apart from the logic that reads it, as crypto/x509 keeps its
+// root_linux.go. Each list is returned fresh, so a caller may change it; the
+// fields of [Discovery] replace any of them, in tests and for nodes laid out
+// otherwise. A later discovery may walk the tree instead (every PEM bundle
+// and JDK found by content); these lists then become its starting points.
+
+// DefaultJDKGlobs returns where JDKs live on Linux: the distribution's JVM
+// directory, /opt (vendor tarballs, container images' /opt/java/openjdk),
+// Oracle's RPMs under /usr/java, and DC/OS's packaged JRE.
+func DefaultJDKGlobs() []string {
+	return []string{
+		"usr/lib/jvm/*",
+		"usr/java/*",
+		"opt/*",
+		"opt/java/*",
+		"opt/mesosphere/packages/java-*/usr/java",
+	}
+}
+
+// DefaultBundleGlobs returns where Python and conda keep their own PEM
+// bundles on Linux: certifi's cacert.pem (system and /usr/local site- and
+// dist-packages, pip's vendored copy), requests' cacert.pem and conda's
+// ssl/cacert.pem. Pass them, with any others, in [Discovery.Bundles]. On
+// Debian, certifi's cacert.pem is a link to the system bundle, which
+// [Discover] reports as regenerated.
+func DefaultBundleGlobs() []string {
+	return []string{
+		"usr/lib/python3*/site-packages/certifi/cacert.pem",
+		"usr/lib/python3/dist-packages/certifi/cacert.pem",
+		"usr/local/lib/python3*/site-packages/certifi/cacert.pem",
+		"usr/local/lib/python3*/dist-packages/certifi/cacert.pem",
+		"usr/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem",
+		"usr/local/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem",
+		"usr/lib/python3*/site-packages/requests/cacert.pem",
+		"usr/local/lib/python3*/site-packages/requests/cacert.pem",
+		"opt/conda/ssl/cacert.pem",
+		"opt/conda/lib/python3*/site-packages/certifi/cacert.pem",
+	}
+}
+
+// DefaultKeystoreFiles returns where a JDK or JRE home keeps its
+// keystores, relative to the home.
+func DefaultKeystoreFiles() []string {
+	return []string{
+		"lib/security/cacerts",
+		"lib/security/jssecacerts",
+		"jre/lib/security/cacerts",
+		"jre/lib/security/jssecacerts",
+	}
+}
+
+// Layouts returns the system store layouts of the distribution families
+// proxykit knows, most common first. The result is a fresh copy.
+func Layouts() []Layout {
+	return []Layout{
+		{
+			Family:    "debian",
+			IDs:       []string{"debian", "ubuntu", "linuxmint", "raspbian", "pop"},
+			AnchorDir: "usr/local/share/ca-certificates",
+			AnchorExt: ".crt",
+			Update:    []string{"update-ca-certificates"},
+			Bundle:    "etc/ssl/certs/ca-certificates.crt",
+			// ca-certificates-java's hook rebuilds the JKS from the system store.
+			Derived: []string{"etc/ssl/certs/java/cacerts"},
+			Markers: []string{"etc/debian_version"},
+		},
+		{
+			Family:    "rhel",
+			IDs:       []string{"rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn"},
+			AnchorDir: "etc/pki/ca-trust/source/anchors",
+			AnchorExt: ".crt",
+			Update:    []string{"update-ca-trust", "extract"},
+			Bundle:    "etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+			Derived: []string{
+				"etc/pki/ca-trust/extracted/java/cacerts",
+				"etc/pki/ca-trust/extracted/openssl/ca-bundle.trust.crt",
+				"etc/pki/ca-trust/extracted/pem/email-ca-bundle.pem",
+				"etc/pki/ca-trust/extracted/pem/objsign-ca-bundle.pem",
+				"etc/pki/java/cacerts",
+				"etc/pki/tls/certs/ca-bundle.crt",
+				"etc/pki/tls/cert.pem",
+			},
+			Markers: []string{"etc/redhat-release", "etc/pki/ca-trust/source/anchors"},
+		},
+		{
+			Family:    "suse",
+			IDs:       []string{"suse", "opensuse", "opensuse-leap", "opensuse-tumbleweed", "sles", "sled", "sle-micro"},
+			AnchorDir: "etc/pki/trust/anchors",
+			AnchorExt: ".crt",
+			Update:    []string{"update-ca-certificates"},
+			Bundle:    "var/lib/ca-certificates/ca-bundle.pem",
+			Derived: []string{
+				"var/lib/ca-certificates/java-cacerts",
+				"etc/ssl/ca-bundle.pem",
+			},
+			Markers: []string{"etc/SUSE-brand", "etc/pki/trust/anchors"},
+		},
+		{
+			Family:    "alpine",
+			IDs:       []string{"alpine"},
+			AnchorDir: "usr/local/share/ca-certificates",
+			AnchorExt: ".crt",
+			Update:    []string{"update-ca-certificates"},
+			Bundle:    "etc/ssl/certs/ca-certificates.crt",
+			// java-cacerts' trigger rebuilds it from the system store.
+			Derived: []string{"etc/ssl/certs/java/cacerts", "etc/ssl/cert.pem"},
+			Markers: []string{"etc/alpine-release"},
+		},
+	}
+}
