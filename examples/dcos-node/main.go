@@ -5,77 +5,17 @@
 //
 //	go run ./examples/dcos-node [flags] [plan|apply|undo|verify]
 //
-// plan (the default) prints a diff of every file it would change, secrets
-// masked, and exits 2 when something is pending; apply writes the files
-// atomically and runs the follow-up commands (update-ca-trust, systemctl
-// daemon-reload, restarts) only when what they depend on changed; undo puts
-// back every byte; verify reports drift without writing. With no arguments
-// at all it runs a demo on a built-in sample node.
-//
-// Run it with -h for the flags and a worked example.
+// The program lives in examples/internal/dcosnode, where the Ansible module
+// (examples/ansible) finds it too. Run it with -h for the flags and a worked
+// example.
 package main
 
 import (
-	"flag"
-	"io"
 	"os"
 
-	"github.com/proxykit/proxykit/examples/internal/node"
+	"github.com/proxykit/proxykit/examples/internal/dcosnode"
 )
 
-const synopsis = `Configures a DC/OS node to work behind a proxy: yum and dnf, the Docker
-daemon's drop-in, /etc/environment and /opt/mesosphere/etc/proxy.env (both
-cases), a drop-in for every DC/OS Java service (Cosmos, Metronome, ...) with the
-Java proxy properties, and the proxy's CA in the system store, every Java
-keystore and the Python bundles under /opt/mesosphere/packages. With no
-arguments at all it runs a demo on a built-in sample node.
-
-The proxy password is read from $PROXYKIT_PROXY_PASSWORD or from
--proxy-password-file, never needed on the command line.`
-
-const example = `  # see what would change on this node (exit status 2: changes pending)
-  export PROXYKIT_PROXY_PASSWORD='…'
-  dcos-node -proxy http://svc-dcos@proxy.corp.example:3128 \
-      -no-proxy .corp.example,10.0.0.0/8 -ca /root/corp-proxy-ca.pem plan
-  # apply it, then check nothing drifted; take it all back with undo
-  dcos-node -proxy http://svc-dcos@proxy.corp.example:3128 \
-      -no-proxy .corp.example,10.0.0.0/8 -ca /root/corp-proxy-ca.pem apply
-  dcos-node -proxy http://svc-dcos@proxy.corp.example:3128 \
-      -no-proxy .corp.example,10.0.0.0/8 -ca /root/corp-proxy-ca.pem verify
-  dcos-node undo`
-
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
-
-// run is the program with its arguments and output injected.
-func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		return demo(stdout, stderr)
-	}
-	return program(node.Env{}).Run(args, stdout, stderr)
-}
-
-// program returns dcos-node as a [node.Program].
-func program(env node.Env) *node.Program {
-	o := new(options)
-	return &node.Program{
-		Name:     "dcos-node",
-		Synopsis: synopsis,
-		Example:  example,
-		Flags:    o.register,
-		Build:    o.build,
-		Env:      env,
-	}
-}
-
-// options are dcos-node's own flags.
-type options struct {
-	noDCOSBypass bool // -no-dcos-bypass
-	fixDCOSEnv   bool // -fix-mesosphere-environment
-}
-
-func (o *options) register(fs *flag.FlagSet) {
-	fs.BoolVar(&o.noDCOSBypass, "no-dcos-bypass", false, "do not merge DC/OS's own bypass entries ("+dcosBypassList+") into -no-proxy")
-	fs.BoolVar(&o.fixDCOSEnv, "fix-mesosphere-environment", false, "remove proxy variables from /opt/mesosphere/environment, where they break the DC/OS UI")
+	os.Exit(dcosnode.Run(os.Args[1:], os.Stdout, os.Stderr))
 }
