@@ -214,12 +214,13 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 	}
 	n.orderActions()
 	r.describe(cfg)
-	r.Notes = n.Notes()
-	r.Warnings = append(r.Warnings, n.Warnings()...)
 	ch, err := t.Compute(&n.Plan)
 	if err != nil {
 		return nil, err
 	}
+	n.mask = ch.Mask
+	r.Notes = n.Notes()
+	r.Warnings = append(r.Warnings, n.Warnings()...)
 	r.changes(ch)
 	r.Warnings = append(r.Warnings, secretWarnings(ch)...)
 	if p.Inspect != nil {

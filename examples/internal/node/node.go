@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"io/fs"
@@ -29,8 +30,9 @@ type Node struct {
 	// [Node.Action].
 	Plan plan.Plan
 
-	notes    []string
-	warnings []Warning
+	notes    []message
+	warnings []warning
+	mask     func(string) string // set once the plan is computed
 }
 
 // A Warning is something a person must read before applying a plan.
@@ -53,7 +55,8 @@ func secretsOf(c *Config) []string {
 	var s []string
 	for _, p := range []*proxyenv.Proxy{c.Settings.HTTPProxy, c.Settings.HTTPSProxy, c.Settings.FTPProxy} {
 		if p != nil && !p.Password.IsZero() {
-			s = append(s, p.Password.Reveal())
+			// The base64 of user:password too: a registry's auth.
+			s = append(s, p.Password.Reveal(), base64.StdEncoding.EncodeToString([]byte(p.Username+":"+p.Password.Reveal())))
 		}
 	}
 	if !c.StorePass.IsZero() && c.StorePass.Reveal() != "changeit" {
@@ -65,24 +68,78 @@ func secretsOf(c *Config) []string {
 }
 
 // Note adds a line describing the node ("CentOS Linux 7 (Core), DC/OS
-// 2.2.5 master") to the report's header.
+// 2.2.5 master") to the report's header. The args are values (a file's
+// setting, a unit's name): the report masks every credential in them, never
+// in format.
 func (n *Node) Note(format string, args ...any) {
-	n.notes = append(n.notes, fmt.Sprintf(format, args...))
+	n.notes = append(n.notes, message{format, args})
 }
 
-// Warn adds a warning. Equal warnings are kept once.
+// Warn adds a warning; its args are masked like [Node.Note]'s. Equal
+// warnings are kept once.
 func (n *Node) Warn(topic, format string, args ...any) {
-	w := Warning{Topic: topic, Message: fmt.Sprintf(format, args...)}
-	if !slices.Contains(n.warnings, w) {
-		n.warnings = append(n.warnings, w)
+	m := message{format, args}
+	for _, w := range n.warnings {
+		if w.topic == topic && w.msg.render(nil) == m.render(nil) {
+			return
+		}
 	}
+	n.warnings = append(n.warnings, warning{topic, m})
 }
 
-// Warnings returns the warnings added so far.
-func (n *Node) Warnings() []Warning { return slices.Clone(n.warnings) }
+// Warnings returns the warnings added so far, their values masked once the
+// plan is computed.
+func (n *Node) Warnings() []Warning {
+	out := make([]Warning, len(n.warnings))
+	for i, w := range n.warnings {
+		out[i] = Warning{Topic: w.topic, Message: w.msg.render(n.mask)}
+	}
+	return out
+}
 
-// Notes returns the notes added so far.
-func (n *Node) Notes() []string { return slices.Clone(n.notes) }
+// Notes returns the notes added so far, their values masked once the plan
+// is computed.
+func (n *Node) Notes() []string {
+	out := make([]string, len(n.notes))
+	for i, m := range n.notes {
+		out[i] = m.render(n.mask)
+	}
+	return out
+}
+
+// A message is a note or warning kept as its format and values, so that the
+// values alone are masked once the plan's credentials are known.
+type message struct {
+	format string
+	args   []any
+}
+
+type warning struct {
+	topic string
+	msg   message
+}
+
+// render formats m with every string, error and Stringer value passed
+// through mask (nil: as they are).
+func (m message) render(mask func(string) string) string {
+	if mask == nil {
+		return fmt.Sprintf(m.format, m.args...)
+	}
+	args := make([]any, len(m.args))
+	for i, a := range m.args {
+		switch v := a.(type) {
+		case string:
+			args[i] = mask(v)
+		case error:
+			args[i] = mask(v.Error())
+		case fmt.Stringer:
+			args[i] = mask(v.String())
+		default:
+			args[i] = a
+		}
+	}
+	return fmt.Sprintf(m.format, args...)
+}
 
 // Edit adds a step to the plan.
 func (n *Node) Edit(s plan.Step) { n.Plan.Add(s) }

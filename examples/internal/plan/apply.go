@@ -568,7 +568,7 @@ func (t *Target) ComputeUndo(secrets ...string) (*Changes, error) {
 		return nil, errors.Join(conflicts...)
 	}
 	ch := &Changes{actions: cloneActions(m.Actions), secrets: slices.Clone(secrets)}
-	ch.mask = sync.OnceValue(func() *masker { return newMasker(ch.secrets) })
+	ch.mask = sync.OnceValue(ch.newMasker)
 	for i := range m.Files {
 		e, st := &m.Files[i], states[i]
 		c := Change{Path: e.Path, Real: e.Path, Mode: e.Mode, Actions: slices.Clone(e.Actions), uid: e.UID, gid: e.GID}

@@ -111,7 +111,7 @@ func (t *Target) Compute(p *Plan) (*Changes, error) {
 		actions: cloneActions(p.Actions),
 		secrets: slices.Clone(p.Secrets),
 	}
-	ch.mask = sync.OnceValue(func() *masker { return newMasker(ch.secrets) })
+	ch.mask = sync.OnceValue(ch.newMasker)
 	byReal := map[string]int{}
 	for _, s := range p.Steps {
 		name, _ := cleanPath(s.Path)

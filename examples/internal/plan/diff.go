@@ -10,8 +10,11 @@ import (
 )
 
 // Diff returns a unified diff of every file that would change, with every
-// secret of the plan masked as [Redacted] in each encoding the edits may
-// have used, and the password of any URL userinfo masked too. Each file's
+// secret of the plan and every credential the old or the new content holds
+// (whoever wrote it: a URL's password, yum's proxy_password, a registry
+// token in config.json: what internal/redact.Find finds) masked as [Redacted] in each
+// encoding a file may hold it. Only the files' lines are masked, never the
+// diff's own: "holds a secret" stays as written whatever the password. Each file's
 // diff is preceded by "# " lines saying why it changes, through which link
 // it is reached, and the mode of a new file. Binary files (keystores) are
 // summarised, not shown. Diff returns "" when nothing would change.
@@ -20,13 +23,13 @@ func (c *Changes) Diff() string {
 	for i := range c.Files {
 		f := &c.Files[i]
 		if f.Changed() {
-			writeDiff(&b, f)
+			writeDiff(&b, f, c.mask())
 		}
 	}
-	return c.mask().mask(b.String())
+	return b.String()
 }
 
-func writeDiff(b *strings.Builder, f *Change) {
+func writeDiff(b *strings.Builder, f *Change, m *masker) {
 	for _, w := range f.Why {
 		fmt.Fprintf(b, "# %s: %s\n", f.Path, w)
 	}
@@ -57,7 +60,16 @@ func writeDiff(b *strings.Builder, f *Change) {
 		Context:  3,
 	}
 	// WriteUnifiedDiff only fails when the writer does; a Builder does not.
-	_ = difflib.WriteUnifiedDiff(b, d)
+	var u strings.Builder
+	_ = difflib.WriteUnifiedDiff(&u, d)
+	for i, line := range strings.SplitAfter(u.String(), "\n") {
+		// The file names (the first two lines) and the hunk headers are
+		// the diff's own; the rest are the file's lines.
+		if i >= 2 && !strings.HasPrefix(line, "@@ ") {
+			line = m.mask(line)
+		}
+		b.WriteString(line)
+	}
 }
 
 // splitLines splits keeping line ends, and marks a missing final newline the

@@ -69,14 +69,18 @@
 //   - One run at a time: Apply and Undo hold an exclusive flock on the root
 //     directory, waiting up to [WithLockWait] before failing with
 //     [ErrLocked].
-//   - Secrets: [Changes.Diff] masks every value of [Plan.Secrets] raw,
-//     percent-encoded (URL userinfo, path, query, every byte), and under up
-//     to two layers of quoting: systemd's quoted words with %% and $$,
-//     JSON, C and Go quotes, shell single and double quotes and backslash
-//     escapes, Java properties, YAML, XML — so that a password inside Java
-//     options inside a unit file is masked too. It also masks the password
-//     of any URL's userinfo, registered or not (the old one, being rotated).
-//     A failed action's command line and output are masked the same way.
+//   - Secrets: [Changes.Diff] masks every value of [Plan.Secrets] and
+//     every credential the old or the new content of a file holds, whoever
+//     wrote it (URL passwords, yum's proxy_password, config.json's auths
+//     and tokens, keystore passwords: internal/redact's Find), raw,
+//     percent-encoded (URL userinfo, path, query, every byte), base64, and
+//     under up to two layers of quoting: systemd's quoted words with %% and
+//     $$, JSON, C and Go quotes, shell single and double quotes and
+//     backslash escapes, Java properties, YAML, XML — so that a password
+//     inside Java options inside a unit file is masked too. Only the files'
+//     lines are masked, never the diff's own sentences; [Changes.Mask]
+//     masks a value a program shows beside the diff. A failed action's
+//     command line and output are masked the same way.
 //     The engine's own errors name paths, never content.
 //
 // Errors: [*FileError] names the file of a failed read, edit or check;
