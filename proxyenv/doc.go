@@ -20,7 +20,8 @@
 //     carry exactly (widened, narrowed or dropped).
 //
 // The consumer file formats (/etc/environment, yum, apt, Docker, .condarc,
-// DC/OS proxy.env) are edits built from [Settings]; see the format_*.go files.
+// DC/OS proxy.env, a docker-compose.yml's services and the project's .env)
+// are edits built from [Settings]; see the format_*.go files.
 //
 // The command examples/noproxy prints, for a list and some URLs, what each
 // client does, and the Java form with its losses:

@@ -13,6 +13,8 @@ package proxyenv
 //	/etc/docker/daemon.json           Settings.DockerDaemonJSON format_docker.go
 //	~/.docker/config.json             Settings.DockerClientConfig
 //	.condarc                          Settings.Condarc          format_condarc.go
+//	docker-compose.yml services       Settings.ComposeFile      format_compose.go
+//	a compose project's .env          Settings.ComposeDotEnv    format_compose.go
 //
 // and two value lists that are no file of their own: Settings.DockerDaemonEnv
 // (for a systemd drop-in) and Settings.DockerBuildArgs. Shared machinery:

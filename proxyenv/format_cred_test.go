@@ -212,7 +212,7 @@ func TestCredentialsReadBackByRealReaders(t *testing.T) {
 		for _, f := range fileFormats {
 			edit, _, err := f.make(s)
 			require.NoError(t, err, "%s %s", f.name, c)
-			out, err := edit(nil)
+			out, err := edit(f.minimal)
 			require.NoError(t, err, "%s %s", f.name, c)
 			path := filepath.Join(dir, fmt.Sprintf("case%d.%s", i, f.name))
 			require.NoError(t, os.WriteFile(path, out, 0o600))
@@ -653,6 +653,8 @@ func TestNoSecretInMessages(t *testing.T) {
 				"export http_proxy=" + c.pass + " ; echo " + c.pass + "\n",
 				"Acquire { http::Proxy \"" + c.pass + "\"; };\n",
 				c.pass + "\x00" + c.pass,
+				"services:\n  repo_api:\n    environment:\n      HTTP_PROXY: " + c.pass + "\n  repo_worker: [" + c.pass + "\n",
+				"services:\n  repo_api:\n    environment: {HTTP_PROXY: " + c.pass + "}\n  repo_worker:\n    image: x\n",
 			}
 			for _, f := range fileFormats {
 				edit, warns, err := f.make(s)

@@ -2,6 +2,7 @@ package proxyenv_test
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/proxykit/proxykit/proxyenv"
 )
@@ -257,4 +258,61 @@ func ExampleDCOSBypass() {
 	fmt.Println(l)
 	// Output:
 	// localhost,.corp,.mesos,.thisdcos.directory,.dcos.directory,.zk,127.0.0.1
+}
+
+func ExampleSettings_ComposeFile() {
+	edit, _, err := exampleSettings().ComposeFile("repo_api")
+	if err != nil {
+		panic(err)
+	}
+	out, err := edit([]byte(`services:
+  repo_db:
+    image: postgres:13
+  repo_api:
+    image: repo:6.1   # Anaconda Server
+    environment:
+      - REPO_DB_HOST=repo_db
+`))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(string(out))
+	// Output:
+	// services:
+	//   repo_db:
+	//     image: postgres:13
+	//   repo_api:
+	//     image: repo:6.1   # Anaconda Server
+	//     environment:
+	//       - REPO_DB_HOST=repo_db
+	//       - http_proxy=${PROXYKIT_HTTP_PROXY}
+	//       - HTTP_PROXY=${PROXYKIT_HTTP_PROXY}
+	//       - https_proxy=${PROXYKIT_HTTPS_PROXY}
+	//       - HTTPS_PROXY=${PROXYKIT_HTTPS_PROXY}
+	//       - no_proxy=${PROXYKIT_NO_PROXY}
+	//       - NO_PROXY=${PROXYKIT_NO_PROXY}
+}
+
+func ExampleSettings_ComposeDotEnv() {
+	s := exampleSettings()
+	// The containers reach each other by service name, directly.
+	names, err := proxyenv.ComposeServiceNames([]byte("services:\n  repo_db: {image: postgres}\n  repo_api: {image: repo}\n"))
+	if err != nil {
+		panic(err)
+	}
+	s.NoProxy = s.NoProxy.Merge(proxyenv.ParseNoProxy(strings.Join(names, ",")))
+	edit, _, err := s.ComposeDotEnv()
+	if err != nil {
+		panic(err)
+	}
+	out, err := edit([]byte("ATE_VERSION=6.1.2\n"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(string(out))
+	// Output:
+	// ATE_VERSION=6.1.2
+	// PROXYKIT_HTTP_PROXY=http://svc:p%40ss%241@proxy.corp:3128
+	// PROXYKIT_HTTPS_PROXY=http://svc:p%40ss%241@proxy.corp:3128
+	// PROXYKIT_NO_PROXY=localhost,.corp,mirror.corp,repo_db,repo_api
 }

@@ -1,6 +1,7 @@
 package proxyenv_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -54,11 +55,11 @@ func idempotent(t *testing.T, name string, edit proxyenv.Edit, in []byte) ([]byt
 // FuzzEnvFile fuzzes the parsers of NAME=value files: /etc/environment
 // (pam_env), the profile.d script (sh) and DC/OS proxy.env (systemd).
 func FuzzEnvFile(f *testing.F) {
-	addSeeds(f, "etc-environment", "profile", "dcos-proxy-env")
+	addSeeds(f, "etc-environment", "profile", "dcos-proxy-env", "compose-env")
 	s := fuzzSettings()
 	var edits []proxyenv.Edit
 	for _, mk := range []func(proxyenv.Settings) (proxyenv.Edit, []proxyenv.Warning, error){
-		proxyenv.Settings.EtcEnvironment, proxyenv.Settings.ProfileScript, proxyenv.Settings.DCOSProxyEnv,
+		proxyenv.Settings.EtcEnvironment, proxyenv.Settings.ProfileScript, proxyenv.Settings.DCOSProxyEnv, proxyenv.Settings.ComposeDotEnv,
 	} {
 		e, _, err := mk(s)
 		if err != nil {
@@ -68,7 +69,7 @@ func FuzzEnvFile(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		for i, e := range edits {
-			idempotent(t, []string{"etc-environment", "profile", "dcos"}[i], e, in)
+			idempotent(t, []string{"etc-environment", "profile", "dcos", "compose-env"}[i], e, in)
 		}
 	})
 }
@@ -156,5 +157,34 @@ func FuzzCondarc(f *testing.F) {
 			}
 		}
 		idempotent(t, "condarc unset", unset, in)
+	})
+}
+
+// FuzzComposeFile fuzzes the docker-compose.yml editor: accepted output
+// still parses, gives the services the references and no credential, and
+// settings without a proxy take them away again.
+func FuzzComposeFile(f *testing.F) {
+	addSeeds(f, "compose")
+	s := fuzzSettings()
+	edit, _, err := s.ComposeFile()
+	if err != nil {
+		f.Fatal(err)
+	}
+	unset, _, _ := proxyenv.Settings{}.ComposeFile()
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out, ok := idempotent(t, "compose", edit, in)
+		if ok {
+			names, err := proxyenv.ComposeServiceNames(out)
+			if err != nil || len(names) < 2 {
+				t.Fatalf("output does not parse (%v)\ninput  %q\noutput %q", err, in, out)
+			}
+			if bytes.Contains(out, []byte(proxyenv.EscapeUserinfo(s.HTTPProxy.Password.Reveal()))) && !bytes.Contains(in, []byte(proxyenv.EscapeUserinfo(s.HTTPProxy.Password.Reveal()))) {
+				t.Fatalf("the password reached the file\noutput %q", out)
+			}
+			if _, ok := idempotent(t, "compose unset", unset, out); !ok {
+				t.Fatalf("unset refused the output %q", out)
+			}
+		}
+		idempotent(t, "compose unset", unset, in)
 	})
 }

@@ -18,19 +18,25 @@ import (
 type fileFormat struct {
 	name string
 	make func(proxyenv.Settings) (proxyenv.Edit, []proxyenv.Warning, error)
+	// minimal is the smallest input the edit accepts; nil (no file) when
+	// the edit creates its file.
+	minimal []byte
 }
 
 // fileFormats lists every format that edits a file.
 var fileFormats = []fileFormat{
-	{"etc-environment", proxyenv.Settings.EtcEnvironment},
-	{"profile", proxyenv.Settings.ProfileScript},
-	{"dcos-proxy-env", proxyenv.Settings.DCOSProxyEnv},
-	{"yum", proxyenv.Settings.YumConf},
-	{"dnf", proxyenv.Settings.DNFConf},
-	{"apt", proxyenv.Settings.AptConf},
-	{"daemon-json", proxyenv.Settings.DockerDaemonJSON},
-	{"client-config", proxyenv.Settings.DockerClientConfig},
-	{"condarc", proxyenv.Settings.Condarc},
+	{"etc-environment", proxyenv.Settings.EtcEnvironment, nil},
+	{"profile", proxyenv.Settings.ProfileScript, nil},
+	{"dcos-proxy-env", proxyenv.Settings.DCOSProxyEnv, nil},
+	{"yum", proxyenv.Settings.YumConf, nil},
+	{"dnf", proxyenv.Settings.DNFConf, nil},
+	{"apt", proxyenv.Settings.AptConf, nil},
+	{"daemon-json", proxyenv.Settings.DockerDaemonJSON, nil},
+	{"client-config", proxyenv.Settings.DockerClientConfig, nil},
+	{"condarc", proxyenv.Settings.Condarc, nil},
+	{"compose", func(s proxyenv.Settings) (proxyenv.Edit, []proxyenv.Warning, error) { return s.ComposeFile() },
+		[]byte("services:\n  repo_api:\n    image: a\n  repo_worker:\n    image: b\n")},
+	{"compose-env", proxyenv.Settings.ComposeDotEnv, nil},
 }
 
 func mustProxy(t testing.TB, s string) *proxyenv.Proxy {
@@ -286,10 +292,10 @@ func TestEditIgnoresLaterChangesToSettings(t *testing.T) {
 			s := proxyenv.Settings{HTTPProxy: p, HTTPSProxy: p, NoProxy: proxyenv.ParseNoProxy("localhost")}
 			edit, _, err := f.make(s)
 			require.NoError(t, err)
-			before, err := edit(nil)
+			before, err := edit(f.minimal)
 			require.NoError(t, err)
 			p.Host, p.Password = "other.corp", proxyenv.NewSecret("changed")
-			after, err := edit(nil)
+			after, err := edit(f.minimal)
 			require.NoError(t, err)
 			require.Equal(t, string(before), string(after))
 		})
