@@ -82,7 +82,7 @@ func (s Settings) ComposeFile(services ...string) (Edit, []Warning, error) {
 		}
 	}
 	var warns []Warning
-	if s.hasCredentials() {
+	if s.HasCredentials() {
 		warns = append(warns, Warning{Format: formatCompose, Message: "the containers' environment holds the proxy credentials, which \"docker inspect\" shows to everyone who may use Docker on this host; " +
 			"the compose file holds none: they are in .env"})
 	}
