@@ -35,7 +35,9 @@ func FuzzParseCommand(f *testing.F) {
 			}
 			next = o.Index + len(o.Words)
 		}
-		patch := jvmflags.Patch{Set: []jvmflags.Property{{Key: "fuzz.key", Value: "v w"}}, Remove: []string{"http.proxyHost"}}
+		patch := jvmflags.Patch{Set: []jvmflags.Property{
+			{Key: "keep.a", Value: "1", Keep: true}, {Key: "fuzz.key", Value: "v w"}, {Key: "keep.b", Value: "", Keep: true},
+		}, Remove: []string{"http.proxyHost"}, Before: []string{"-cp"}}
 		once, _, err := patch.Apply(argv)
 		if err != nil {
 			t.Fatalf("apply: %v", err)
@@ -60,7 +62,39 @@ func FuzzParseCommand(f *testing.F) {
 		if _, ok := d.Property("http.proxyHost"); ok {
 			t.Fatal("removed property still set")
 		}
+		// Keep properties the command line sets stay as they are, where
+		// they are: without the flags the patch drops and writes, input
+		// and output are the same words.
+		written := map[string]bool{"fuzz.key": true}
+		for _, k := range []string{"keep.a", "keep.b"} {
+			in, had := c.Property(k)
+			out, _ := d.Property(k)
+			if had && out != in {
+				t.Fatalf("kept property %s changed from %q to %q", k, in, out)
+			}
+			written[k] = !had
+		}
+		if a, b := without(c, map[string]bool{"fuzz.key": true, "http.proxyHost": true}), without(d, written); !slices.Equal(a, b) {
+			t.Fatalf("patch moved words it does not own:\n%q\n%q", a, b)
+		}
 	})
+}
+
+// without returns c's argv without the -D options of keys.
+func without(c *jvmflags.Command, keys map[string]bool) []string {
+	var out []string
+	skip := map[int]bool{}
+	for _, o := range c.Options() {
+		if k, _, ok := o.Property(); ok && keys[k] {
+			skip[o.Index] = true
+		}
+	}
+	for i, w := range c.Argv() {
+		if !skip[i] {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // FuzzToolOptions checks JAVA_TOOL_OPTIONS both ways: a value that parses

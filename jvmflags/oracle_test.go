@@ -214,6 +214,20 @@ func TestJVMOracle(t *testing.T) {
 		assert.Equal(t, appArgs, r.args)
 	})
 
+	t.Run("owner's flag with the kept value stays where it was", func(t *testing.T) {
+		argv := slices.Concat([]string{"java", "-Djdk.http.auth.tunneling.disabledSchemes=", "-Xmx64m", "-Dhttp.proxyHost=old",
+			"-classpath", j.classes, "Props"}, appArgs)
+		patch := jvmflags.Patch{Set: append(slices.Clone(props), tunnel), Before: []string{"-classpath"}}
+		got, kept, err := patch.Apply(argv)
+		require.NoError(t, err)
+		require.Empty(t, kept)
+		require.Equal(t, argv[:3], got[:3], "the owner's flag is not moved")
+		require.Equal(t, 1, strings.Count(strings.Join(got, "\n"), "-D"+jvmflags.TunnelingDisabledSchemes))
+		r := j.run(t, got)
+		r.check(t, append(slices.Clone(props), tunnel))
+		assert.Equal(t, appArgs, r.args)
+	})
+
 	t.Run("-jar with a flag between -jar and the file", func(t *testing.T) {
 		argv := slices.Concat([]string{"java", "-jar", "-Dt.single=old", j.jar}, appArgs)
 		patch := jvmflags.Patch{Set: append(slices.Clone(props), tunnel)}

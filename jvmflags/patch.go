@@ -15,7 +15,8 @@ type Property struct {
 	// Keep leaves a value the command line already sets for Key as it is:
 	// for a property the service owner chose deliberately, such as DC/OS's
 	// -Djdk.http.auth.tunneling.disabledSchemes=NTLM. Where the command line
-	// does not set Key, the property is set as usual.
+	// already sets Key to Value, its flag stays where it is too. Where the
+	// command line does not set Key, the property is set as usual.
 	Keep bool
 	// Secret marks a credential (a trust store password): String prints
 	// the value as [proxyenv.Redacted].
@@ -87,28 +88,73 @@ func (p Patch) check() error {
 }
 
 // plan decides, for a command line whose properties are given by has, which
-// keys to drop and which properties to write, and which Keep properties
-// stay as they are (with the value found). A Keep property the command line
-// already sets to the wanted value is written like any other, so that a
-// second run puts it in the same place as the first.
-func (p Patch) plan(has func(key string) (string, bool)) (drop map[string]bool, write, kept []Property) {
+// keys to drop, which properties to write (with their index in Set), and
+// which Keep properties stay as they are: kept lists those the command line
+// sets to another value (with the value found); stay holds, by key, the
+// index in Set of those it already sets to the wanted value. Both stay where
+// they are on the command line.
+func (p Patch) plan(has func(key string) (string, bool)) (drop map[string]bool, write []placed, kept []Property, stay map[string]int) {
 	drop = make(map[string]bool)
+	stay = make(map[string]int)
 	for _, k := range p.Remove {
 		drop[k] = true
 	}
-	for _, q := range p.Set {
+	for i, q := range p.Set {
 		if q.Keep {
-			if v, ok := has(q.Key); ok && v != q.Value {
-				q.Value = v
-				kept = append(kept, q)
+			if v, ok := has(q.Key); ok {
+				if v != q.Value {
+					q.Value = v
+					kept = append(kept, q)
+				} else {
+					stay[q.Key] = i
+				}
 				delete(drop, q.Key)
 				continue
 			}
 		}
 		drop[q.Key] = true
-		write = append(write, q)
+		write = append(write, placed{Property: q, set: i})
 	}
-	return drop, write, kept
+	return drop, write, kept, stay
+}
+
+// placed is a property to write with its index in [Patch.Set].
+type placed struct {
+	Property
+	set int
+}
+
+// place decides where each flag of write goes among the n items of a
+// command line (launcher options, or the words of JAVA_TOOL_OPTIONS): the
+// index of the item it goes before, at (the insertion point) for most.
+// prop(i) gives the key of item i when it is a -D flag. A Keep property
+// that stays (see [Patch.plan]) keeps its place; where it stands in the run
+// of the patch's own flags just before at (flags of keys the patch drops
+// apart), the flags that come before it in Set go before it, so that the
+// run reads in Set order and a second run changes nothing.
+func place(n, at int, prop func(i int) (string, bool), set map[string]bool, drop map[string]bool, stay map[string]int, write []placed) []int {
+	type anchor struct{ item, set int }
+	var anchors []anchor // in item order
+	for i := min(at, n) - 1; i >= 0; i-- {
+		k, ok := prop(i)
+		if !ok || !set[k] && !drop[k] {
+			break
+		}
+		if si, ok := stay[k]; ok && !drop[k] {
+			anchors = append([]anchor{{i, si}}, anchors...)
+		}
+	}
+	out := make([]int, len(write))
+	for j, w := range write {
+		out[j] = at
+		for _, a := range anchors {
+			if a.set > w.set {
+				out[j] = a.item
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Apply returns argv with the patch made: the -D flags of every key in Set
@@ -119,7 +165,8 @@ func (p Patch) plan(has func(key string) (string, bool)) (drop map[string]bool, 
 //
 // kept lists the Keep properties the command line already sets to another
 // value, with that value (the last one, as the JVM reads it); their flags
-// are left where they are. argv is analysed by [ParseCommand], whose errors Apply
+// are left where they are, as are those of Keep properties it already sets
+// to the wanted value. argv is analysed by [ParseCommand], whose errors Apply
 // returns.
 func (p Patch) Apply(argv []string) (out []string, kept []Property, err error) {
 	return p.apply(argv, nil)
@@ -135,13 +182,31 @@ func (p Patch) apply(argv []string, barrier func(word string) bool) (out []strin
 	if err != nil {
 		return nil, nil, err
 	}
-	drop, write, kept := p.plan(c.Property)
-	at := c.main.Index
-	for _, o := range c.options {
+	drop, write, kept, stay := p.plan(c.Property)
+	// at is the index in c.options of the option the flags go before; the
+	// options before the terminal when none is named.
+	at := 0
+	for at < len(c.options) && c.options[at].Index < c.main.Index {
+		at++
+	}
+	for i, o := range c.options[:at] {
 		if slices.Contains(p.Before, o.Name()) || barrier != nil && barrier(o.Words[0]) {
-			at = o.Index
+			at = i
 			break
 		}
+	}
+	prop := func(i int) (string, bool) {
+		k, _, ok := c.options[i].Property()
+		return k, ok
+	}
+	where := place(len(c.options), at, prop, p.keys(), drop, stay, write)
+	before := make(map[int][]string) // argv index → flags written before it
+	for j, w := range write {
+		idx := c.main.Index
+		if where[j] < len(c.options) && c.options[where[j]].Index < idx {
+			idx = c.options[where[j]].Index
+		}
+		before[idx] = append(before[idx], w.Flag())
 	}
 	skip := make(map[int]bool)
 	for _, o := range c.options {
@@ -151,16 +216,21 @@ func (p Patch) apply(argv []string, barrier func(word string) bool) (out []strin
 	}
 	out = make([]string, 0, len(c.argv)+len(write))
 	for i, a := range c.argv {
-		if i == at {
-			for _, q := range write {
-				out = append(out, q.Flag())
-			}
-		}
+		out = append(out, before[i]...)
 		if !skip[i] {
 			out = append(out, a)
 		}
 	}
 	return out, kept, nil
+}
+
+// keys returns the keys of p.Set.
+func (p Patch) keys() map[string]bool {
+	set := make(map[string]bool, len(p.Set))
+	for _, q := range p.Set {
+		set[q.Key] = true
+	}
+	return set
 }
 
 // Flags returns the -D words of props, in order, for a command line or

@@ -83,6 +83,32 @@ func TestPatchApply(t *testing.T) {
 			want:  words("java -Djdk.http.auth.tunneling.disabledSchemes= -Da=1 Main"),
 		},
 		{
+			name:  "Keep property already set to the kept value stays where it was",
+			patch: withBefore(proxyPatch, "-classpath", "-cp"),
+			argv:  words("java -Djdk.http.auth.tunneling.disabledSchemes= -Xmx1g -Dhttp.proxyHost=old -cp x Main"),
+			want: words("java -Djdk.http.auth.tunneling.disabledSchemes= -Xmx1g -Dhttp.proxyHost=proxy.corp -Dhttp.proxyPort=3128 " +
+				"-Dhttps.proxyHost=proxy.corp -Dhttps.proxyPort=3128 -Dhttp.nonProxyHosts=localhost|127.*|*.corp -cp x Main"),
+		},
+		{
+			name:  "Keep property with the kept value, set twice: both stay",
+			patch: jvmflags.Patch{Set: []jvmflags.Property{{Key: "a", Value: "1"}, jvmflags.AllowTunnelingSchemes()}},
+			argv:  words("java -Djdk.http.auth.tunneling.disabledSchemes=NTLM -Xmx1g -Djdk.http.auth.tunneling.disabledSchemes -Xss1m Main"),
+			want:  words("java -Djdk.http.auth.tunneling.disabledSchemes=NTLM -Xmx1g -Djdk.http.auth.tunneling.disabledSchemes -Xss1m -Da=1 Main"),
+		},
+		{
+			name:  "Keep property with the kept value just before the anchor: flags before it in Set go before it",
+			patch: withBefore(proxyPatch, "-classpath", "-cp"),
+			argv:  words("java -Xmx1g -Djdk.http.auth.tunneling.disabledSchemes= -cp x Main"),
+			want: words("java -Xmx1g -Dhttp.proxyHost=proxy.corp -Dhttp.proxyPort=3128 -Dhttps.proxyHost=proxy.corp " +
+				"-Dhttps.proxyPort=3128 -Dhttp.nonProxyHosts=localhost|127.*|*.corp -Djdk.http.auth.tunneling.disabledSchemes= -cp x Main"),
+		},
+		{
+			name:  "Keep property with the kept value first in Set, just before the terminal",
+			patch: jvmflags.Patch{Set: []jvmflags.Property{jvmflags.AllowTunnelingSchemes(), {Key: "a", Value: "1"}, {Key: "b", Value: "2"}}},
+			argv:  words("java -Db=0 -Djdk.http.auth.tunneling.disabledSchemes= -Da=0 Main"),
+			want:  words("java -Djdk.http.auth.tunneling.disabledSchemes= -Da=1 -Db=2 Main"),
+		},
+		{
 			name:  "Keep false replaces the owner's value",
 			patch: jvmflags.Patch{Set: []jvmflags.Property{{Key: "jdk.http.auth.tunneling.disabledSchemes"}}},
 			argv:  words("java -Djdk.http.auth.tunneling.disabledSchemes=NTLM Main"),

@@ -178,15 +178,27 @@ func (p Patch) ApplyToolOptions(value string) (out string, kept []Property, err 
 		}
 		return v, ok
 	}
-	drop, write, kept := p.plan(has)
+	drop, write, kept, stay := p.plan(has)
+	prop := func(i int) (string, bool) {
+		k, _, ok := (Option{Words: []string{opts[i]}}).Property()
+		return k, ok
+	}
+	where := place(len(opts), len(opts), prop, p.keys(), drop, stay, write)
 	res := make([]string, 0, len(opts)+len(write))
-	for _, o := range opts {
-		if k, _, ok := (Option{Words: []string{o}}).Property(); ok && drop[k] {
+	for i := 0; i <= len(opts); i++ {
+		for j, w := range write {
+			if where[j] == i {
+				res = append(res, w.Flag())
+			}
+		}
+		if i == len(opts) {
+			break
+		}
+		if k, ok := prop(i); ok && drop[k] {
 			continue
 		}
-		res = append(res, o)
+		res = append(res, opts[i])
 	}
-	res = append(res, Flags(write)...)
 	out, err = FormatToolOptions(res)
 	return out, kept, err
 }

@@ -123,6 +123,20 @@ func TestPatchApplyToolOptions(t *testing.T) {
 			kept:  []jvmflags.Property{{Key: "jdk.http.auth.tunneling.disabledSchemes", Value: "NTLM", Keep: true}},
 		},
 		{
+			name:  "Keep property already set to the kept value stays where it was",
+			patch: proxyPatch,
+			in:    "-Djdk.http.auth.tunneling.disabledSchemes= -Xss1m",
+			want: "-Djdk.http.auth.tunneling.disabledSchemes= -Xss1m -Dhttp.proxyHost=proxy.corp -Dhttp.proxyPort=3128 " +
+				"-Dhttps.proxyHost=proxy.corp -Dhttps.proxyPort=3128 -Dhttp.nonProxyHosts=localhost|127.*|*.corp",
+		},
+		{
+			name:  "Keep property with the kept value last: the flags before it in Set go before it",
+			patch: proxyPatch,
+			in:    "-Xss1m -Dhttp.proxyHost=old -Djdk.http.auth.tunneling.disabledSchemes=",
+			want: "-Xss1m -Dhttp.proxyHost=proxy.corp -Dhttp.proxyPort=3128 -Dhttps.proxyHost=proxy.corp -Dhttps.proxyPort=3128 " +
+				"-Dhttp.nonProxyHosts=localhost|127.*|*.corp -Djdk.http.auth.tunneling.disabledSchemes=",
+		},
+		{
 			name:  "remove",
 			patch: jvmflags.Patch{Remove: jvmflags.ProxyKeys},
 			in:    "-Dhttps.proxyHost=p -Dhttps.proxyPort=1 -Dother=1",
