@@ -1,6 +1,7 @@
 package jvmflags
 
 import (
+	"github.com/proxykit/proxykit/internal/quote"
 	"path"
 	"slices"
 	"strings"
@@ -148,7 +149,7 @@ func ParseCommand(argv []string) (*Command, error) {
 		}
 	}
 	if size > maxInput {
-		return nil, &CommandError{Index: 0, Arg: bounded(argv[0]), Err: ErrTooLong}
+		return nil, &CommandError{Index: 0, Arg: quote.Bounded(argv[0]), Err: ErrTooLong}
 	}
 	c := &Command{argv: slices.Clone(argv)}
 	argv = c.argv
@@ -204,7 +205,7 @@ func ParseCommand(argv []string) (*Command, error) {
 		return nil, &CommandError{Index: len(argv) - 1, Arg: display(argv[len(argv)-1]), Err: ErrNoMain}
 	}
 	if jar < 0 && isVariable(argv[i]) {
-		return nil, &CommandError{Index: i, Arg: bounded(argv[i]), Err: ErrVariable,
+		return nil, &CommandError{Index: i, Arg: quote.Bounded(argv[i]), Err: ErrVariable,
 			Hint: "its words are known only when the service starts; for a systemd unit use Patch.ExecStart"}
 	}
 	switch {
@@ -223,7 +224,7 @@ func ParseCommand(argv []string) (*Command, error) {
 // (libjli args.c).
 func (c *Command) finish(exit int) (*Command, error) {
 	if exit >= 0 {
-		return nil, &CommandError{Index: exit, Arg: bounded(c.argv[exit]), Err: ErrNoMain, Hint: "the launcher exits after this option without running a program"}
+		return nil, &CommandError{Index: exit, Arg: quote.Bounded(c.argv[exit]), Err: ErrNoMain, Hint: "the launcher exits after this option without running a program"}
 	}
 	for i := 1; i < c.main.End; i++ {
 		a := c.argv[i]
@@ -231,7 +232,7 @@ func (c *Command) finish(exit int) (*Command, error) {
 			break
 		}
 		if len(a) > 1 && a[0] == '@' && a[1] != '@' {
-			return nil, &CommandError{Index: i, Arg: bounded(a), Err: ErrArgFile,
+			return nil, &CommandError{Index: i, Arg: quote.Bounded(a), Err: ErrArgFile,
 				Hint: "move the options out of the file, or set the properties in JAVA_TOOL_OPTIONS"}
 		}
 	}
@@ -243,7 +244,7 @@ func checkLauncher(prog string) error {
 	if slices.Contains(launchers, base) {
 		return nil
 	}
-	e := &CommandError{Index: 0, Arg: bounded(prog), Err: ErrNotJava}
+	e := &CommandError{Index: 0, Arg: quote.Bounded(prog), Err: ErrNotJava}
 	switch {
 	case slices.Contains(shells, base):
 		e.Hint = "a shell runs the java command, so its words cannot be edited here; set the properties in JAVA_TOOL_OPTIONS in the unit's environment"
@@ -311,5 +312,5 @@ func display(w string) string {
 	if k, _, ok := strings.Cut(w, "="); ok && strings.HasPrefix(w, "-D") {
 		w = k + "=…"
 	}
-	return bounded(strings.ReplaceAll(w, "\x00", `\0`))
+	return quote.Bounded(strings.ReplaceAll(w, "\x00", `\0`))
 }

@@ -79,12 +79,3 @@ func (e *ToolOptionsError) Error() string {
 }
 
 func (e *ToolOptionsError) Unwrap() error { return e.Err }
-
-// bounded shortens s for quoting in an error.
-func bounded(s string) string {
-	const max = 48
-	if len(s) > max {
-		return s[:max] + "…"
-	}
-	return s
-}

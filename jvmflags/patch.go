@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/proxyenv"
 )
 
@@ -36,10 +37,10 @@ func (p Property) String() string {
 
 func (p Property) check() error {
 	if p.Key == "" || strings.ContainsAny(p.Key, "=\x00") {
-		return fmt.Errorf("%w %q", ErrKey, bounded(p.Key))
+		return fmt.Errorf("%w %q", ErrKey, quote.Bounded(p.Key))
 	}
 	if strings.IndexByte(p.Value, 0) >= 0 {
-		return fmt.Errorf("property %s: %w", bounded(p.Key), ErrValue)
+		return fmt.Errorf("property %s: %w", quote.Bounded(p.Key), ErrValue)
 	}
 	return nil
 }
@@ -75,7 +76,7 @@ func (p Patch) check() error {
 			return err
 		}
 		if seen[q.Key] {
-			return fmt.Errorf("property %s set twice: %w", bounded(q.Key), ErrKey)
+			return fmt.Errorf("property %s set twice: %w", quote.Bounded(q.Key), ErrKey)
 		}
 		seen[q.Key] = true
 	}

@@ -1,6 +1,7 @@
 package jvmflags
 
 import (
+	"github.com/proxykit/proxykit/internal/quote"
 	"strings"
 )
 
@@ -152,7 +153,7 @@ func near(s string, start, i int) string {
 	if k, _, ok := strings.Cut(w, "="); ok {
 		w = k + "=…"
 	}
-	return bounded(w)
+	return quote.Bounded(w)
 }
 
 // ApplyToolOptions returns the JAVA_TOOL_OPTIONS value with the patch made:

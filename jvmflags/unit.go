@@ -7,8 +7,16 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/proxykit/proxykit/internal/edit"
+	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/systemdunit"
 )
+
+// Edit changes one file: it takes the file's old bytes (nil when the file
+// does not exist) and returns its new bytes, as [Patch.DropIn]'s edit of a
+// drop-in does. It is the module's one edit type, an alias of
+// func(old []byte) ([]byte, error): [proxyenv.Edit] is the same type.
+type Edit = edit.Edit
 
 // ExecStart returns the drop-in settings that replace the service's
 // ExecStart= with its java command line patched: an empty ExecStart= that
@@ -65,7 +73,7 @@ func (p Patch) ExecStart(u *systemdunit.Unit) (systemdunit.DropIn, []Property, e
 // ExecStart= (see [Patch.ExecStart]) and keeps the file's other settings.
 // The edit checks its own output: the unit with the new drop-in must run
 // exactly the patched command.
-func (p Patch) DropIn(u *systemdunit.Unit) (edit func(old []byte) ([]byte, error), kept []Property, err error) {
+func (p Patch) DropIn(u *systemdunit.Unit) (edit Edit, kept []Property, err error) {
 	d, kept, err := p.ExecStart(u)
 	if err != nil {
 		return nil, nil, err
@@ -107,7 +115,7 @@ func (p Patch) ApplyExec(c systemdunit.Command) (systemdunit.Command, []Property
 	refs := make(map[string]string)
 	for i, w := range argv {
 		if strings.HasPrefix(strings.TrimPrefix(w, "-"), "proxykit-var-") {
-			return systemdunit.Command{}, nil, &CommandError{Index: i, Arg: bounded(w), Err: ErrValue, Hint: "a word this package uses as a placeholder"}
+			return systemdunit.Command{}, nil, &CommandError{Index: i, Arg: quote.Bounded(w), Err: ErrValue, Hint: "a word this package uses as a placeholder"}
 		}
 	}
 	if !c.Has(":") {

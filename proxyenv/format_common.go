@@ -22,66 +22,27 @@ package proxyenv
 // splicing).
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/proxykit/proxykit/internal/edit"
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // Edit changes one file: it takes the file's old bytes (nil when the file
 // does not exist) and returns its new bytes. Every Edit in this package is
 // pure and idempotent, keeps every byte it does not own, and returns an error
-// and no bytes on input it cannot understand. The type is an alias, so an
-// Edit is assignable to any named type with the same signature.
-type Edit = func(old []byte) ([]byte, error)
-
-// Errors of the consumer formats, wrapped in a *[FormatError].
-var (
-	// ErrMalformed: the existing file cannot be read as the format says.
-	ErrMalformed = errors.New("malformed file")
-	// ErrUnsafeValue: a value holds a character the format cannot carry
-	// safely. The error names the character class, never the value.
-	ErrUnsafeValue = errors.New("value cannot be written safely")
-	// ErrTooLarge: the existing file is larger than [MaxFileSize].
-	ErrTooLarge = errors.New("file too large")
-)
+// and no bytes on input it cannot understand. It is the module's one edit
+// type, an alias of func(old []byte) ([]byte, error): [truststore.Edit] and
+// [jvmflags.Edit] are the same type, and so is any func with that signature.
+//
+// [truststore.Edit]: https://pkg.go.dev/github.com/proxykit/proxykit/truststore#Edit
+// [jvmflags.Edit]: https://pkg.go.dev/github.com/proxykit/proxykit/jvmflags#Edit
+type Edit = edit.Edit
 
 // MaxFileSize bounds the input of every edit in this package: configuration
 // files are small, and a larger input is refused rather than read.
 const MaxFileSize = 4 << 20
-
-// FormatError reports a file a format cannot read, or a value it cannot
-// write. It never holds a credential: Item names a key or an entry, and
-// Detail describes a character class or quotes a bounded piece of a line's
-// key, never a value.
-type FormatError struct {
-	Format string // the file format, e.g. "yum.conf"
-	Line   int    // 1-based line of the problem; 0 when not about one line
-	Column int    // 1-based column; 0 when unknown
-	Item   string // the key or entry concerned; "" when none
-	Detail string // what was wrong, e.g. "control character"
-	Err    error  // ErrMalformed, ErrUnsafeValue or ErrTooLarge
-}
-
-func (e *FormatError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Format)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ": line %d", e.Line)
-		if e.Column > 0 {
-			fmt.Fprintf(&b, ", column %d", e.Column)
-		}
-	}
-	if e.Item != "" {
-		fmt.Fprintf(&b, ": %s", e.Item)
-	}
-	fmt.Fprintf(&b, ": %v", e.Err)
-	if e.Detail != "" {
-		fmt.Fprintf(&b, ": %s", e.Detail)
-	}
-	return b.String()
-}
-
-func (e *FormatError) Unwrap() error { return e.Err }
 
 // Warning is a loss or a risk a format constructor had to accept: an entry
 // the format cannot express, or a credential written where others can read
@@ -132,16 +93,13 @@ func checkInput(format string, b []byte) error {
 }
 
 // boundedKey quotes the start of a line for an error message: up to the
-// first '=' or ':' (so a value never appears), at most 32 bytes.
+// first '=' or ':' (so a value never appears), bounded by [quote.Bounded].
 func boundedKey(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexAny(s, "=:"); i >= 0 {
 		s = s[:i]
 	}
-	if len(s) > 32 {
-		s = s[:32] + "…"
-	}
-	return fmt.Sprintf("%q", s)
+	return fmt.Sprintf("%q", quote.Bounded(s))
 }
 
 // envVar is one proxy environment variable with its value, in the order

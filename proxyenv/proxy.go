@@ -1,13 +1,14 @@
 package proxyenv
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // Proxy is a proxy server as people write it in http_proxy and its kin:
@@ -28,29 +29,6 @@ type Proxy struct {
 	Username string // decoded user name; "" when none
 	Password Secret // decoded password
 }
-
-// Errors returned by [ParseProxy], wrapped in a *[ProxyError].
-var (
-	ErrEmptyProxy  = errors.New("empty proxy value")
-	ErrScheme      = errors.New("unsupported proxy scheme")
-	ErrProxyHost   = errors.New("invalid proxy host")
-	ErrProxyPort   = errors.New("invalid proxy port")
-	ErrProxyPath   = errors.New("proxy URL has a path, query or fragment")
-	ErrCredentials = errors.New("invalid proxy credentials")
-)
-
-// ProxyError reports a proxy value that could not be parsed. Value is the
-// input with any credentials replaced by [Redacted], so the error can be shown.
-type ProxyError struct {
-	Value string // the input, redacted
-	Err   error  // one of the Err… sentinels
-}
-
-func (e *ProxyError) Error() string {
-	return fmt.Sprintf("proxy %q: %v", e.Value, e.Err)
-}
-
-func (e *ProxyError) Unwrap() error { return e.Err }
 
 // defaultPorts are the ports Go's net/http uses when a proxy URL has none.
 // curl uses 1080 for every scheme instead; renderings always carry a port so
@@ -85,7 +63,7 @@ func ParseProxy(s string) (Proxy, error) {
 		p.Scheme = "http"
 	}
 	if _, ok := defaultPorts[p.Scheme]; !ok {
-		return fail(fmt.Errorf("%w %q", ErrScheme, boundedQuote(p.Scheme)))
+		return fail(fmt.Errorf("%w %q", ErrScheme, quote.Bounded(p.Scheme)))
 	}
 	hostport := rest
 	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
@@ -121,7 +99,7 @@ func splitHostPort(hp string) (host, port string, err error) {
 		rest := hp[end+1:]
 		if rest != "" {
 			if rest[0] != ':' {
-				return "", "", fmt.Errorf("%w: %q after ]", ErrProxyHost, boundedQuote(rest))
+				return "", "", fmt.Errorf("%w: %q after ]", ErrProxyHost, quote.Bounded(rest))
 			}
 			port = rest[1:]
 			if port == "" {
@@ -130,7 +108,7 @@ func splitHostPort(hp string) (host, port string, err error) {
 		}
 		addr, perr := netip.ParseAddr(host)
 		if perr != nil || !addr.Is6() || addr.Zone() != "" {
-			return "", "", fmt.Errorf("%w: %q is not an IPv6 address", ErrProxyHost, boundedQuote(host))
+			return "", "", fmt.Errorf("%w: %q is not an IPv6 address", ErrProxyHost, quote.Bounded(host))
 		}
 		host = addr.String()
 	} else {
@@ -142,14 +120,14 @@ func splitHostPort(hp string) (host, port string, err error) {
 			}
 		}
 		if !validHostName(host) {
-			return "", "", fmt.Errorf("%w: %q", ErrProxyHost, boundedQuote(host))
+			return "", "", fmt.Errorf("%w: %q", ErrProxyHost, quote.Bounded(host))
 		}
 		host = strings.ToLower(host)
 	}
 	if port != "" {
 		n, perr := strconv.Atoi(port)
 		if perr != nil || n < 1 || n > 65535 || port[0] == '+' || port[0] == '-' {
-			return "", "", fmt.Errorf("%w: %q", ErrProxyPort, boundedQuote(port))
+			return "", "", fmt.Errorf("%w: %q", ErrProxyPort, quote.Bounded(port))
 		}
 		port = strconv.Itoa(n)
 	}
@@ -285,20 +263,11 @@ func (p Proxy) WithoutCredentials() Proxy {
 func redactValue(s string) string {
 	i := strings.LastIndexByte(s, '@')
 	if i < 0 {
-		return boundedQuote(s)
+		return quote.Bounded(s)
 	}
 	prefix := ""
 	if scheme, _, ok := strings.Cut(s[:i], "://"); ok && !strings.ContainsAny(scheme, "@/:") {
 		prefix = scheme + "://"
 	}
-	return boundedQuote(prefix + Redacted + s[i:])
-}
-
-// boundedQuote shortens s for quoting in an error.
-func boundedQuote(s string) string {
-	const max = 64
-	if len(s) > max {
-		return s[:max] + "…"
-	}
-	return s
+	return quote.Bounded(prefix + Redacted + s[i:])
 }

@@ -1,42 +1,21 @@
 package proxyenv
 
-import "fmt"
+import "github.com/proxykit/proxykit/internal/secret"
 
-// Redacted is what a [Secret] prints in place of its value.
-const Redacted = "xxxxx"
+// Redacted is what a [Secret] prints in place of its value, and what every
+// message of the module shows in place of a credential.
+const Redacted = secret.Redacted
 
-// Secret holds a credential, such as a proxy password. Its String, GoString
-// and Format methods print [Redacted], so a Secret can be logged, wrapped in an
-// error or printed with %v, %+v and %#v without leaking. Only [Secret.Reveal]
-// returns the value, and it is called only where the value is written into the
-// file that needs it.
-type Secret struct{ value string }
+// Secret holds a credential, such as a proxy password. Its String, GoString,
+// Format and MarshalText methods print [Redacted], so a Secret can be logged,
+// wrapped in an error or printed with %v, %+v and %#v without leaking. Only
+// Reveal returns the value, and it is called only where the value is written
+// into the file that needs it. IsZero reports an empty secret.
+//
+// It is the module's one secret type: [truststore.Password] is the same type.
+//
+// [truststore.Password]: https://pkg.go.dev/github.com/proxykit/proxykit/truststore#Password
+type Secret = secret.Secret
 
 // NewSecret returns a Secret holding s.
-func NewSecret(s string) Secret { return Secret{s} }
-
-// Reveal returns the secret value.
-func (s Secret) Reveal() string { return s.value }
-
-// IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s.value == "" }
-
-// String returns [Redacted], or "" for an empty secret.
-func (s Secret) String() string {
-	if s.value == "" {
-		return ""
-	}
-	return Redacted
-}
-
-// GoString returns a redacted Go representation.
-func (s Secret) GoString() string { return fmt.Sprintf("proxyenv.Secret(%q)", s.String()) }
-
-// Format prints the redacted form for every verb.
-func (s Secret) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		fmt.Fprint(f, s.GoString())
-		return
-	}
-	fmt.Fprint(f, s.String())
-}
+func NewSecret(s string) Secret { return secret.New(s) }

@@ -47,7 +47,7 @@ func (d DropIn) apply(f *File) error {
 	for _, kv := range d.Environment {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok {
-			return fmt.Errorf("%w: environment assignment without '=': %s", ErrUnwritable, quote(name))
+			return fmt.Errorf("%w: environment assignment without '=': %s", ErrUnwritable, quoted(name))
 		}
 		if err := f.SetEnv(name, value); err != nil {
 			return err
@@ -131,7 +131,7 @@ func (f *File) UnsetEnv(name string) error {
 
 func (f *File) unsetEnv(name string, skip map[*block]bool) error {
 	if !ValidName(name) {
-		return fmt.Errorf("%w: environment variable name %s", ErrUnwritable, quote(name))
+		return fmt.Errorf("%w: environment variable name %s", ErrUnwritable, quoted(name))
 	}
 	out := f.blocks[:0:0]
 	for _, b := range f.blocks {
@@ -199,10 +199,10 @@ func DropInPathIn(dir, unit, name string) (string, error) {
 	}
 	name = strings.TrimSuffix(name, ".conf")
 	if name == "" || !validFilename(name+".conf") || !safeString(name) {
-		return "", fmt.Errorf("%w: drop-in name %s", ErrUnitName, quote(name))
+		return "", fmt.Errorf("%w: drop-in name %s", ErrUnitName, quoted(name))
 	}
 	if !slices.Contains(UnitDirs, dir) {
-		return "", fmt.Errorf("%w: %s is not a unit directory", ErrUnitName, quote(dir))
+		return "", fmt.Errorf("%w: %s is not a unit directory", ErrUnitName, quoted(dir))
 	}
 	return dir + "/" + unit + ".d/" + name + ".conf", nil
 }
@@ -216,7 +216,7 @@ var unitTypes = []string{".service", ".socket", ".target", ".device", ".mount", 
 // those and '@' ("getty@tty@1.service": name "getty", instance "tty@1"), at
 // most 255 bytes, and a known unit type.
 func checkUnitName(unit string) error {
-	bad := fmt.Errorf("%w: %s", ErrUnitName, quote(unit))
+	bad := fmt.Errorf("%w: %s", ErrUnitName, quoted(unit))
 	dot := strings.LastIndexByte(unit, '.')
 	if len(unit) > 255 || dot <= 0 || !slices.Contains(unitTypes, unit[dot:]) {
 		return bad

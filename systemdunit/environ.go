@@ -25,7 +25,7 @@ func applyEnvironment(env []string, value string, sp specifiers) ([]string, []er
 	for pos := 0; ; {
 		w, next, ok, err := nextWord(value, pos, false)
 		if err != nil {
-			problems = append(problems, fmt.Errorf("%w: %v, rest of line ignored: %s", ErrValue, err, quote(value[pos:])))
+			problems = append(problems, fmt.Errorf("%w: %v, rest of line ignored: %s", ErrValue, err, quoted(value[pos:])))
 			return env, problems
 		}
 		if !ok {
@@ -34,11 +34,11 @@ func applyEnvironment(env []string, value string, sp specifiers) ([]string, []er
 		pos = next
 		s, err := sp.resolve(w.text)
 		if err != nil {
-			problems = append(problems, fmt.Errorf("%w: %v, ignoring %s", ErrValue, err, quote(w.text)))
+			problems = append(problems, fmt.Errorf("%w: %v, ignoring %s", ErrValue, err, quoted(w.text)))
 			continue
 		}
 		if !validAssignment(s) {
-			problems = append(problems, fmt.Errorf("%w: invalid environment assignment, ignoring %s", ErrValue, quote(s)))
+			problems = append(problems, fmt.Errorf("%w: invalid environment assignment, ignoring %s", ErrValue, quoted(s)))
 			continue
 		}
 		env = replaceEnv(env, s)
@@ -124,7 +124,7 @@ func FormatEnvironment(env ...string) (string, error) {
 	for i, kv := range env {
 		name, _, ok := strings.Cut(kv, "=")
 		if !ok || !ValidName(name) {
-			return "", fmt.Errorf("%w: environment assignment %s", ErrUnwritable, quote(kv))
+			return "", fmt.Errorf("%w: environment assignment %s", ErrUnwritable, quoted(kv))
 		}
 		if strings.IndexByte(kv, 0) >= 0 || !utf8.ValidString(kv) {
 			return "", fmt.Errorf("%w: environment value of %s is not UTF-8 or holds NUL", ErrUnwritable, name)

@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/proxykit/proxykit/internal/quote"
+	"github.com/proxykit/proxykit/internal/secret"
 )
 
 // Errors that callers branch on. Errors returned by this package wrap one of
@@ -34,9 +37,6 @@ var (
 	ErrNotFound = errors.New("unit not found")
 )
 
-// maxQuote bounds how much of the input an error quotes.
-const maxQuote = 40
-
 // ParseError says where in which file a problem was found, and quotes a
 // bounded piece of what was seen there.
 type ParseError struct {
@@ -56,7 +56,7 @@ func (e *ParseError) Error() string {
 	}
 	if e.Text != "" {
 		t, cut := strings.CutSuffix(e.Text, "…")
-		q := quote(t)
+		q := quoted(t)
 		if cut && !strings.HasSuffix(q, "…") {
 			q += "…"
 		}
@@ -76,27 +76,17 @@ var (
 
 // redact masks credentials in s.
 func redact(s string) string {
-	s = urlPassword.ReplaceAllString(s, "${1}xxxxx@")
-	return namedPassword.ReplaceAllString(s, "${1}xxxxx")
+	s = urlPassword.ReplaceAllString(s, "${1}"+secret.Redacted+"@")
+	return namedPassword.ReplaceAllString(s, "${1}"+secret.Redacted)
 }
 
-// excerpt returns the start of s, at most maxQuote bytes (cut on a rune
-// boundary), with credentials masked.
-func excerpt(s string) string {
-	s = redact(s)
-	if len(s) <= maxQuote {
-		return s
-	}
-	cut := maxQuote
-	for cut > maxQuote-4 && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+// excerpt returns the start of s, bounded by [quote.Bounded], with
+// credentials masked.
+func excerpt(s string) string { return quote.Bounded(redact(s)) }
 
-// quote returns a Go-quoted, length-bounded rendering of s for messages,
+// quoted returns a Go-quoted, length-bounded rendering of s for messages,
 // with credentials masked.
-func quote(s string) string {
+func quoted(s string) string {
 	x := excerpt(s)
 	if t, cut := strings.CutSuffix(x, "…"); cut && len(x) < len(s) {
 		return strconv.Quote(t) + "…"

@@ -101,13 +101,13 @@ func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warns 
 		// path invalid); only unbalanced quotes drop the rest of the line.
 		w, next, ok, err := nextWord(value, pos, true)
 		if err != nil {
-			return cmds, append(warns, fmt.Errorf("%w: %v, ignoring %s", ErrValue, err, quote(value))), nil
+			return cmds, append(warns, fmt.Errorf("%w: %v, ignoring %s", ErrValue, err, quoted(value))), nil
 		}
 		if !ok {
 			return cmds, warns, nil
 		}
 		if w.relaxed {
-			warns = append(warns, fmt.Errorf("%w: unknown escape sequences kept as written: %s", ErrValue, quote(value[w.start:w.end])))
+			warns = append(warns, fmt.Errorf("%w: unknown escape sequences kept as written: %s", ErrValue, quoted(value[w.start:w.end])))
 		}
 		pos = next
 		if w.text == ";" {
@@ -126,15 +126,15 @@ func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warns 
 		path, err := sp.resolve(f)
 		switch {
 		case err != nil:
-			return bad("%v in %s", err, quote(f))
+			return bad("%v in %s", err, quoted(f))
 		case path == "":
-			return bad("empty path in command line %s", quote(value))
+			return bad("empty path in command line %s", quoted(value))
 		case !safeString(path):
-			return bad("executable name contains special characters: %s", quote(path))
+			return bad("executable name contains special characters: %s", quoted(path))
 		case strings.HasSuffix(path, "/"):
-			return bad("executable path specifies a directory: %s", quote(path))
+			return bad("executable path specifies a directory: %s", quoted(path))
 		case !strings.HasPrefix(path, "/") && !validFilename(path):
-			return bad("neither a valid executable name nor an absolute path: %s", quote(path))
+			return bad("neither a valid executable name nor an absolute path: %s", quoted(path))
 		}
 		c.Argv = append(c.Argv, path)
 		semicolon := false
@@ -158,7 +158,7 @@ func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warns 
 			}
 			w, next, ok, err := nextWord(value, pos, true)
 			if err != nil {
-				return bad("%v in %s", err, quote(value))
+				return bad("%v in %s", err, quoted(value))
 			}
 			if !ok {
 				pos = len(value)
@@ -166,16 +166,16 @@ func applyExec(cmds []Command, value string, sp specifiers) (_ []Command, warns 
 			}
 			pos = next
 			if w.relaxed {
-				warns = append(warns, fmt.Errorf("%w: unknown escape sequences kept as written: %s", ErrValue, quote(value[w.start:w.end])))
+				warns = append(warns, fmt.Errorf("%w: unknown escape sequences kept as written: %s", ErrValue, quoted(value[w.start:w.end])))
 			}
 			s, err := sp.resolve(w.text)
 			if err != nil {
-				return bad("%v in %s", err, quote(w.text))
+				return bad("%v in %s", err, quoted(w.text))
 			}
 			c.Argv = append(c.Argv, s)
 		}
 		if c.Has("@") && len(c.Argv) < 2 {
-			return bad("empty executable name or zeroeth argument: %s", quote(value))
+			return bad("empty executable name or zeroeth argument: %s", quoted(value))
 		}
 		cmds = append(cmds, literal(c))
 		if !semicolon {
@@ -306,11 +306,11 @@ func FormatExec(c Command) (string, error) {
 		return "", fmt.Errorf("%w: empty command", ErrUnwritable)
 	}
 	if p, rest := parsePrefixes(c.Prefixes); rest != "" || p != c.Prefixes {
-		return "", fmt.Errorf("%w: invalid prefixes %s", ErrUnwritable, quote(c.Prefixes))
+		return "", fmt.Errorf("%w: invalid prefixes %s", ErrUnwritable, quoted(c.Prefixes))
 	}
 	path := c.Argv[0]
 	if !strings.HasPrefix(path, "/") || !safeString(path) || strings.HasSuffix(path, "/") {
-		return "", fmt.Errorf("%w: executable path %s is not absolute or not safe", ErrUnwritable, quote(path))
+		return "", fmt.Errorf("%w: executable path %s is not absolute or not safe", ErrUnwritable, quoted(path))
 	}
 	if c.Has("@") && len(c.Argv) < 2 {
 		return "", fmt.Errorf("%w: the @ prefix needs an argv[0] after the path", ErrUnwritable)

@@ -122,19 +122,19 @@ func (f *File) newline() string {
 // that every systemd since 219 reads back as given.
 func checkLine(key, value string) error {
 	if key == "" || strings.ContainsAny(key, "=[#;") || strings.TrimSpace(key) != key || !safeString(key) {
-		return fmt.Errorf("%w: key %s", ErrUnwritable, quote(key))
+		return fmt.Errorf("%w: key %s", ErrUnwritable, quoted(key))
 	}
 	if strings.ContainsAny(value, "\n\r\x00") {
-		return fmt.Errorf("%w: line break or NUL in value %s", ErrUnwritable, quote(value))
+		return fmt.Errorf("%w: line break or NUL in value %s", ErrUnwritable, quoted(value))
 	}
 	if !utf8.ValidString(value) {
-		return fmt.Errorf("%w: value is not UTF-8: %s", ErrUnwritable, quote(value))
+		return fmt.Errorf("%w: value is not UTF-8: %s", ErrUnwritable, quoted(value))
 	}
 	if strings.TrimSpace(value) != value {
-		return fmt.Errorf("%w: white space around value %s", ErrUnwritable, quote(value))
+		return fmt.Errorf("%w: white space around value %s", ErrUnwritable, quoted(value))
 	}
 	if endsEscaped([]byte(value)) {
-		return fmt.Errorf("%w: value ends in a backslash: %s", ErrUnwritable, quote(value))
+		return fmt.Errorf("%w: value ends in a backslash: %s", ErrUnwritable, quoted(value))
 	}
 	if _, err := wrapLine(key+"="+value, "\n"); err != nil {
 		return err
@@ -167,7 +167,7 @@ func wrapLine(line, nl string) (string, error) {
 			break
 		}
 		if cut < 0 {
-			return "", fmt.Errorf("%w: no place to break a line longer than %d bytes: %s", ErrUnwritable, MaxWriteLine, quote(line))
+			return "", fmt.Errorf("%w: no place to break a line longer than %d bytes: %s", ErrUnwritable, MaxWriteLine, quoted(line))
 		}
 		b.WriteString(line[:cut])
 		b.WriteString("\\")

@@ -23,7 +23,7 @@ import (
 // type. old == nil (no file) gives a bundle holding just c. The result is read
 // back and must hold exactly the old certificates plus c; otherwise the edit
 // fails with [ErrVerify].
-func AddToBundle(c *Certificate) func(old []byte) ([]byte, error) {
+func AddToBundle(c *Certificate) Edit {
 	return func(old []byte) ([]byte, error) {
 		out, err := addToBundle(old, c)
 		if err != nil {
@@ -37,7 +37,7 @@ func AddToBundle(c *Certificate) func(old []byte) ([]byte, error) {
 // fingerprint fp from a PEM bundle, with the comment header attached above
 // each and one blank line that separated it from its neighbours. All other
 // bytes are kept. It returns old unchanged when fp is absent.
-func RemoveFromBundle(fp Fingerprint) func(old []byte) ([]byte, error) {
+func RemoveFromBundle(fp Fingerprint) Edit {
 	return func(old []byte) ([]byte, error) {
 		out, err := removeFromBundle(old, fp)
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // BundleEntry is one certificate found in a PEM bundle.
@@ -92,7 +94,7 @@ func scanBundle(b []byte) ([]pemBlock, error) {
 		return bytes.TrimRight(b[lines[i].start:lines[i].end], " \t")
 	}
 	synErr := func(i int, msg string) error {
-		return &SyntaxError{Line: i + 1, Msg: msg, Near: bounded(string(text(i))), Err: ErrMalformed}
+		return &SyntaxError{Line: i + 1, Msg: msg, Near: quote.Bounded(string(text(i))), Err: ErrMalformed}
 	}
 	var (
 		blocks  []pemBlock

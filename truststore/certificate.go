@@ -207,12 +207,3 @@ func (c *Certificate) Warnings(now time.Time) []Warning {
 	}
 	return out
 }
-
-// bounded returns at most 40 bytes of s, for quoting input in errors.
-func bounded(s string) string {
-	const n = 40
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // ChangeOptions say how [Changes] names the CAs, opens the keystores and
@@ -105,7 +107,7 @@ func Changes(fsys fs.FS, certs []*Certificate, opts ChangeOptions) (Plan, error)
 		alias = "corporate_proxy"
 	}
 	if strings.ContainsAny(alias, "/\\ \t\r\n") {
-		return Plan{}, fmt.Errorf("alias %q: want a plain name without blanks or slashes: %w", bounded(alias), ErrMalformed)
+		return Plan{}, fmt.Errorf("alias %q: want a plain name without blanks or slashes: %w", quote.Bounded(alias), ErrMalformed)
 	}
 	var p Plan
 	for _, c := range certs {

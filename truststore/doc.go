@@ -14,7 +14,7 @@
 // as keytool prints it. [Certificate.Warnings] says when it is not a CA or not
 // valid at the time given.
 //
-// Every change to a store is an edit, a func(old []byte) ([]byte, error)
+// Every change to a store is an [Edit], a func(old []byte) ([]byte, error)
 // where old == nil means the file does not exist. Edits are pure,
 // deterministic and idempotent, keep every byte they do not own, and return
 // an error and no bytes on input they do not understand:

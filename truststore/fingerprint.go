@@ -4,6 +4,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // fingerprintLabels are the prefixes tools print before a SHA-256
@@ -45,27 +47,27 @@ func ParseFingerprint(s string) (Fingerprint, error) {
 		case c == ':' || c == ' ' || c == '\t':
 			// A separator; must sit between whole bytes when present.
 			if len(digits)%2 != 0 {
-				return bad("separator inside a byte at offset %d in %q", i, bounded(s))
+				return bad("separator inside a byte at offset %d in %q", i, quote.Bounded(s))
 			}
 		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
 			if len(digits) == cap(digits) {
-				return bad("longer than 32 bytes in %q", bounded(s))
+				return bad("longer than 32 bytes in %q", quote.Bounded(s))
 			}
 			digits = append(digits, c)
 		default:
-			return bad("unexpected %q at offset %d in %q", c, i, bounded(s))
+			return bad("unexpected %q at offset %d in %q", c, i, quote.Bounded(s))
 		}
 	}
 	switch {
 	case len(digits) == 0:
 		return bad("empty")
 	case len(digits) == 2*20:
-		return bad("%q is a SHA-1 fingerprint (20 bytes); give the SHA-256 one (keytool -list -v, openssl x509 -fingerprint -sha256)", bounded(s))
+		return bad("%q is a SHA-1 fingerprint (20 bytes); give the SHA-256 one (keytool -list -v, openssl x509 -fingerprint -sha256)", quote.Bounded(s))
 	case len(digits) != 2*len(f):
-		return bad("%d hex digits, want 64, in %q", len(digits), bounded(s))
+		return bad("%d hex digits, want 64, in %q", len(digits), quote.Bounded(s))
 	}
 	if _, err := hex.Decode(f[:], digits); err != nil {
-		return bad("%q", bounded(s))
+		return bad("%q", quote.Bounded(s))
 	}
 	return f, nil
 }

@@ -176,7 +176,7 @@ func shellQuote(s string) string {
 // rewritten with aliases in sorted order, so output is reproducible); in
 // PKCS#12 every other bag byte for byte. old == nil creates a store in the
 // format of [WithNewFormat].
-func AddToKeystore(c *Certificate, alias string, opts ...KeystoreOption) func(old []byte) ([]byte, error) {
+func AddToKeystore(c *Certificate, alias string, opts ...KeystoreOption) Edit {
 	cfg := newKeystoreConfig(opts)
 	if alias == "" {
 		alias = c.Alias()
@@ -214,7 +214,7 @@ func addToKeystore(old []byte, c *Certificate, alias string, created time.Time, 
 // RemoveFromKeystore returns an edit that removes every trusted-certificate
 // entry whose certificate has fingerprint fp, whatever its alias. Private key
 // entries are never touched. It returns old unchanged when there is none.
-func RemoveFromKeystore(fp Fingerprint, opts ...KeystoreOption) func(old []byte) ([]byte, error) {
+func RemoveFromKeystore(fp Fingerprint, opts ...KeystoreOption) Edit {
 	cfg := newKeystoreConfig(opts)
 	return func(old []byte) ([]byte, error) {
 		out, err := removeFromKeystore(old, fp, cfg)

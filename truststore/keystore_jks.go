@@ -12,6 +12,8 @@ import (
 	"time"
 
 	keystore "github.com/pavlo-v-chernykh/keystore-go/v4"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // jksEntry is one entry of a JKS file as walked by readJKS.
@@ -75,7 +77,7 @@ func readJKS(b []byte, password Password) ([]jksEntry, error) {
 		return nil, r.fail(fmt.Sprintf("%d bytes where the %d-byte digest should end the file", len(b)-r.off, sha1.Size))
 	}
 	h := sha1.New()
-	h.Write(password.utf16BE())
+	h.Write(utf16BE(password))
 	h.Write([]byte("Mighty Aphrodite"))
 	h.Write(b[:r.off])
 	if subtle.ConstantTimeCompare(h.Sum(nil), b[r.off:]) != 1 {
@@ -134,7 +136,7 @@ func (r *jksReader) u64() uint64 {
 func (r *jksReader) cert(version uint32) []byte {
 	if version == 2 {
 		if typ := string(r.bytes(int(r.u16()))); typ != "X.509" && r.err == nil {
-			r.fail(fmt.Sprintf("certificate type %q", bounded(typ)))
+			r.fail(fmt.Sprintf("certificate type %q", quote.Bounded(typ)))
 		}
 	}
 	return r.bytes(int(r.u32()))
@@ -155,7 +157,7 @@ func jksList(b []byte, password Password) ([]KeystoreEntry, error) {
 // jksStore loads old through keystore-go (after readJKS vetted it), lets
 // change edit the entries and writes the store back with sorted aliases.
 func jksStore(old []byte, password Password, change func(keystore.KeyStore) error) ([]byte, error) {
-	pw, ok := password.latin1()
+	pw, ok := latin1(password)
 	if !ok {
 		return nil, fmt.Errorf("JKS password with characters beyond Latin-1: %w", ErrUnsupportedFormat)
 	}

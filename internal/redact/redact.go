@@ -3,11 +3,14 @@ package redact
 import (
 	"slices"
 	"strings"
+
+	"github.com/proxykit/proxykit/internal/secret"
 )
 
-// Marker is what a masked credential shows. proxyenv's Secret prints the
-// same.
-const Marker = "xxxxx"
+// Marker is what a masked credential shows: the module's one redaction
+// marker, which a [secret.Secret] (proxyenv.Secret, truststore.Password)
+// prints too.
+const Marker = secret.Redacted
 
 // A Masker replaces every form of a set of credentials (see [Forms]), and the
 // password of every URL's userinfo, with [Marker]. It is immutable; the zero

@@ -18,6 +18,8 @@ var (
 	ErrProxyAuth     = errors.New("proxy authentication required")
 	ErrConnect       = errors.New("proxy refused CONNECT")
 	ErrNoChain       = errors.New("no certificate presented")
+	ErrURL           = errors.New("invalid CA URL")
+	ErrStatus        = errors.New("unexpected HTTP status")
 )
 
 // MismatchError reports certificates whose fingerprints do not match the one
@@ -59,13 +61,4 @@ func match(source string, certs []*truststore.Certificate, want truststore.Finge
 		e.Got = append(e.Got, c.Fingerprint())
 	}
 	return nil, e
-}
-
-// bounded shortens s for quoting in an error.
-func bounded(s string) string {
-	const max = 120
-	if len(s) > max {
-		return s[:max] + "…"
-	}
-	return s
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/truststore"
 )
@@ -80,7 +81,7 @@ func FromProxy(ctx context.Context, proxy proxyenv.Proxy, target string, opts ..
 // splitTarget reads "host" or "host:port" and returns "host:port" and host.
 func splitTarget(target string) (hostport, host string, err error) {
 	target = strings.TrimSpace(target)
-	bad := fmt.Errorf("%w: target %q, want host or host:port", ErrURL, bounded(target))
+	bad := fmt.Errorf("%w: target %q, want host or host:port", ErrURL, quote.Bounded(target))
 	h, port, err := net.SplitHostPort(target)
 	if err != nil {
 		h, port = strings.TrimSuffix(strings.TrimPrefix(target, "["), "]"), "443"
@@ -136,9 +137,9 @@ func presentedChain(ctx context.Context, cfg config, proxy proxyenv.Proxy, hostp
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusProxyAuthRequired:
-		return nil, fmt.Errorf("%w: %s", ErrProxyAuth, bounded(resp.Status))
+		return nil, fmt.Errorf("%w: %s", ErrProxyAuth, quote.Bounded(resp.Status))
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, fmt.Errorf("%w: %s", ErrConnect, bounded(resp.Status))
+		return nil, fmt.Errorf("%w: %s", ErrConnect, quote.Bounded(resp.Status))
 	}
 	var tunnel net.Conn = conn
 	if br.Buffered() > 0 {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/truststore"
 )
 
@@ -19,12 +20,6 @@ const DCOSCAPath = "/ca/dcos-ca.crt"
 
 // MaxResponse bounds the body [FromURL] reads.
 const MaxResponse = 1 << 20
-
-// Errors of [FromURL].
-var (
-	ErrURL    = errors.New("invalid CA URL")
-	ErrStatus = errors.New("unexpected HTTP status")
-)
 
 // FromURL fetches the certificate authority served at rawURL and returns it
 // only if its SHA-256 fingerprint is want.
@@ -93,7 +88,7 @@ func FromURL(ctx context.Context, rawURL string, want truststore.Fingerprint, op
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch %s: %w: %s", source, ErrStatus, bounded(resp.Status))
+		return nil, fmt.Errorf("fetch %s: %w: %s", source, ErrStatus, quote.Bounded(resp.Status))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse+1))
 	if err != nil {
@@ -124,7 +119,7 @@ func parseCAURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%w: cannot parse it", ErrURL)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%w: scheme %q, want http or https", ErrURL, bounded(u.Scheme))
+		return nil, fmt.Errorf("%w: scheme %q, want http or https", ErrURL, quote.Bounded(u.Scheme))
 	}
 	if u.Host == "" {
 		return nil, fmt.Errorf("%w: no host", ErrURL)

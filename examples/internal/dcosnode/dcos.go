@@ -122,7 +122,7 @@ func addFormat(n *node.Node, path, why string, secret bool, mode fs.FileMode, f 
 	for _, w := range warns {
 		n.Warn("/"+path, "%s", warningText(w))
 	}
-	n.Edit(plan.Step{Path: path, Edit: plan.Edit(edit), Why: why, Secret: secret, Mode: mode, Actions: actions})
+	n.Edit(plan.Step{Path: path, Edit: edit, Why: why, Secret: secret, Mode: mode, Actions: actions})
 	return nil
 }
 

@@ -116,7 +116,7 @@ func planImage(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificat
 			return nil, fmt.Errorf("/%s: %w", aptConfPath, err)
 		}
 		warnAll(n, aptConfPath, warns)
-		n.Edit(plan.Step{Path: aptConfPath, Edit: plan.Edit(edit), Secret: secret, Why: "apt's proxy"})
+		n.Edit(plan.Step{Path: aptConfPath, Edit: edit, Secret: secret, Why: "apt's proxy"})
 	case "rhel":
 		p, f := "etc/yum.conf", s.YumConf
 		if n.Exists("etc/dnf/dnf.conf") {
@@ -127,14 +127,14 @@ func planImage(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificat
 			return nil, fmt.Errorf("/%s: %w", p, err)
 		}
 		warnAll(n, p, warns)
-		n.Edit(plan.Step{Path: p, Edit: plan.Edit(edit), Secret: secret, Why: "the package manager's proxy"})
+		n.Edit(plan.Step{Path: p, Edit: edit, Secret: secret, Why: "the package manager's proxy"})
 	}
 	if secret {
 		n.Warn("-image", "the image's files now hold the proxy credentials: every layer or image committed from this root keeps them; run undo before committing, or build with a proxy that needs none")
 	}
 	if ok && len(certs) > 0 && n.Exists(layout.Bundle) {
 		for _, c := range certs {
-			n.Edit(plan.Step{Path: layout.Bundle, Edit: plan.Edit(truststore.AddToBundle(c)), Mode: 0o644,
+			n.Edit(plan.Step{Path: layout.Bundle, Edit: truststore.AddToBundle(c), Mode: 0o644,
 				Why: "the system bundle clients read: nothing runs " + strings.Join(layout.Update, " ") + " in an image root (when it runs, it keeps the CA from the anchor)"})
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/proxyenv"
 )
 
@@ -42,12 +43,12 @@ func parsePasswd(b []byte) ([]account, error) {
 		}
 		f := strings.Split(text, ":")
 		if len(f) != 7 {
-			return nil, fmt.Errorf("/%s:%d: %d fields, want 7: %q", passwdPath, line, len(f), bounded(text))
+			return nil, fmt.Errorf("/%s:%d: %d fields, want 7: %q", passwdPath, line, len(f), quote.Bounded(text))
 		}
 		uid, err1 := strconv.Atoi(f[2])
 		gid, err2 := strconv.Atoi(f[3])
 		if err1 != nil || err2 != nil || uid < 0 || gid < 0 {
-			return nil, fmt.Errorf("/%s:%d: user and group IDs must be numbers: %q", passwdPath, line, bounded(text))
+			return nil, fmt.Errorf("/%s:%d: user and group IDs must be numbers: %q", passwdPath, line, quote.Bounded(text))
 		}
 		out = append(out, account{Name: f[0], UID: uid, GID: gid, Home: f[5]})
 	}
@@ -85,7 +86,7 @@ func (o *options) planClients(n *node.Node, s proxyenv.Settings) error {
 			}
 		}
 		if acc == nil {
-			return fmt.Errorf("%w: -user %q: no such user in /%s", node.ErrUsage, bounded(u), passwdPath)
+			return fmt.Errorf("%w: -user %q: no such user in /%s", node.ErrUsage, quote.Bounded(u), passwdPath)
 		}
 		home := strings.TrimPrefix(path.Clean("/"+acc.Home), "/")
 		if home == "" {
@@ -100,16 +101,8 @@ func (o *options) planClients(n *node.Node, s proxyenv.Settings) error {
 			actions = append(actions, n.Action("chown "+u+" docker config", "chown",
 				fmt.Sprintf("%d:%d", acc.UID, acc.GID), "/"+path.Dir(p), "/"+p))
 		}
-		n.Edit(plan.Step{Path: p, Edit: plan.Edit(edit), Secret: true, Mode: 0o600,
+		n.Edit(plan.Step{Path: p, Edit: edit, Secret: true, Mode: 0o600,
 			Why: "proxies for " + u + "'s containers and builds (docker client config; logins kept)", Actions: actions})
 	}
 	return nil
-}
-
-// bounded shortens s for quoting in an error.
-func bounded(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

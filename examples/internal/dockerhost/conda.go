@@ -12,6 +12,7 @@ import (
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/proxyenv"
 )
 
@@ -57,7 +58,7 @@ type mirror struct {
 func parseMirror(s string) (mirror, error) {
 	m, u, ok := strings.Cut(s, "=")
 	if !ok || m == "" || u == "" {
-		return mirror{}, fmt.Errorf("%w: -conda-proxy %q: want MIRROR=PROXY-URL", node.ErrUsage, bounded(strings.SplitN(s, "@", 2)[0]))
+		return mirror{}, fmt.Errorf("%w: -conda-proxy %q: want MIRROR=PROXY-URL", node.ErrUsage, quote.Bounded(strings.SplitN(s, "@", 2)[0]))
 	}
 	scheme, host := "all", m
 	if sc, h, ok := strings.Cut(m, "://"); ok {
@@ -65,10 +66,10 @@ func parseMirror(s string) (mirror, error) {
 	}
 	host = strings.ToLower(strings.TrimSuffix(host, "/"))
 	if scheme != "http" && scheme != "https" && scheme != "all" {
-		return mirror{}, fmt.Errorf("%w: -conda-proxy %q: mirror scheme must be http or https", node.ErrUsage, bounded(m))
+		return mirror{}, fmt.Errorf("%w: -conda-proxy %q: mirror scheme must be http or https", node.ErrUsage, quote.Bounded(m))
 	}
 	if host == "" || strings.ContainsAny(host, ":/@ ?#[]") {
-		return mirror{}, fmt.Errorf("%w: -conda-proxy %q: want a host name without port or path (conda matches proxies by host)", node.ErrUsage, bounded(m))
+		return mirror{}, fmt.Errorf("%w: -conda-proxy %q: want a host name without port or path (conda matches proxies by host)", node.ErrUsage, quote.Bounded(m))
 	}
 	p, err := proxyenv.ParseProxy(u)
 	if err != nil {
@@ -127,7 +128,7 @@ func (o *options) planConda(n *node.Node, s proxyenv.Settings) ([]string, error)
 	for _, prefix := range prefixes {
 		rc := path.Join(prefix, ".condarc")
 		warnAll(n, rc, warns)
-		e := plan.Edit(edit)
+		e := edit
 		if len(mirrors) > 0 {
 			e = chain(e, condarcMirrors(mirrors))
 		}
@@ -270,7 +271,7 @@ func spliceProxyServer(src []byte, key, value string) ([]byte, error) {
 		for i := 0; i+1 < len(ps.Content); i += 2 {
 			k, v := ps.Content[i], ps.Content[i+1]
 			if k.Line != v.Line || v.Kind != yaml.ScalarNode || k.Line > len(lines) {
-				return nil, fmt.Errorf("line %d: proxy_servers entry %q is not on one line", k.Line, bounded(k.Value))
+				return nil, fmt.Errorf("line %d: proxy_servers entry %q is not on one line", k.Line, quote.Bounded(k.Value))
 			}
 			last = max(last, v.Line)
 			if k.Value == key {

@@ -165,7 +165,7 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 			return fmt.Errorf("/%s: %w", daemonJSONPath, err)
 		}
 		warnAll(n, daemonJSONPath, warns)
-		n.Edit(plan.Step{Path: daemonJSONPath, Edit: plan.Edit(edit), Secret: secret,
+		n.Edit(plan.Step{Path: daemonJSONPath, Edit: edit, Secret: secret,
 			Why: "the daemon's proxy in daemon.json (Docker 23+)", Actions: []string{restart}})
 		if b, err := n.ReadFile(dropPath); err == nil && (setsProxy(b) || namesEnvFile(b)) {
 			n.Warn("/"+dropPath, "its proxy variables are removed: with -daemon-json the daemon's proxy comes from daemon.json alone")
@@ -185,7 +185,7 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 			return err
 		}
 		n.Warn("/"+daemonJSONPath, "its \"proxies\" are removed: they would override the drop-in's environment; use -daemon-json to keep the proxy there instead")
-		n.Edit(plan.Step{Path: daemonJSONPath, Edit: plan.Edit(clean), Why: "proxy moved to the drop-in", Actions: []string{restart}})
+		n.Edit(plan.Step{Path: daemonJSONPath, Edit: clean, Why: "proxy moved to the drop-in", Actions: []string{restart}})
 	}
 	if f := proxyFlag(unit); f != "" {
 		n.Warn(dockerUnit, "ExecStart passes %s to dockerd, which overrides the drop-in's environment: remove the flag", f)
@@ -198,7 +198,7 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 		if err != nil {
 			return fmt.Errorf("/%s: %w", daemonEnvPath, err)
 		}
-		n.Edit(plan.Step{Path: daemonEnvPath, Edit: plan.Edit(edit), Secret: true, Mode: 0o600,
+		n.Edit(plan.Step{Path: daemonEnvPath, Edit: edit, Secret: true, Mode: 0o600,
 			Why: "the daemon's proxy, root-only (EnvironmentFile= of docker.service)", Actions: []string{restart}})
 		drop = dropInEdit(systemdunit.DropIn{Unset: proxyVars}, true)
 		fileEnv = func() ([]string, error) {
@@ -336,7 +336,7 @@ func cleanEnvFile(n *node.Node, restart string) error {
 		return err
 	}
 	n.Warn("/"+daemonEnvPath, "its proxy variables are removed: the daemon's proxy is now written elsewhere")
-	n.Edit(plan.Step{Path: daemonEnvPath, Edit: plan.Edit(edit), Secret: true, Why: "proxy moved out of the environment file", Actions: []string{restart}})
+	n.Edit(plan.Step{Path: daemonEnvPath, Edit: edit, Secret: true, Why: "proxy moved out of the environment file", Actions: []string{restart}})
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
+	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/truststore"
 )
@@ -44,7 +45,7 @@ func runDockerfile(env node.Env, args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	if fs.NArg() > 0 {
-		return fail(fmt.Errorf("%w: unexpected argument %q", node.ErrUsage, bounded(fs.Arg(0))))
+		return fail(fmt.Errorf("%w: unexpected argument %q", node.ErrUsage, quote.Bounded(fs.Arg(0))))
 	}
 	cfg, err := opts.Config(env, true)
 	if err != nil {
@@ -61,7 +62,7 @@ func runDockerfile(env node.Env, args []string, stdout, stderr io.Writer) int {
 	}
 	i := slices.IndexFunc(truststore.Layouts(), func(l truststore.Layout) bool { return l.Family == *family })
 	if i < 0 {
-		return fail(fmt.Errorf("%w: -family %q: want debian, rhel, suse or alpine", node.ErrUsage, bounded(*family)))
+		return fail(fmt.Errorf("%w: -family %q: want debian, rhel, suse or alpine", node.ErrUsage, quote.Bounded(*family)))
 	}
 	out, warns, err := dockerfile(cfg.Settings, certs, truststore.Layouts()[i], cfg.CAAlias, *conda)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/truststore"
 )
 
@@ -23,11 +24,11 @@ func checkRegistry(r string) error {
 	}
 	if port != "" {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("%w: -registry %q: invalid port", node.ErrUsage, bounded(r))
+			return fmt.Errorf("%w: -registry %q: invalid port", node.ErrUsage, quote.Bounded(r))
 		}
 	}
 	if host == "" || strings.ContainsAny(host, "/\\ @") || host == "." || host == ".." || strings.Contains(host, "://") {
-		return fmt.Errorf("%w: -registry %q: want HOST or HOST:PORT, as in the image name", node.ErrUsage, bounded(r))
+		return fmt.Errorf("%w: -registry %q: want HOST or HOST:PORT, as in the image name", node.ErrUsage, quote.Bounded(r))
 	}
 	return nil
 }
@@ -46,7 +47,7 @@ func (o *options) planRegistries(n *node.Node, certs []*truststore.Certificate) 
 			return err
 		}
 		for _, c := range certs {
-			n.Edit(plan.Step{Path: certsDir + "/" + r + "/ca.crt", Edit: plan.Edit(truststore.AddToBundle(c)), Mode: 0o644,
+			n.Edit(plan.Step{Path: certsDir + "/" + r + "/ca.crt", Edit: truststore.AddToBundle(c), Mode: 0o644,
 				Why: "CA dockerd trusts for registry " + r})
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // Exit codes of every example program.
@@ -152,13 +153,13 @@ func (p *Program) parse(args []string, stdout io.Writer) (string, *Options, erro
 		switch cmd {
 		case CmdPlan, CmdApply, CmdUndo, CmdVerify:
 		default:
-			return "", nil, fmt.Errorf("%w: unknown subcommand %q (want plan, apply, undo or verify)", ErrUsage, bounded(cmd))
+			return "", nil, fmt.Errorf("%w: unknown subcommand %q (want plan, apply, undo or verify)", ErrUsage, quote.Bounded(cmd))
 		}
 		if err := parse(fs.Args()[1:]); err != nil {
 			return "", nil, err
 		}
 		if fs.NArg() > 0 {
-			return "", nil, fmt.Errorf("%w: unexpected argument %q after %s", ErrUsage, bounded(fs.Arg(0)), cmd)
+			return "", nil, fmt.Errorf("%w: unexpected argument %q after %s", ErrUsage, quote.Bounded(fs.Arg(0)), cmd)
 		}
 	}
 	return cmd, opts, nil
@@ -294,11 +295,4 @@ func actionEnv(environ []string) []string {
 		}
 	}
 	return out
-}
-
-func bounded(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

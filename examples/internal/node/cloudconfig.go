@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/truststore"
 )
@@ -57,7 +58,7 @@ func (o *Options) resolveFormat(c *Config) error {
 		}
 		c.Format = o.Format
 	default:
-		return fmt.Errorf("%w: -format %q: want text, json or cloud-config", ErrUsage, bounded(o.Format))
+		return fmt.Errorf("%w: -format %q: want text, json or cloud-config", ErrUsage, quote.Bounded(o.Format))
 	}
 	c.JSON = c.Format == FormatJSON
 	return nil

@@ -85,7 +85,7 @@ func cloudProgram() *node.Program {
 			if err != nil {
 				return err
 			}
-			n.Edit(plan.Step{Path: "etc/environment", Edit: plan.Edit(edit), Why: "login sessions", Secret: true})
+			n.Edit(plan.Step{Path: "etc/environment", Edit: edit, Why: "login sessions", Secret: true})
 			n.Edit(plan.Step{Path: "etc/app/proxy.conf", Secret: true, Why: "the app's proxy", Edit: func([]byte) ([]byte, error) {
 				return []byte("proxy=" + n.Config.Settings.HTTPProxy.RevealURL() + "\n"), nil
 			}, Actions: []string{n.Restart("app.service")}})

@@ -26,7 +26,7 @@ func ExampleProgram() {
 			if err != nil {
 				return err
 			}
-			n.Edit(plan.Step{Path: "etc/environment", Edit: plan.Edit(edit), Why: "proxy for login sessions"})
+			n.Edit(plan.Step{Path: "etc/environment", Edit: edit, Why: "proxy for login sessions"})
 			return nil
 		},
 		Env: node.Env{Getenv: func(k string) string {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/pavlo-v-chernykh/keystore-go/v4"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // SampleEpoch is the creation date of the keystore entries [Materialize]
@@ -124,7 +126,7 @@ func setupLine(dir string, fsys fs.FS, base string, f []string) error {
 		}
 		return os.WriteFile(dst, data, 0o644)
 	}
-	return fmt.Errorf("cannot read setup line %q", bounded(strings.Join(f, " ")))
+	return fmt.Errorf("cannot read setup line %q", quote.Bounded(strings.Join(f, " ")))
 }
 
 // SampleKeystore returns a JKS keystore holding the DER certificates as

@@ -43,7 +43,7 @@ func AddCA(n *Node, o CAOptions) error {
 	}
 	p, err := truststore.Changes(n.FS, certs, truststore.ChangeOptions{
 		Alias:     n.Config.CAAlias,
-		Password:  truststore.NewPassword(n.Config.StorePass.Reveal()),
+		Password:  n.Config.StorePass,
 		Discovery: truststore.Discovery{Bundles: append(slices.Clone(o.Bundles), n.Config.Bundles...)},
 	})
 	if err != nil {
@@ -57,7 +57,7 @@ func AddCA(n *Node, o CAOptions) error {
 		if c.Update != nil {
 			actions = append([]string{n.Action(strings.Join(c.Update, " "), c.Update...)}, o.Then...)
 		}
-		n.Edit(plan.Step{Path: c.Path, Edit: plan.Edit(c.Edit), Why: c.Why, Actions: actions})
+		n.Edit(plan.Step{Path: c.Path, Edit: c.Edit, Why: c.Why, Actions: actions})
 	}
 	for _, l := range p.Left {
 		st := l.Store

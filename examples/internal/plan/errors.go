@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // Conditions callers may branch on with [errors.Is].
@@ -115,5 +117,5 @@ func lastLine(s string) string {
 	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
 		s = s[i+1:]
 	}
-	return boundedQuote(s)
+	return quote.Bounded(s)
 }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // journalName is the journal's file name, beside the manifest.
@@ -141,13 +143,13 @@ func (t *Target) loadJournal() (*journal, error) {
 	for _, l := range [][]string{paths, j.Dirs, j.Backups, j.Temps, j.Own} {
 		for _, p := range l {
 			if _, err := cleanPath(p); err != nil || strings.HasPrefix(p, "/") {
-				return nil, fmt.Errorf("read journal: %q: %w", boundedQuote(p), ErrBadPath)
+				return nil, fmt.Errorf("read journal: %q: %w", quote.Bounded(p), ErrBadPath)
 			}
 		}
 	}
 	for _, tmp := range j.Temps {
 		if !strings.HasSuffix(tmp, tempSuffix) {
-			return nil, fmt.Errorf("read journal: %q is not a temporary name: %w", boundedQuote(tmp), ErrBadPath)
+			return nil, fmt.Errorf("read journal: %q is not a temporary name: %w", quote.Bounded(tmp), ErrBadPath)
 		}
 	}
 	return &j, nil

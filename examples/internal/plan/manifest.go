@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // manifestVersion is the manifest format written by this package.
@@ -127,18 +129,18 @@ func parseManifest(data []byte) (*manifest, error) {
 			e.Old = []byte{}
 		}
 		if !e.Existed && e.Old != nil {
-			return nil, fmt.Errorf("%s: old content of a file that did not exist", boundedQuote(e.Path))
+			return nil, fmt.Errorf("%s: old content of a file that did not exist", quote.Bounded(e.Path))
 		}
 		if e.Mode&^modeBits != 0 {
-			return nil, fmt.Errorf("%s: mode %v", boundedQuote(e.Path), e.Mode)
+			return nil, fmt.Errorf("%s: mode %v", quote.Bounded(e.Path), e.Mode)
 		}
 		if _, err := cleanPath(e.Path); err != nil || strings.HasPrefix(e.Path, "/") {
-			return nil, fmt.Errorf("file %q: %w", boundedQuote(e.Path), ErrBadPath)
+			return nil, fmt.Errorf("file %q: %w", quote.Bounded(e.Path), ErrBadPath)
 		}
 	}
 	for _, d := range append(slices.Clone(m.Dirs), m.Own...) {
 		if _, err := cleanPath(d); err != nil || strings.HasPrefix(d, "/") {
-			return nil, fmt.Errorf("directory %q: %w", boundedQuote(d), ErrBadPath)
+			return nil, fmt.Errorf("directory %q: %w", quote.Bounded(d), ErrBadPath)
 		}
 	}
 	return &m, nil

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+
+	"github.com/proxykit/proxykit/internal/edit"
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // Edit computes a file's new content from its current content. old is nil
@@ -18,7 +21,11 @@ import (
 // An Edit returning nil for a file that does not exist leaves it absent. The
 // engine never deletes a file: nil for an existing file means empty content.
 // The engine passes each Edit its own copy of old.
-type Edit func(old []byte) ([]byte, error)
+//
+// It is the module's one edit type (an alias, declared once in the module's
+// internal/edit): the edits of proxyenv, truststore and jvmflags, and any
+// func with this signature, are Edits without conversion.
+type Edit = edit.Edit
 
 // A Step is one edit to one file.
 type Step struct {
@@ -126,16 +133,7 @@ func (p *Plan) check() error {
 func cleanPath(p string) (string, error) {
 	q := strings.TrimPrefix(p, "/")
 	if q == "" || q == "." || !fs.ValidPath(q) || strings.Contains(q, "\\") {
-		return "", &FileError{Path: boundedQuote(p), Op: "plan", Err: ErrBadPath}
+		return "", &FileError{Path: quote.Bounded(p), Op: "plan", Err: ErrBadPath}
 	}
 	return q, nil
-}
-
-// boundedQuote keeps a path short enough for a message.
-func boundedQuote(s string) string {
-	const max = 120
-	if len(s) > max {
-		return s[:max] + "…"
-	}
-	return s
 }

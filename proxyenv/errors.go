@@ -1,0 +1,82 @@
+package proxyenv
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors that callers branch on with [errors.Is]. Errors returned by this
+// package wrap one of them, inside a *[ProxyError] or a *[FormatError] that
+// says where.
+var (
+	// ErrEmptyProxy: [ParseProxy] was given an empty value.
+	ErrEmptyProxy = errors.New("empty proxy value")
+	// ErrScheme: the proxy's scheme is none of http, https, socks4, socks4a,
+	// socks5 and socks5h.
+	ErrScheme = errors.New("unsupported proxy scheme")
+	// ErrProxyHost: the proxy's host is empty or not a valid name or address.
+	ErrProxyHost = errors.New("invalid proxy host")
+	// ErrProxyPort: the proxy's port is empty or not a number from 1 to
+	// 65535.
+	ErrProxyPort = errors.New("invalid proxy port")
+	// ErrProxyPath: the proxy value has a path, query or fragment.
+	ErrProxyPath = errors.New("proxy URL has a path, query or fragment")
+	// ErrCredentials: the proxy's user information cannot be read.
+	ErrCredentials = errors.New("invalid proxy credentials")
+
+	// ErrMalformed: the existing file cannot be read as the format says.
+	ErrMalformed = errors.New("malformed file")
+	// ErrUnsafeValue: a value holds a character the format cannot carry
+	// safely. The error names the character class, never the value.
+	ErrUnsafeValue = errors.New("value cannot be written safely")
+	// ErrTooLarge: the existing file is larger than [MaxFileSize].
+	ErrTooLarge = errors.New("file too large")
+)
+
+// ProxyError reports a proxy value that could not be parsed. Value is the
+// input with any credentials replaced by [Redacted], so the error can be shown.
+type ProxyError struct {
+	Value string // the input, redacted
+	Err   error  // one of the Err… sentinels
+}
+
+func (e *ProxyError) Error() string {
+	return fmt.Sprintf("proxy %q: %v", e.Value, e.Err)
+}
+
+func (e *ProxyError) Unwrap() error { return e.Err }
+
+// FormatError reports a file a format cannot read, or a value it cannot
+// write. It never holds a credential: Item names a key or an entry, and
+// Detail describes a character class or quotes a bounded piece of a line's
+// key, never a value.
+type FormatError struct {
+	Format string // the file format, e.g. "yum.conf"
+	Line   int    // 1-based line of the problem; 0 when not about one line
+	Column int    // 1-based column; 0 when unknown
+	Item   string // the key or entry concerned; "" when none
+	Detail string // what was wrong, e.g. "control character"
+	Err    error  // ErrMalformed, ErrUnsafeValue or ErrTooLarge
+}
+
+func (e *FormatError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Format)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ": line %d", e.Line)
+		if e.Column > 0 {
+			fmt.Fprintf(&b, ", column %d", e.Column)
+		}
+	}
+	if e.Item != "" {
+		fmt.Fprintf(&b, ": %s", e.Item)
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	if e.Detail != "" {
+		fmt.Fprintf(&b, ": %s", e.Detail)
+	}
+	return b.String()
+}
+
+func (e *FormatError) Unwrap() error { return e.Err }
