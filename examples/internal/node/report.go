@@ -26,7 +26,7 @@ type Report struct {
 	// Recovered says what the run did about an earlier run that was killed
 	// (rolled back or finished, temporary files removed).
 	Recovered string `json:"recovered,omitempty"`
-	Exit     int            `json:"exit"`            // the exit status
+	Exit      int    `json:"exit"` // the exit status
 
 	warningsShown bool   // the text says how many warnings there are instead of repeating them
 	document      []byte // plan -format cloud-config: printed instead of the report
