@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // Format names used in errors and warnings.
@@ -67,7 +69,7 @@ func (s Settings) ComposeFile(services ...string) (Edit, []Warning, error) {
 		if name == "" || strings.IndexFunc(name, func(r rune) bool {
 			return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-' || r == '.')
 		}) >= 0 {
-			return nil, nil, unsafeValue(formatCompose, boundedQuote(name), "a service name of letters, digits, '_', '-' and '.'")
+			return nil, nil, unsafeValue(formatCompose, quote.Bounded(name), "a service name of letters, digits, '_', '-' and '.'")
 		}
 		if !slices.Contains(names, name) {
 			names = append(names, name)
