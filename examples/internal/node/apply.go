@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/proxykit/proxykit/examples/internal/plan"
@@ -22,27 +23,58 @@ func (p *Program) apply(ctx context.Context, t *plan.Target, ch *plan.Changes, c
 	return nil
 }
 
-// undo restores what apply changed and records it in r.
+// undo restores what apply changed and records it in r. Files changed since
+// apply are left (exit status 3), each named with the two ways forward.
 func (p *Program) undo(ctx context.Context, t *plan.Target, cfg *Config, r *Report) error {
 	runner, reason := p.runner(cfg)
-	rep, err := t.Undo(ctx, runner)
+	rep, err := t.Undo(ctx, runner, cfg.Force...)
 	r.recovered(rep.Recovered)
 	if errors.Is(err, plan.ErrNoManifest) {
 		r.Notes = append(r.Notes, "nothing to undo: no apply has changed this root")
 		return nil
 	}
-	for _, f := range rep.Written {
-		r.Files = append(r.Files, FileReport{Path: f, Status: "restored"})
+	for _, l := range []struct {
+		status string
+		paths  []string
+	}{{"restored", rep.Written}, {"removed", rep.Removed}, {"kept", rep.Backups}, {"left", rep.Left}} {
+		for _, f := range l.paths {
+			r.Files = append(r.Files, FileReport{Path: f, Status: l.status})
+		}
 	}
-	for _, f := range rep.Removed {
-		r.Files = append(r.Files, FileReport{Path: f, Status: "removed"})
+	for _, w := range rep.Warnings {
+		r.Warnings = append(r.Warnings, Warning{Topic: "undo", Message: w})
+	}
+	for _, f := range rep.Left {
+		r.Warnings = append(r.Warnings, Warning{Topic: "/" + f, Message: fmt.Sprintf(
+			"changed since apply, so undo left it as it is. To restore it anyway, run '%s -root %s undo -force /%s': "+
+				"your version is kept beside it as /%s.proxykit-TIME. Or leave it: undo keeps its record, so a later undo -force can still restore it",
+			p.Name, cfg.Root, f, f)})
 	}
 	r.actions(rep, reason, nil)
+	if len(rep.Left) > 0 && (err == nil || onlyModified(err)) {
+		r.Exit = ExitIncomplete
+		return nil
+	}
 	if err != nil {
 		r.Exit = ExitError
 		r.Error = err.Error()
 	}
 	return err
+}
+
+// onlyModified reports whether err holds nothing but files left because
+// they changed since apply.
+func onlyModified(err error) bool {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		if !errors.Is(e, plan.ErrModified) {
+			return false
+		}
+	}
+	return true
 }
 
 // applied turns the engine's report of an apply into the files' and

@@ -19,6 +19,9 @@ const (
 	ExitOK      = 0 // nothing to do, or done
 	ExitError   = 1 // an error; nothing was written, or the message says what was
 	ExitPending = 2 // plan (or verify) found changes pending
+	// ExitIncomplete: done, but some files were left (undo: changed since
+	// apply), each named.
+	ExitIncomplete = 3
 )
 
 // The subcommands.
@@ -81,7 +84,7 @@ func (p *Program) RunReport(args []string, stdout, stderr io.Writer) (int, *Repo
 	if err != nil {
 		return p.fail(stderr, err), nil
 	}
-	cfg, err := opts.Config(p.Env, cmd != CmdUndo)
+	cfg, err := opts.Config(p.Env, cmd != CmdUndo && cmd != CmdVerify)
 	if err == nil {
 		err = checkFormat(cmd, cfg)
 	}
@@ -158,23 +161,34 @@ func (p *Program) parse(args []string, stdout io.Writer) (string, *Options, erro
 		if err := parse(fs.Args()[1:]); err != nil {
 			return "", nil, err
 		}
-		if fs.NArg() > 0 {
+		if cmd == CmdUndo && opts.Force {
+			opts.ForcePaths = fs.Args()
+			if len(opts.ForcePaths) == 0 {
+				return "", nil, fmt.Errorf("%w: undo -force needs the files to restore anyway: undo -force PATH…", ErrUsage)
+			}
+		} else if fs.NArg() > 0 {
 			return "", nil, fmt.Errorf("%w: unexpected argument %q after %s", ErrUsage, quote.Bounded(fs.Arg(0)), cmd)
 		}
+	}
+	if opts.Force && cmd != CmdUndo {
+		return "", nil, fmt.Errorf("%w: -force goes with undo: undo -force PATH…", ErrUsage)
 	}
 	return cmd, opts, nil
 }
 
 func (p *Program) usage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "usage: %s [flags] [plan|apply|undo|verify]\n\n", p.Name)
+	fmt.Fprintf(w, "usage: %s [flags] [plan|apply|undo|verify]\n       %s [flags] undo -force PATH...\n\n", p.Name, p.Name)
 	if p.Synopsis != "" {
 		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(p.Synopsis))
 	}
 	fmt.Fprintf(w, "  plan    show what apply would change, as a diff (the default)\n")
 	fmt.Fprintf(w, "  apply   change the node, then run the follow-up commands\n")
-	fmt.Fprintf(w, "  undo    restore every file apply changed, byte for byte\n")
-	fmt.Fprintf(w, "  verify  report what drifted from the settings, writing nothing\n\n")
-	fmt.Fprintf(w, "exit status: 0 nothing to do or done, 1 error, 2 changes pending (plan, verify)\n\nflags:\n")
+	fmt.Fprintf(w, "  undo    restore every file apply changed, byte for byte; a file changed since\n")
+	fmt.Fprintf(w, "          is left unless named after -force (your version is kept beside it)\n")
+	fmt.Fprintf(w, "  verify  compare the node with what the last apply recorded (no password\n")
+	fmt.Fprintf(w, "          needed); with the settings, also with what they ask for\n\n")
+	fmt.Fprintf(w, "exit status: 0 nothing to do or done, 1 error, 2 changes pending (plan) or drift\n")
+	fmt.Fprintf(w, "(verify), 3 incomplete (undo left files changed since apply)\n\nflags:\n")
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	if p.Example != "" {
@@ -194,6 +208,28 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 	r.Warnings = append(r.Warnings, configWarnings(cfg)...)
 	if cmd == CmdUndo {
 		return r, p.undo(ctx, t, cfg, r)
+	}
+	if cmd == CmdVerify {
+		// First what the last apply recorded, which needs no secret; then,
+		// with the settings, what they ask for.
+		v, err := t.Verify(ctx)
+		if v != nil {
+			r.recovered(v.Recovered)
+		}
+		noManifest := errors.Is(err, plan.ErrNoManifest)
+		if err != nil && !noManifest {
+			return r, err
+		}
+		if !cfg.hasProxy() {
+			if noManifest {
+				return nil, fmt.Errorf("nothing to verify: no apply is recorded under %s; give the settings (-proxy …) to compare the node with them", cfg.Root)
+			}
+			r.verified(v)
+			return r, nil
+		}
+		if v != nil {
+			r.verified(v)
+		}
 	}
 	if cmd == CmdApply {
 		// Finish or roll back what a killed run left before planning, so
@@ -238,7 +274,7 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 		}
 		return r, nil
 	case CmdVerify:
-		if !ch.Empty() {
+		if !ch.Empty() || len(r.Drift) > 0 {
 			r.Exit = ExitPending
 		}
 		return r, nil

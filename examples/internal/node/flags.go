@@ -34,6 +34,8 @@ type Options struct {
 	NoActions    bool     // -no-actions: never run follow-up commands
 	JSON         bool     // -json: print the plan or result as JSON
 	Format       string   // -format: text, json or cloud-config (see [FormatCloudConfig])
+	Force        bool     // -force: undo restores the files named after it even if changed since apply
+	ForcePaths   []string // the files named after undo -force
 
 	given *[]givenFlag // every flag set, in order, for the cloud-config's runcmd
 }
@@ -57,6 +59,7 @@ func (o *Options) Register(fs *flag.FlagSet) {
 	})
 	fs.BoolVar(&o.NoActions, "no-actions", false, "never run follow-up commands (update-ca-trust, systemctl); list them instead")
 	fs.BoolVar(&o.JSON, "json", false, "print the plan or result as JSON")
+	fs.BoolVar(&o.Force, "force", false, "with undo: restore the files named after it even if changed since apply, keeping that version as PATH.proxykit-TIME")
 	fs.StringVar(&o.Format, "format", FormatText, "output `FORMAT`: text, json (as -json), or cloud-config (plan only: a #cloud-config document for first boot)")
 }
 
@@ -74,6 +77,7 @@ type Config struct {
 	JSON      bool
 	Format    string   // FormatText, FormatJSON or FormatCloudConfig
 	Warnings  []string // about how the settings were given (a password on the command line)
+	Force     []string // undo -force: files to restore even if changed since apply
 
 	given []givenFlag // the flags as set, for the cloud-config's runcmd
 }
@@ -120,6 +124,7 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 		Bundles:   o.Bundles,
 		NoActions: o.NoActions,
 		JSON:      o.JSON,
+		Force:     o.ForcePaths,
 	}
 	if err := o.resolveFormat(c); err != nil {
 		return nil, err
@@ -189,4 +194,10 @@ func (o *Options) password(env Env) (proxyenv.Secret, error) {
 		return proxyenv.NewSecret(v), nil
 	}
 	return proxyenv.Secret{}, nil
+}
+
+// hasProxy reports whether the settings name a proxy: without one, verify
+// checks only what the last apply recorded.
+func (c *Config) hasProxy() bool {
+	return c.Settings.HTTPProxy != nil || c.Settings.HTTPSProxy != nil
 }

@@ -23,6 +23,11 @@ type Report struct {
 	Actions  []ActionReport `json:"actions"`         // follow-up commands
 	Warnings []Warning      `json:"warnings"`        // what a person must read
 	Error    string         `json:"error,omitempty"` // apply or undo failed part way
+	// Drift lists the files (and stores) that are not as the last apply
+	// left them (verify), from the manifest's hashes.
+	Drift []plan.Drift `json:"drift,omitempty"`
+	// Recorded is how many files the last apply recorded (verify).
+	Recorded int `json:"recorded,omitempty"`
 	// Recovered says what the run did about an earlier run that was killed
 	// (rolled back or finished, temporary files removed).
 	Recovered string `json:"recovered,omitempty"`
@@ -68,6 +73,15 @@ func (r *Report) describe(cfg *Config) {
 		pr.HTTPS = s.HTTPSProxy.String()
 	}
 	r.Proxy = pr
+}
+
+// verified records what verify found against the manifest.
+func (r *Report) verified(v *plan.Verification) {
+	r.Drift = v.Drift
+	r.Recorded = len(v.Files)
+	if len(v.Drift) > 0 {
+		r.Exit = ExitPending
+	}
 }
 
 // changes records the computed changes: plan and verify show them pending.
@@ -174,15 +188,30 @@ func (r *Report) text(b *strings.Builder) {
 		}
 	case CmdVerify:
 		n := r.count("create", "change")
+		drifted := map[string]bool{}
 		for _, f := range r.Files {
 			if f.Status != "ok" {
 				fmt.Fprintf(b, "drift: %s (%s)\n", f.Path, strings.Join(f.Why, "; "))
+				drifted[f.Path], drifted[f.Real] = true, true
 			}
 		}
-		if n > 0 {
-			fmt.Fprintf(b, "%d of %d files drifted from the settings; run '%s plan' to see how\n", n, len(r.Files), r.Program)
-		} else {
+		k := 0
+		for _, d := range r.Drift {
+			if drifted[d.Path] {
+				continue
+			}
+			k++
+			fmt.Fprintf(b, "drift: %s: %s\n", d.Path, driftText[d.Problem])
+		}
+		switch {
+		case n > 0:
+			fmt.Fprintf(b, "%d of %d files drifted from the settings; run '%s plan' to see how\n", n+k, len(r.Files), r.Program)
+		case k > 0:
+			fmt.Fprintf(b, "%d of %d files changed since the last apply; run '%s apply' with the settings to put them back\n", k, r.Recorded, r.Program)
+		case r.Proxy != nil:
 			fmt.Fprintf(b, "no drift: all %d files are as the settings want them\n", len(r.Files))
+		default:
+			fmt.Fprintf(b, "no drift: all %d files are as the last apply left them\n", r.Recorded)
 		}
 	case CmdApply, CmdUndo:
 		for _, f := range r.Files {
@@ -204,7 +233,11 @@ func (r *Report) text(b *strings.Builder) {
 			}
 		}
 		if r.Command == CmdUndo {
-			fmt.Fprintf(b, "undo: %d files restored, %d removed, %d actions run\n", r.count("restored"), r.count("removed"), ran)
+			left := ""
+			if n := r.count("left"); n > 0 {
+				left = fmt.Sprintf(", %d left", n)
+			}
+			fmt.Fprintf(b, "undo: %d files restored, %d removed%s, %d actions run\n", r.count("restored"), r.count("removed"), left, ran)
 		} else {
 			fmt.Fprintf(b, "apply: %d files written, %d actions run\n", r.count("created", "written"), ran)
 		}
@@ -227,4 +260,11 @@ func (r *Report) actionsLine(b *strings.Builder) {
 		names[i] = strings.Join(a.Argv, " ")
 	}
 	fmt.Fprintf(b, ", then %s", strings.Join(names, "; "))
+}
+
+// driftText says what a drift found by verify means.
+var driftText = map[string]string{
+	"changed":  "changed since the last apply",
+	"missing":  "removed since the last apply",
+	"restored": "holds its content from before apply again",
 }
