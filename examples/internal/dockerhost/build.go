@@ -62,8 +62,10 @@ func (o *options) build(n *node.Node) error {
 	}
 	if !o.image {
 		restartAfterTrust(n)
+	} else if o.compose != "" {
+		return fmt.Errorf("%w: -image has no docker-compose project: leave out -compose", node.ErrUsage)
 	}
-	return nil
+	return o.planCompose(n, s)
 }
 
 // describe notes what the root is: its distribution and Docker.

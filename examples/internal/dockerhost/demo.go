@@ -26,6 +26,8 @@ const (
 	demoProxy    = "http://svc-docker@proxy.example.com:3128"
 	demoPassword = "s3cr%t@P4ss w0rd!"
 	demoNoProxy  = ".corp.example,10.0.0.0/8,registry.corp.example:5000"
+	// demoCompose is the sample's Anaconda Server project.
+	demoCompose = "/opt/anaconda/repo/docker-compose.yml"
 )
 
 // writeSample materializes the sample root name ("host" or "image") into
@@ -43,7 +45,7 @@ func writeSample(dir, name string) error {
 		switch {
 		case strings.HasPrefix(rel, "usr/bin/"), strings.HasPrefix(rel, "usr/sbin/"):
 			return os.Chmod(p, 0o755)
-		case strings.HasSuffix(rel, "/.docker/config.json"):
+		case strings.HasSuffix(rel, "/.docker/config.json"), strings.HasSuffix(rel, "/.env"):
 			return os.Chmod(p, 0o600)
 		}
 		return nil
@@ -72,13 +74,15 @@ func demo(stdout, stderr io.Writer) int {
 		return ""
 	}}
 	args := []string{"-root", dir, "-proxy", demoProxy, "-no-proxy", demoNoProxy, "-ca", ca,
-		"-user", "alice", "-user", "root", "-registry", "registry.corp.example:5000"}
+		"-user", "alice", "-user", "root", "-registry", "registry.corp.example:5000",
+		"-compose", demoCompose}
 	d := &node.Demo{
 		Program: program(env),
 		Args:    args,
 		Shown:   strings.Join(args, " "),
 		Intro: fmt.Sprintf(`docker-host demo: a sample Debian 12 Docker host (with conda, and a user
-alice whose ~/.docker/config.json holds registry logins) copied to %s,
+alice whose ~/.docker/config.json holds registry logins, and an Anaconda
+Server docker-compose project in /opt/anaconda/repo) copied to %s,
 behind proxy.example.com:3128, which intercepts TLS with its own CA and wants
 the user svc-docker with a password, given in $%s, never on the
 command line. The password never shows: every output masks it as xxxxx.`, dir, node.EnvProxyPassword),

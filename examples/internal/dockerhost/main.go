@@ -45,8 +45,11 @@ each -user (merged: logins kept), the proxy's CA in the system store and, for
 each -registry, in /etc/docker/certs.d/REGISTRY/ca.crt, and conda's
 proxy_servers and CA bundles. Docker is restarted only when its configuration
 changed. With -image, the root is an unpacked image or container file system:
-apt's proxy, the CA and conda, no daemon. With no arguments at all it runs a
-demo on a built-in sample host.
+apt's proxy, the CA and conda, no daemon. With -compose FILE, the services
+of a docker-compose project (-service, by default Anaconda Server's repo_api
+and repo_worker) get the proxy as ${…} references, its values going to the
+project's .env (0600), then docker-compose up -d recreates them. With no
+arguments at all it runs a demo on a built-in sample host.
 
   docker-host dockerfile [flags]   prints the Dockerfile lines and the
                                    docker build arguments an image build needs
@@ -106,6 +109,8 @@ type options struct {
 	users        []string      // -user, repeatable
 	registries   []string      // -registry, repeatable
 	condaProxies []string      // -conda-proxy MIRROR=URL, repeatable
+	compose      string        // -compose FILE
+	services     []string      // -service NAME, repeatable
 	ca           caSources     // -ca-url, -ca-from-proxy, -fingerprint
 	fetchTimeout time.Duration // -fetch-timeout
 	env          node.Env      // for the conda mirror proxies' password
@@ -122,6 +127,8 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.Func("user", "a `USER` whose ~/.docker/config.json gets the proxies (logins kept); repeatable", appendTo(&o.users))
 	fs.Func("registry", "a registry `HOST[:PORT]` whose /etc/docker/certs.d/HOST[:PORT]/ca.crt gets the CA; repeatable", appendTo(&o.registries))
 	fs.Func("conda-proxy", "conda reaches MIRROR (https://host, or host for any scheme) through its own proxy URL, which may carry its own user (password from $"+EnvCondaProxyPassword+"): `MIRROR=URL`; repeatable", appendTo(&o.condaProxies))
+	fs.StringVar(&o.compose, "compose", "", "a docker-compose `FILE` (e.g. Anaconda Server's) whose services get the proxy as ${…} references, the values going to the project's .env (0600); then docker-compose up -d of each")
+	fs.Func("service", "a service of the -compose file that gets the proxy (default repo_api and repo_worker): `NAME`; repeatable", appendTo(&o.services))
 	o.ca.register(fs)
 	fs.DurationVar(&o.fetchTimeout, "fetch-timeout", 20*time.Second, "bound on fetching a CA with -ca-url or -ca-from-proxy")
 }

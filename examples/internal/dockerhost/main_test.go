@@ -3,13 +3,16 @@ package dockerhost
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/proxykit/proxykit/examples/internal/scripttest"
 	"github.com/proxykit/proxykit/internal/oracle"
@@ -50,11 +53,12 @@ func TestScripts(t *testing.T) {
 		},
 		Condition: scripttest.Condition,
 		Cmds: scripttest.With(testPassword, map[string]scripttest.Cmd{
-			"mkroot":   cmdMkroot,
-			"unitenv":  cmdUnitenv,
-			"pemcount": cmdPemcount,
-			"jsonkeys": cmdJSONKeys,
-			"nowarn":   cmdNowarn,
+			"mkroot":     cmdMkroot,
+			"unitenv":    cmdUnitenv,
+			"pemcount":   cmdPemcount,
+			"jsonkeys":   cmdJSONKeys,
+			"nowarn":     cmdNowarn,
+			"composeenv": cmdComposeenv,
 		}),
 	})
 }
@@ -157,4 +161,41 @@ print(" ".join(json.load(open(sys.argv[1]))))`, ts.MkAbs(args[0])).CombinedOutpu
 	if got, want := strings.TrimSpace(string(out)), strings.Join(args[1:], " "); got != want {
 		ts.Fatalf("%s: keys %q, want %q", args[0], got, want)
 	}
+}
+
+// composeenv DIR runs the real docker-compose's "config" in the project
+// DIR, with no proxy variable in its environment, and prints each service's
+// resolved proxy variables, the test password replaced by <password>.
+func cmdComposeenv(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: composeenv DIR")
+	}
+	tool, err := exec.LookPath("docker-compose")
+	ts.Check(err)
+	cmd := exec.Command(tool, "--no-ansi", "config")
+	cmd.Dir = ts.MkAbs(args[0])
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + ts.MkAbs(".")}
+	out, err := cmd.Output()
+	if err != nil {
+		ts.Fatalf("docker-compose config: %v", err)
+	}
+	var cfg struct {
+		Services map[string]struct {
+			Environment map[string]string `yaml:"environment"`
+		} `yaml:"services"`
+	}
+	ts.Check(yaml.Unmarshal(out, &cfg))
+	enc := proxyenv.EscapeUserinfo(testPassword)
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(cfg.Services)) {
+		env := cfg.Services[name].Environment
+		for _, k := range slices.Sorted(maps.Keys(env)) {
+			if strings.Contains(strings.ToLower(k), "proxy") {
+				fmt.Fprintf(&b, "%s %s=%s\n", name, k, strings.ReplaceAll(env[k], enc, "<password>"))
+			}
+		}
+	}
+	ts.Logf("%s", oracle.Version(tool, "version", "--short"))
+	_, err = ts.Stdout().Write([]byte(b.String()))
+	ts.Check(err)
 }
