@@ -8,6 +8,7 @@ import (
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/proxyenv"
 )
 
@@ -41,7 +42,7 @@ func (o *options) planCompose(n *node.Node, s proxyenv.Settings) error {
 	}
 	for _, svc := range services {
 		if !slices.Contains(names, svc) {
-			return fmt.Errorf("%w: -service %q: /%s has no such service (it has %s)", node.ErrUsage, bounded(svc), file, strings.Join(names, ", "))
+			return fmt.Errorf("%w: -service %q: /%s has no such service (it has %s)", node.ErrUsage, quote.Bounded(svc), file, strings.Join(names, ", "))
 		}
 	}
 	s.NoProxy = s.NoProxy.Merge(proxyenv.ParseNoProxy("localhost,127.0.0.1," + strings.Join(names, ",")))
@@ -60,9 +61,9 @@ func (o *options) planCompose(n *node.Node, s proxyenv.Settings) error {
 	}
 	warnAll(n, file, warns)
 	n.Note("docker-compose project /%s: services %s", dir, strings.Join(services, ", "))
-	n.Edit(plan.Step{Path: file, Edit: plan.Edit(composeEdit), Actions: ups,
+	n.Edit(plan.Step{Path: file, Edit: composeEdit, Actions: ups,
 		Why: "the proxy for " + strings.Join(services, " and ") + ", as ${…} references to .env"})
-	n.Edit(plan.Step{Path: path.Join(dir, ".env"), Edit: plan.Edit(envEdit), Secret: s.HasCredentials(), Mode: 0o600, Actions: ups,
+	n.Edit(plan.Step{Path: path.Join(dir, ".env"), Edit: envEdit, Secret: s.HasCredentials(), Mode: 0o600, Actions: ups,
 		Why: "the proxy values docker-compose puts in the references"})
 	return nil
 }
