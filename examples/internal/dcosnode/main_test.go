@@ -8,6 +8,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/proxykit/proxykit/examples/internal/scripttest"
+	"github.com/proxykit/proxykit/examples/internal/wiretest"
 	"github.com/proxykit/proxykit/internal/oracle"
 )
 
@@ -18,6 +19,7 @@ var update = flag.Bool("update", false, "rewrite the expected output in testdata
 const testPassword = `Pa55%w@rd:$HOME"q"!`
 
 func TestMain(m *testing.M) {
+	wiretest.GoClientMain()
 	testscript.Main(m, map[string]func(){
 		"dcos-node": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
 	})

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/proxykit/proxykit/examples/internal/scripttest"
+	"github.com/proxykit/proxykit/examples/internal/wiretest"
 	"github.com/proxykit/proxykit/internal/oracle"
 	"github.com/proxykit/proxykit/proxyenv"
 )
@@ -26,6 +27,7 @@ var update = flag.Bool("update", false, "rewrite the expected output in testdata
 const testPassword = `Pa55%w@rd:$HOME"q"!`
 
 func TestMain(m *testing.M) {
+	wiretest.GoClientMain()
 	testscript.Main(m, map[string]func(){
 		"docker-host": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
 	})

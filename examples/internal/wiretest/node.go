@@ -1,0 +1,181 @@
+package wiretest
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/proxykit/proxykit/internal/oracle"
+	"github.com/proxykit/proxykit/internal/rootfs"
+	"github.com/proxykit/proxykit/jvmflags"
+	"github.com/proxykit/proxykit/systemdunit"
+)
+
+// ReadFile reads name (as on the node: "/etc/environment") under root,
+// following the node's links inside root; a missing file is empty.
+func ReadFile(t testing.TB, root, name string) []byte {
+	t.Helper()
+	p, ok := Resolve(t, root, name)
+	if !ok {
+		return nil
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// Resolve returns the host path of name (as on the node) under root, with
+// the node's links resolved inside root, and whether it exists.
+func Resolve(t testing.TB, root, name string) (string, bool) {
+	t.Helper()
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rel, err := rootfs.Resolve(r.FS(), name)
+	if err != nil {
+		return "", false
+	}
+	return filepath.Join(root, filepath.FromSlash(rel)), true
+}
+
+// UnitEnv returns the environment systemd gives the unit under root: its
+// Environment= assignments with every drop-in, read with systemdunit.
+func UnitEnv(t testing.TB, root, unit string) []string {
+	t.Helper()
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	u, err := systemdunit.Load(r.FS(), unit)
+	if err != nil {
+		t.Fatalf("wiretest: %v", err)
+	}
+	env, err := u.Environment()
+	if err != nil {
+		t.Fatalf("wiretest: %v", err)
+	}
+	return env
+}
+
+// JavaService describes how a Java service under root starts: the -D
+// options of its effective ExecStart= (unit and drop-ins, read with
+// systemdunit and jvmflags) and its launcher as written on the node.
+func JavaService(t testing.TB, root, unit string) (props []string, launcher string) {
+	t.Helper()
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	u, err := systemdunit.Load(r.FS(), unit)
+	if err != nil {
+		t.Fatalf("wiretest: %v", err)
+	}
+	cmds, err := u.Commands("ExecStart")
+	if err != nil || len(cmds) == 0 {
+		t.Fatalf("wiretest: %s: no ExecStart= (%v)", unit, err)
+	}
+	c, err := jvmflags.ParseCommand(cmds[len(cmds)-1].Argv)
+	if err != nil {
+		t.Fatalf("wiretest: %s: %v", unit, err)
+	}
+	for _, o := range c.Options() {
+		if o.Name() == "-D" {
+			props = append(props, o.Words...)
+		}
+	}
+	return props, c.Launcher()
+}
+
+// JavaCacerts returns the host path under root of the cacerts keystore of
+// the JRE whose launcher is launcher (…/bin/java): lib/security/cacerts for
+// JDK 9+, jre/lib/security/cacerts for JDK 8, links resolved inside root.
+func JavaCacerts(t testing.TB, root, launcher string) string {
+	t.Helper()
+	home := path.Dir(path.Dir(launcher))
+	for _, p := range []string{home + "/lib/security/cacerts", home + "/jre/lib/security/cacerts"} {
+		if hp, ok := Resolve(t, root, p); ok {
+			return hp
+		}
+	}
+	t.Fatalf("wiretest: no cacerts for %s under the root", launcher)
+	return ""
+}
+
+// RHELBundle returns a file holding the bundle that "update-ca-trust
+// extract" would make of what apply left under a RHEL root: the extracted
+// bundle followed by every anchor in /etc/pki/ca-trust/source/anchors.
+// update-ca-trust (p11-kit) is RHEL's and does not run on a Debian test
+// machine; this stands in for its PEM output.
+func RHELBundle(t testing.TB, root string) string {
+	t.Helper()
+	var b bytes.Buffer
+	b.Write(ReadFile(t, root, "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"))
+	dir, ok := Resolve(t, root, "/etc/pki/ca-trust/source/anchors")
+	if ok {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Len() > 0 && !bytes.HasSuffix(b.Bytes(), []byte("\n")) {
+				b.WriteByte('\n')
+			}
+			b.Write(data)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "tls-ca-bundle.pem")
+	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// UpdateCACertificates runs Debian's real update-ca-certificates, the
+// follow-up command apply lists, on a Debian root: every directory it reads
+// and writes is pointed inside root. It returns the host path of the bundle
+// it writes, /etc/ssl/certs/ca-certificates.crt under root.
+func UpdateCACertificates(t testing.TB, root string) string {
+	t.Helper()
+	tool := oracle.Require(t, "update-ca-certificates")
+	in := func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
+	for _, d := range []string{"etc/ssl/certs", "usr/share/ca-certificates", "usr/local/share/ca-certificates"} {
+		if err := os.MkdirAll(in(d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conf := in("etc/ca-certificates.conf")
+	if _, err := os.Stat(conf); err != nil {
+		if err := os.WriteFile(conf, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(tool, "--fresh",
+		"--certsconf", conf, "--certsdir", in("usr/share/ca-certificates"),
+		"--localcertsdir", in("usr/local/share/ca-certificates"),
+		"--etccertsdir", in("etc/ssl/certs"), "--hooksdir", in("etc/ca-certificates/update.d"))
+	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("update-ca-certificates: %v\n%s", err, out)
+	}
+	return in("etc/ssl/certs/ca-certificates.crt")
+}
+
+// Has407 reports whether a client's diagnosis says the proxy wants
+// authentication (HTTP 407), in the words each client uses.
+func Has407(out string) bool {
+	return strings.Contains(out, "407") || strings.Contains(out, "Proxy Authentication Required")
+}
