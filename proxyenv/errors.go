@@ -32,6 +32,12 @@ var (
 	ErrUnsafeValue = errors.New("value cannot be written safely")
 	// ErrTooLarge: the existing file is larger than [MaxFileSize].
 	ErrTooLarge = errors.New("file too large")
+	// ErrNoService: a compose file has no service of the name asked for.
+	ErrNoService = errors.New("no such service")
+
+	// ErrNoUser: [FromValues] was given a password for a proxy URL that
+	// names no user, so the password would have nothing to join.
+	ErrNoUser = errors.New("a proxy password was given but the proxy URL has no user name (write it as http://USER@host:port)")
 )
 
 // ProxyError reports a proxy value that could not be parsed. Value is the

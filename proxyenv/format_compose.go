@@ -2,7 +2,6 @@ package proxyenv
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -18,9 +17,6 @@ const (
 	formatCompose    = "docker-compose.yml"
 	formatComposeEnv = "compose .env"
 )
-
-// ErrNoService: a compose file has no service of the name asked for.
-var ErrNoService = errors.New("no such service")
 
 // DefaultComposeServices returns the services [Settings.ComposeFile] edits
 // when given none: those of Anaconda Server (Team Edition) that reach the

@@ -1,14 +1,6 @@
 package proxyenv
 
-import (
-	"errors"
-
-	"net/url"
-)
-
-// ErrNoUser is returned by [FromValues] when a password is given for a
-// proxy URL that names no user: the password would have nothing to join.
-var ErrNoUser = errors.New("a proxy password was given but the proxy URL has no user name (write it as http://USER@host:port)")
+import "net/url"
 
 // Values are proxy settings as a person gives them, on a command line, in a
 // form or as Ansible arguments. [FromValues] turns them into [Settings].
