@@ -371,7 +371,10 @@ func (t *Target) Undo(ctx context.Context, r Runner, force ...string) (*Report, 
 			return rep, err
 		}
 		if m.entry(p) == nil {
-			return rep, &FileError{Path: p, Op: "undo -force", Err: ErrNotRecorded}
+			// A typo, or a file an earlier (interrupted) undo -force
+			// restored already: running the same command again converges.
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: apply did not change it, or it is restored already: nothing to force", p))
+			continue
 		}
 		forced[p] = true
 	}

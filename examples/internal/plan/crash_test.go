@@ -66,6 +66,12 @@ var crashTargets = []string{
 
 var crashTime = time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
 
+// crashClock names undo -force's backups the same in every run.
+var crashClock = plan.WithClock(func() time.Time { return crashTime })
+
+// crashBackup is the admin's version that undo -force keeps.
+const crashBackup = "etc/environment.proxykit-20240506T070809Z"
+
 func crashTree(t testing.TB) string {
 	dir := t.TempDir()
 	writeTree(t, dir, crashFiles)
@@ -131,6 +137,17 @@ var crashScenarios = []crashScenario{
 	{name: "apply", run: applyPlan(proxyA)},
 	{name: "reapply", setup: func(ctx context.Context, tg *plan.Target) error { return applyPlan(proxyA)(ctx, tg, nil) }, run: applyPlan(proxyB)},
 	{name: "undo", setup: func(ctx context.Context, tg *plan.Target) error { return applyPlan(proxyA)(ctx, tg, nil) }, run: undo},
+	{name: "undo -force", setup: func(ctx context.Context, tg *plan.Target) error {
+		if err := applyPlan(proxyA)(ctx, tg, nil); err != nil {
+			return err
+		}
+		// The admin edits one file: undo -force restores it and keeps the
+		// edit beside it.
+		return os.WriteFile(filepath.Join(tg.Dir(), "etc/environment"), []byte("edited by the admin\n"), 0o644)
+	}, run: func(ctx context.Context, tg *plan.Target, r plan.Runner) error {
+		_, err := tg.Undo(ctx, r, "etc/environment")
+		return err
+	}},
 }
 
 func scenario(name string) crashScenario {
@@ -150,7 +167,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	at, err := strconv.Atoi(os.Getenv(envCrashAt))
 	require.NoError(t, err)
-	tg, err := plan.Open(dir)
+	tg, err := plan.Open(dir, crashClock)
 	require.NoError(t, err)
 	plan.NoSync(tg)
 	n := 0
@@ -213,7 +230,7 @@ func TestCrash(t *testing.T) {
 		// Reference: the tree before and after an uninterrupted run, and the
 		// number of hook points the run passes.
 		ref := crashTree(t)
-		tg := open(t, ref)
+		tg := open(t, ref, crashClock)
 		plan.NoSync(tg)
 		if s.setup != nil {
 			require.NoError(t, s.setup(ctx, tg))
@@ -229,7 +246,7 @@ func TestCrash(t *testing.T) {
 			t.Run(fmt.Sprintf("%s killed at point %d of %d", s.name, at, points), func(t *testing.T) {
 				t.Parallel()
 				dir := crashTree(t)
-				tg := open(t, dir)
+				tg := open(t, dir, crashClock)
 				plan.NoSync(tg)
 				if s.setup != nil {
 					require.NoError(t, s.setup(ctx, tg))
@@ -250,15 +267,22 @@ func TestCrash(t *testing.T) {
 				require.Equal(t, "/etc/ssl/certs/java/cacerts", l, "the link is kept")
 
 				err = s.run(ctx, tg, log)
-				if s.name == "undo" && errors.Is(err, plan.ErrNoManifest) {
+				isUndo := strings.HasPrefix(s.name, "undo")
+				if isUndo && errors.Is(err, plan.ErrNoManifest) {
 					err = nil // killed once the manifest was gone: the undo was complete
 				}
 				require.NoError(t, err)
 				require.Equal(t, done, snapshot(t, dir), "running %s again completes it", s.name)
 				require.Subset(t, log.ran(t), actions, "no action is lost")
 
-				if s.name != "undo" {
+				if !isUndo {
 					require.NoError(t, undo(ctx, tg, nil))
+				}
+				if s.name == "undo -force" {
+					b, err := os.ReadFile(filepath.Join(dir, crashBackup))
+					require.NoError(t, err)
+					require.Equal(t, "edited by the admin\n", string(b))
+					require.NoError(t, os.Remove(filepath.Join(dir, crashBackup)))
 				}
 				require.Equal(t, orig, snapshot(t, dir), "undo restores the original tree")
 			})

@@ -18,6 +18,7 @@
 //	fmt.Print(ch.Diff())                      // unified diff, every secret masked
 //	rep, err := t.Apply(ctx, ch, plan.Exec{}) // atomic writes, manifest, actions
 //	undo, err := t.ComputeUndo(password)      // what undo would do; undo.Diff()
+//	v, err := t.Verify(ctx)                   // drift since the apply, no secret needed
 //	rep, err = t.Undo(ctx, plan.Exec{})       // back to before the first apply
 //
 // # Guarantees
@@ -58,7 +59,8 @@
 //     is what "take it back" means on a node. Undo restores each file it
 //     can, leaves one someone else changed since ([ErrModified], kept in the
 //     manifest) unless forced, and removes the manifest once every file is
-//     back.
+//     back. [Target.Verify] compares the files with the hashes, without the
+//     plan or its secrets.
 //   - Actions: an [Action] runs only when a file whose step names it
 //     changed, once per Apply, in plan order, after every file is written,
 //     through a [Runner]: [Exec] for real, [Recorder] in tests, [NoActions]

@@ -36,9 +36,6 @@ var (
 	// ErrModified: a file changed since the engine wrote it; undo leaves
 	// it unless forced, which keeps that version beside it.
 	ErrModified = errors.New("file modified since it was applied")
-	// ErrNotRecorded: undo -force named a file the manifest does not
-	// record.
-	ErrNotRecorded = errors.New("not a file apply changed")
 	// ErrSkipped is returned by a [Runner] that does not run actions
 	// ([NoActions]); the report lists those actions as skipped.
 	ErrSkipped = errors.New("action skipped")

@@ -2,11 +2,13 @@ package plan_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/proxykit/proxykit/examples/internal/plan"
 )
@@ -220,4 +222,88 @@ func ExampleTarget_ComputeUndo() {
 	// +++ /dev/null
 	// @@ -1 +0,0 @@
 	// -export http_proxy=http://proxy:3128
+}
+
+// Verify needs no plan and no secret: the manifest holds a hash of what the
+// last apply wrote.
+func ExampleTarget_Verify() {
+	dir := exampleRoot()
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	t, err := plan.Open(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer t.Close()
+	var p plan.Plan
+	p.Add(plan.Step{Path: "etc/environment", Edit: appendOnce("http_proxy=http://bob:s3cret@proxy:3128")})
+	ch, err := t.Compute(&p)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := t.Apply(ctx, ch, nil); err != nil {
+		log.Fatal(err)
+	}
+
+	v, err := t.Verify(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(v)
+	// Someone edits the file.
+	if err := os.WriteFile(filepath.Join(dir, "etc/environment"), []byte("LANG=C\n"), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if v, err = t.Verify(ctx); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(v)
+	// Output:
+	// no drift: all 1 files are as the last apply left them
+	// drift: etc/environment: changed
+}
+
+// Undo restores every file it can; one changed since apply is left unless
+// forced, and then kept beside it.
+func ExampleTarget_Undo() {
+	dir := exampleRoot()
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	now := func() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) }
+	t, err := plan.Open(dir, plan.WithClock(now))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer t.Close()
+	var p plan.Plan
+	p.Add(
+		plan.Step{Path: "etc/environment", Edit: appendOnce("http_proxy=http://proxy:3128")},
+		plan.Step{Path: "etc/profile.d/proxy.sh", Edit: appendOnce("export http_proxy=http://proxy:3128")},
+	)
+	ch, err := t.Compute(&p)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := t.Apply(ctx, ch, nil); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "etc/environment"), []byte("edited by hand\n"), 0o644); err != nil {
+		log.Fatal(err)
+	}
+
+	rep, err := t.Undo(ctx, nil)
+	fmt.Print(rep)
+	fmt.Println(errors.Is(err, plan.ErrModified))
+	rep, err = t.Undo(ctx, nil, "etc/environment")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(rep)
+	// Output:
+	// removed etc/profile.d/proxy.sh
+	// removed etc/profile.d
+	// left etc/environment
+	// true
+	// wrote etc/environment
+	// kept etc/environment.proxykit-20261201T120000Z
 }

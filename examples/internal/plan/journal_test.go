@@ -199,8 +199,9 @@ func TestUndoPerFile(t *testing.T) {
 	require.ErrorIs(t, err, plan.ErrModified)
 	require.Equal(t, []string{"b"}, rep.Left)
 
-	_, err = tg.Undo(ctx, nil, "nope")
-	require.ErrorIs(t, err, plan.ErrNotRecorded)
+	rep, err = tg.Undo(ctx, nil, "nope")
+	require.ErrorIs(t, err, plan.ErrModified)
+	require.Equal(t, []string{"nope: apply did not change it, or it is restored already: nothing to force"}, rep.Warnings)
 
 	rep, err = tg.Undo(ctx, nil, "/b")
 	require.NoError(t, err)
