@@ -65,7 +65,7 @@ func (o *options) build(n *node.Node) error {
 	} else if o.compose != "" {
 		return fmt.Errorf("%w: -image has no docker-compose project: leave out -compose", node.ErrUsage)
 	}
-	return o.planCompose(n, s)
+	return o.planCompose(n, s, certs)
 }
 
 // describe notes what the root is: its distribution and Docker.

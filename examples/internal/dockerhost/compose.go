@@ -1,6 +1,7 @@
 package dockerhost
 
 import (
+	"bytes"
 	"fmt"
 	"path"
 	"slices"
@@ -8,8 +9,10 @@ import (
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/internal/edit"
 	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/proxyenv"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // planCompose gives the services of the docker-compose project -compose
@@ -20,7 +23,7 @@ import (
 // of each service, which recreates its container with the new environment.
 // The edits themselves live in proxyenv (Settings.ComposeFile and
 // Settings.ComposeDotEnv).
-func (o *options) planCompose(n *node.Node, s proxyenv.Settings) error {
+func (o *options) planCompose(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificate) error {
 	if o.compose == "" {
 		if len(o.services) > 0 {
 			return fmt.Errorf("%w: -service names a service of the -compose file: give -compose too", node.ErrUsage)
@@ -55,15 +58,140 @@ func (o *options) planCompose(n *node.Node, s proxyenv.Settings) error {
 		return err
 	}
 	dir := path.Dir(file)
-	var ups []string
+	compose := []string{"docker-compose", "--project-directory", "/" + dir, "-f", "/" + file}
+	if len(certs) > 0 {
+		compose = append(compose, "-f", "/"+path.Join(dir, composeOverride))
+	}
+	var actions []string
 	for _, svc := range services {
-		ups = append(ups, n.Action("compose up "+svc, "docker-compose", "--project-directory", "/"+dir, "-f", "/"+file, "up", "-d", svc))
+		actions = append(actions, n.Action("compose up "+svc, append(slices.Clone(compose), "up", "-d", svc)...))
+	}
+	if len(certs) > 0 {
+		// After the containers are (re)created: the CA in conda's bundle
+		// where it is missing (a container that kept running), and the
+		// system store rebuilt from the mounted anchor.
+		for _, svc := range services {
+			argv := append(slices.Clone(compose), "exec", "-T", svc, "sh", "-c", containerTrustScript, "sh", containerCondaBundle, containerAnchor)
+			for _, c := range certs {
+				argv = append(argv, pemMarker(c))
+			}
+			actions = append(actions, n.Action("compose trust "+svc, argv...))
+		}
 	}
 	warnAll(n, file, warns)
 	n.Note("docker-compose project /%s: services %s", dir, strings.Join(services, ", "))
-	n.Edit(plan.Step{Path: file, Edit: composeEdit, Actions: ups,
+	n.Edit(plan.Step{Path: file, Edit: composeEdit, Actions: actions,
 		Why: "the proxy for " + strings.Join(services, " and ") + ", as ${…} references to .env"})
-	n.Edit(plan.Step{Path: path.Join(dir, ".env"), Edit: envEdit, Secret: s.HasCredentials(), Mode: 0o600, Actions: ups,
+	n.Edit(plan.Step{Path: path.Join(dir, ".env"), Edit: envEdit, Secret: s.HasCredentials(), Mode: 0o600, Actions: actions,
 		Why: "the proxy values docker-compose puts in the references"})
+	if len(certs) == 0 {
+		return nil
+	}
+	n.Edit(plan.Step{Path: path.Join(dir, composeCADir, "proxy-ca.pem"), Edit: caFile(certs), Mode: 0o644, Actions: actions,
+		Why: "the proxy's CA, mounted as the containers' trust anchor"})
+	n.Edit(plan.Step{Path: path.Join(dir, composeCADir, "cacert.pem"), Edit: seededBundle(composeBundleSeed(n), certs), Mode: 0o644, Actions: actions,
+		Why: "conda's CA bundle with the proxy's CA, mounted over " + containerCondaBundle})
+	n.Edit(plan.Step{Path: path.Join(dir, composeOverride), Edit: overrideEdit(services), Mode: 0o644, Actions: actions,
+		Why: "mounts the CA into " + strings.Join(services, " and ") + " read-only, so that it survives recreating them"})
 	return nil
+}
+
+// The container side of the CA: Anaconda Server's images keep conda's
+// bundle in /conda/ssl and use the RHEL trust store.
+const (
+	composeOverride      = "docker-compose.override.yml" // read by docker-compose next to docker-compose.yml
+	composeCADir         = "proxykit"                    // in the project directory
+	containerCondaBundle = "/conda/ssl/cacert.pem"
+	containerAnchor      = "/usr/share/pki/ca-trust-source/anchors/proxykit-proxy-ca.pem"
+	overrideHeader       = "# Written by proxykit (docker-host -compose); undo removes it.\n"
+)
+
+// containerTrustScript runs in a container: $1 is conda's bundle, $2 the
+// anchor holding the CAs, $3… a line of each CA's PEM. The anchor is
+// appended to the bundle only when a CA is missing from it, so that running
+// it twice appends nothing; then update-ca-trust rebuilds the system store.
+const containerTrustScript = `b=$1 a=$2; shift 2; for m; do grep -qF -- "$m" "$b" || { cat "$a" >>"$b"; break; }; done; update-ca-trust`
+
+// pemMarker returns a line from the middle of a certificate's PEM body: a
+// bundle holding the certificate holds that line.
+func pemMarker(c *truststore.Certificate) string {
+	var body []string
+	for _, l := range strings.Split(string(c.PEM()), "\n") {
+		if l != "" && !strings.HasPrefix(l, "-----") {
+			body = append(body, l)
+		}
+	}
+	return body[len(body)/2]
+}
+
+// caFile is the edit of a file that holds the CAs and nothing else.
+func caFile(certs []*truststore.Certificate) edit.Edit {
+	return func([]byte) ([]byte, error) {
+		var b []byte
+		for _, c := range certs {
+			b = append(b, c.PEM()...)
+		}
+		return b, nil
+	}
+}
+
+// composeBundleSeed returns the bundle the containers' conda bundle starts
+// from: the host's conda bundle (like the image's, certifi's), or the
+// system bundle. The image's own cannot be read without a Docker engine.
+func composeBundleSeed(n *node.Node) []byte {
+	var candidates []string
+	for _, g := range condaPrefixes {
+		for _, p := range n.Glob(g) {
+			candidates = append(candidates, path.Join(p, "ssl/cacert.pem"))
+		}
+	}
+	if l, ok := truststore.DetectLayout(n.FS); ok {
+		candidates = append(candidates, l.Bundle)
+	}
+	for _, c := range candidates {
+		if b, err := n.ReadFile(c); err == nil {
+			return b
+		}
+	}
+	return nil
+}
+
+// seededBundle is the edit of a bundle that starts as seed when absent and
+// holds every CA.
+func seededBundle(seed []byte, certs []*truststore.Certificate) edit.Edit {
+	return func(old []byte) ([]byte, error) {
+		b := old
+		if b == nil {
+			b = bytes.Clone(seed)
+		}
+		for _, c := range certs {
+			var err error
+			if b, err = truststore.AddToBundle(c)(b); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
+	}
+}
+
+// overrideEdit is the edit of the project's docker-compose.override.yml,
+// which docker-compose merges into docker-compose.yml by itself: the CA
+// files mounted read-only into each service. The file is ours whole; one
+// that proxykit did not write is refused, to be merged by hand.
+func overrideEdit(services []string) edit.Edit {
+	var b strings.Builder
+	b.WriteString(overrideHeader)
+	b.WriteString("# The proxy's CA for the containers, mounted read-only so that it survives\n# recreating them.\nservices:\n")
+	for _, svc := range services {
+		fmt.Fprintf(&b, "  %s:\n    volumes:\n", svc)
+		fmt.Fprintf(&b, "      - ./%s/cacert.pem:%s:ro\n", composeCADir, containerCondaBundle)
+		fmt.Fprintf(&b, "      - ./%s/proxy-ca.pem:%s:ro\n", composeCADir, containerAnchor)
+	}
+	want := b.String()
+	return func(old []byte) ([]byte, error) {
+		if old != nil && !bytes.HasPrefix(old, []byte(overrideHeader)) {
+			return nil, fmt.Errorf("%s: not written by proxykit; add these volumes to it by hand:\n%s", composeOverride, want[len(overrideHeader):])
+		}
+		return []byte(want), nil
+	}
 }

@@ -167,7 +167,8 @@ print(" ".join(json.load(open(sys.argv[1]))))`, ts.MkAbs(args[0])).CombinedOutpu
 
 // composeenv DIR runs the real docker-compose's "config" in the project
 // DIR, with no proxy variable in its environment, and prints each service's
-// resolved proxy variables, the test password replaced by <password>.
+// resolved proxy variables, the test password replaced by <password>, and
+// the volumes proxykit mounts.
 func cmdComposeenv(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: composeenv DIR")
@@ -184,6 +185,7 @@ func cmdComposeenv(ts *testscript.TestScript, neg bool, args []string) {
 	var cfg struct {
 		Services map[string]struct {
 			Environment map[string]string `yaml:"environment"`
+			Volumes     []string          `yaml:"volumes"`
 		} `yaml:"services"`
 	}
 	ts.Check(yaml.Unmarshal(out, &cfg))
@@ -194,6 +196,11 @@ func cmdComposeenv(ts *testscript.TestScript, neg bool, args []string) {
 		for _, k := range slices.Sorted(maps.Keys(env)) {
 			if strings.Contains(strings.ToLower(k), "proxy") {
 				fmt.Fprintf(&b, "%s %s=%s\n", name, k, strings.ReplaceAll(env[k], enc, "<password>"))
+			}
+		}
+		for _, v := range cfg.Services[name].Volumes {
+			if strings.Contains(v, "proxykit") {
+				fmt.Fprintf(&b, "%s volume %s\n", name, strings.ReplaceAll(v, cmd.Dir, "$PROJECT"))
 			}
 		}
 	}
