@@ -20,7 +20,10 @@ import (
 // "# Issuer:"/"# Subject:"/"# Label:"/fingerprint lines, curl's underlined
 // title, a "# label" line, or none). It returns old unchanged when a
 // certificate with c's DER is already present, whatever its label or block
-// type. old == nil (no file) gives a bundle holding just c. The result is read
+// type. old == nil (no file) gives a bundle holding just c. Input that is
+// not a bundle (see [ListBundle]: binary data, text without PEM, a
+// certificate that does not parse) is refused with [ErrMalformed] and no
+// bytes. The result is read
 // back and must hold exactly the old certificates plus c; otherwise the edit
 // fails with [ErrVerify].
 func AddToBundle(c *Certificate) Edit {
@@ -114,7 +117,7 @@ func endsWithBlankLine(b []byte) bool {
 }
 
 func addToBundle(old []byte, c *Certificate) ([]byte, error) {
-	blocks, err := scanBundle(old)
+	blocks, err := readBundle(old)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +156,7 @@ func addToBundle(old []byte, c *Certificate) ([]byte, error) {
 }
 
 func removeFromBundle(old []byte, fp Fingerprint) ([]byte, error) {
-	blocks, err := scanBundle(old)
+	blocks, err := readBundle(old)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package truststore
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
 	"fmt"
@@ -22,8 +23,12 @@ type BundleEntry struct {
 // duplicates included. Text outside PEM blocks and blocks of other types are
 // skipped, as OpenSSL skips them; a certificate block that does not decode is
 // an error, since OpenSSL would reject the whole file.
+//
+// Input that is not a bundle is refused with [ErrMalformed]: binary data (a
+// NUL byte), text with no PEM block that is not only comments, and a
+// certificate block whose certificate does not parse.
 func ListBundle(bundle []byte) ([]BundleEntry, error) {
-	blocks, err := scanBundle(bundle)
+	blocks, err := readBundle(bundle)
 	if err != nil {
 		return nil, fmt.Errorf("read bundle: %w", err)
 	}
@@ -34,6 +39,39 @@ func ListBundle(bundle []byte) ([]BundleEntry, error) {
 		}
 	}
 	return out, nil
+}
+
+// readBundle is scanBundle for a file that must be a bundle: it refuses
+// binary data, text that holds no PEM block and is not only comments, and
+// certificates that do not parse — input an edit must not touch.
+func readBundle(b []byte) ([]pemBlock, error) {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		line := bytes.Count(b[:i], []byte("\n")) + 1
+		return nil, &SyntaxError{Line: line, Msg: fmt.Sprintf("binary data (a NUL byte at offset %d): not a PEM bundle", i), Err: ErrMalformed}
+	}
+	blocks, err := scanBundle(b)
+	if err != nil {
+		return nil, err
+	}
+	if len(blocks) == 0 {
+		for i, l := range splitLines(b) {
+			t := bytes.TrimSpace(b[l.start:l.end])
+			if len(t) > 0 && t[0] != '#' {
+				return nil, &SyntaxError{Line: i + 1, Msg: "text that is neither a PEM block nor a comment, in a file without any: not a PEM bundle", Near: bounded(string(t)), Err: ErrMalformed}
+			}
+		}
+	}
+	for _, blk := range blocks {
+		if !blk.cert {
+			continue
+		}
+		if _, err := x509.ParseCertificate(blk.der); err != nil && !strings.Contains(err.Error(), "negative serial number") {
+			// OpenSSL loads certificates with a negative serial, which
+			// Go refuses; every other failure OpenSSL shares.
+			return nil, &SyntaxError{Line: blk.line, Msg: "certificate does not parse: " + err.Error(), Err: ErrMalformed}
+		}
+	}
+	return blocks, nil
 }
 
 // pemBlock is one PEM block of a bundle with the byte spans an edit needs.

@@ -179,11 +179,18 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 		return nil
 	}
 
-	if b, err := n.ReadFile(daemonJSONPath); err == nil && daemonJSONProxies(b) {
-		clean, _, err := proxyenv.Settings{}.DockerDaemonJSON()
-		if err != nil {
-			return err
+	clean, _, err := proxyenv.Settings{}.DockerDaemonJSON()
+	if err != nil {
+		return err
+	}
+	if b, err := n.ReadFile(daemonJSONPath); err == nil {
+		// dockerd refuses to start with a daemon.json it cannot read:
+		// restarting it for the drop-in would stop Docker.
+		if _, err := clean(b); err != nil {
+			return fmt.Errorf("/%s: %w; dockerd will not start with it: fix it first", daemonJSONPath, err)
 		}
+	}
+	if b, err := n.ReadFile(daemonJSONPath); err == nil && daemonJSONProxies(b) {
 		n.Warn("/"+daemonJSONPath, "its \"proxies\" are removed: they would override the drop-in's environment; use -daemon-json to keep the proxy there instead")
 		n.Edit(plan.Step{Path: daemonJSONPath, Edit: clean, Why: "proxy moved to the drop-in", Actions: []string{restart}})
 	}
