@@ -2,6 +2,7 @@ package proxyenv
 
 import (
 	"fmt"
+	"github.com/proxykit/proxykit/internal/redact"
 	"net"
 	"net/netip"
 	"net/url"
@@ -236,21 +237,7 @@ func (p Proxy) render(reveal bool) string {
 // user name or password inside a proxy URL: curl, Go, Python, apt and wget
 // all decode it, and what is left needs no quoting in a shell, JSON, YAML,
 // an ini file, pam_env or systemd (no '%' specifier, no '$').
-func EscapeUserinfo(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
-}
+func EscapeUserinfo(s string) string { return redact.PercentEncode(s) }
 
 // WithoutCredentials returns p with the user name and password removed.
 func (p Proxy) WithoutCredentials() Proxy {

@@ -57,7 +57,7 @@ func readBundle(b []byte) ([]pemBlock, error) {
 		for i, l := range splitLines(b) {
 			t := bytes.TrimSpace(b[l.start:l.end])
 			if len(t) > 0 && t[0] != '#' {
-				return nil, &SyntaxError{Line: i + 1, Msg: "text that is neither a PEM block nor a comment, in a file without any: not a PEM bundle", Near: bounded(string(t)), Err: ErrMalformed}
+				return nil, &SyntaxError{Line: i + 1, Msg: "text that is neither a PEM block nor a comment, in a file without any: not a PEM bundle", Near: quote.Bounded(string(t)), Err: ErrMalformed}
 			}
 		}
 	}
