@@ -135,7 +135,6 @@ func (p *Program) parse(args []string, stdout io.Writer) (string, *Options, erro
 	if p.Flags != nil {
 		p.Flags(fs)
 	}
-	opts.given = recordFlags(fs)
 	parse := func(args []string) error {
 		err := fs.Parse(args)
 		switch {
@@ -173,6 +172,7 @@ func (p *Program) parse(args []string, stdout io.Writer) (string, *Options, erro
 	if opts.Force && cmd != CmdUndo {
 		return "", nil, fmt.Errorf("%w: -force goes with undo: undo -force PATH…", ErrUsage)
 	}
+	opts.given = givenFlags(fs, args)
 	return cmd, opts, nil
 }
 

@@ -43,9 +43,7 @@ const (
 
 // resolveFormat sets c.Format from -format and -json.
 func (o *Options) resolveFormat(c *Config) error {
-	if o.given != nil {
-		c.given = *o.given
-	}
+	c.given = o.given
 	switch o.Format {
 	case "", FormatText:
 		c.Format = FormatText
@@ -75,31 +73,36 @@ func checkFormat(cmd string, c *Config) error {
 // A givenFlag is one flag as set on the command line.
 type givenFlag struct{ name, value string }
 
-// recordFlags makes every flag of fs record its values, in order, into the
-// list it returns once fs is parsed: repeatable flags keep each value.
-func recordFlags(fs *flag.FlagSet) *[]givenFlag {
-	rec := new([]givenFlag)
+// givenFlags lists the flags args sets, in order, each value of a
+// repeatable flag kept: args is parsed again, once fs has accepted it, by a
+// shadow set whose flags only record.
+func givenFlags(fs *flag.FlagSet, args []string) []givenFlag {
+	var given []givenFlag
+	shadow := flag.NewFlagSet("", flag.ContinueOnError)
+	shadow.SetOutput(io.Discard)
 	fs.VisitAll(func(f *flag.Flag) {
-		r := recorder{Value: f.Value, name: f.Name, given: rec}
+		r := recorder{name: f.Name, given: &given}
 		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-			f.Value = boolRecorder{r}
+			shadow.Var(boolRecorder{r}, f.Name, "")
 			return
 		}
-		f.Value = r
+		shadow.Var(r, f.Name, "")
 	})
-	return rec
+	if shadow.Parse(args) == nil && shadow.NArg() > 0 {
+		_ = shadow.Parse(shadow.Args()[1:]) // after the subcommand
+	}
+	return given
 }
 
+// A recorder is a flag of the shadow set: it records each value set.
 type recorder struct {
-	flag.Value
 	name  string
 	given *[]givenFlag
 }
 
+func (r recorder) String() string { return "" }
+
 func (r recorder) Set(s string) error {
-	if err := r.Value.Set(s); err != nil {
-		return err
-	}
 	*r.given = append(*r.given, givenFlag{r.name, s})
 	return nil
 }

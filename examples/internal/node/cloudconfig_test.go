@@ -210,3 +210,16 @@ func TestFormatFlag(t *testing.T) {
 		})
 	}
 }
+
+// TestUsageUnharmedByTheFlagRecord: recording the flags for the
+// cloud-config's runcmd leaves -h as the flag package prints it, defaults
+// included.
+func TestUsageUnharmedByTheFlagRecord(t *testing.T) {
+	p := &node.Program{Name: "t", Build: func(*node.Node) error { return nil }}
+	var out, errOut bytes.Buffer
+	require.Equal(t, node.ExitOK, p.Run([]string{"-h"}, &out, &errOut))
+	require.NotContains(t, out.String(), "panic")
+	require.Contains(t, out.String(), `(default "/")`)
+	require.Contains(t, out.String(), `(default "text")`)
+	require.NotContains(t, out.String(), "(default false)")
+}

@@ -37,7 +37,7 @@ type Options struct {
 	Force        bool     // -force: undo restores the files named after it even if changed since apply
 	ForcePaths   []string // the files named after undo -force
 
-	given *[]givenFlag // every flag set, in order, for the cloud-config's runcmd
+	given []givenFlag // every flag set, in order, for the cloud-config's runcmd
 }
 
 // Register defines the common flags on fs.
