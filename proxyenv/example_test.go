@@ -68,6 +68,7 @@ func ExampleNoProxy_Java() {
 	}
 	// Output:
 	// localhost|*.localhost|*.corp.example|10.*|registry|*.registry|127.*|[::1]|[0:0:0:0:0:0:0:1]|[::ffff:127.*|0.0.0.0|[::0]
+	// warning: 10.0.0.0/8: narrowed: Go also bypasses the IPv4-mapped IPv6 form of these addresses (http://[::ffff:10.0.0.1]/), which Java compares as text and proxies
 	// warning: registry:5000: widened: Java has no ports: registry bypasses the proxy on every port, not only 5000
 }
 

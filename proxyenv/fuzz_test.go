@@ -2,7 +2,10 @@ package proxyenv_test
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -138,4 +141,69 @@ func passwordOf(s string) string {
 	}
 	_, pw, _ := strings.Cut(s[:i], ":")
 	return pw
+}
+
+// FuzzJavaIPv6RangeNeverWidens checks the Java patterns of an IPv6 range
+// against Go on the spellings of any address (with inside, one in the
+// range): Java never bypasses a
+// spelling of an address Go proxies, and where it proxies one Go bypasses,
+// the conversion reported a Loss. Spellings: RFC 5952, without "::", every
+// group with four digits, and "::" in place of any run of zero groups
+// (even a single one, which Go and Java read too).
+func FuzzJavaIPv6RangeNeverWidens(f *testing.F) {
+	f.Add([]byte("\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), uint8(2), []byte("\x20\x01\x0d\xb8\x00\x00\x00\x01\x00\x02\x00\x03\x00\x04\x00\x05"), false)
+	f.Add([]byte("\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), uint8(4), []byte("\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"), true)
+	f.Add([]byte("\xfd\x12\x34\x56\x78\x9a\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), uint8(3), []byte("\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x07"), true)
+	f.Fuzz(func(t *testing.T, prefix []byte, groups uint8, addr []byte, inside bool) {
+		if len(prefix) != 16 || len(addr) != 16 || groups == 0 || groups > 7 {
+			return
+		}
+		if inside {
+			addr = append(slices.Clone(prefix[:2*groups]), addr[2*groups:]...)
+		}
+		p, err := netip.AddrFrom16([16]byte(prefix)).Prefix(int(groups) * 16)
+		if err != nil || p.Addr().Is4In6() {
+			return
+		}
+		l := proxyenv.ParseNoProxy(p.String())
+		list, losses := l.Java()
+		java := proxyenv.ParseJavaNonProxyHosts(list)
+		a := netip.AddrFrom16([16]byte(addr))
+		if a.Is4In6() || a.IsLoopback() || a.IsUnspecified() {
+			return // Go never proxies loopback; Java's own defaults differ
+		}
+		for _, s := range ipv6Spellings(a) {
+			u, err := url.Parse("http://[" + s + "]/")
+			if err != nil {
+				continue
+			}
+			goSays, javaSays := l.Bypass(proxyenv.Go, u), java.Bypass(proxyenv.Java, u)
+			if javaSays && !goSays {
+				t.Fatalf("%s: Java's %q bypasses [%s], which Go proxies", p, list, s)
+			}
+			if goSays && !javaSays && len(losses) == 0 {
+				t.Fatalf("%s: Java's %q proxies [%s], which Go bypasses, and no Loss says so", p, list, s)
+			}
+		}
+	})
+}
+
+// ipv6Spellings returns ways to write a: RFC 5952, no "::", four digits
+// per group, and "::" for each run of zero groups.
+func ipv6Spellings(a netip.Addr) []string {
+	b := a.As16()
+	g := make([]string, 8)
+	pad := make([]string, 8)
+	for i := range g {
+		v := uint16(b[2*i])<<8 | uint16(b[2*i+1])
+		g[i] = strconv.FormatUint(uint64(v), 16)
+		pad[i] = fmt.Sprintf("%04x", v)
+	}
+	out := []string{a.String(), strings.Join(g, ":"), strings.Join(pad, ":")}
+	for i := 0; i < 8; i++ {
+		for j := i + 1; j <= 8 && g[j-1] == "0"; j++ {
+			out = append(out, strings.Join(g[:i], ":")+"::"+strings.Join(g[j:], ":"))
+		}
+	}
+	return out
 }

@@ -97,6 +97,21 @@ var oracleGroups = []struct {
 	{"corporate", "localhost,127.0.0.1,::1,.corp.example.com,corp.example.com,*.internal,192.168.0.0/16,172.16.0.0/12,10.0.0.0/8,.local", []string{"https://wiki.corp.example.com/", "https://corp.example.com/", "http://build.internal/", "http://internal/", "http://printer.local/", "http://172.31.0.9:9090/", "http://[::1]:8080/", "https://github.com/"}},
 	{"readme", "localhost,.corp.example,10.0.0.0/8,registry:5000", []string{"http://registry:5000/", "http://registry/", "https://a.corp.example/", "http://corp.example/", "http://10.2.3.4/", "http://localhost:9000/", "http://example.com/"}},
 	{"dcos", "localhost,127.0.0.1,.mesos,.thisdcos.directory,.dcos.directory,.zk,master.mesos,leader.mesos,.marathon.mesos", []string{"http://leader.mesos:5050/", "http://master.mesos/", "http://a.b.marathon.mesos/", "http://mesos/", "http://zk-1.zk:2181/", "http://example.com/"}},
+	// Dotted digits that can end an IPv4 address: Go matches names only.
+	{"dot-digits", ".20.30.40", []string{"http://10.20.30.40/", "http://a.20.30.40/", "http://20.30.40/", "http://1.10.20.30.40/"}},
+	{"star-digits", "*.20.30.40", []string{"http://10.20.30.40/", "http://a.20.30.40:8080/"}},
+	{"dot-one-number", ".40", []string{"http://10.20.30.40/", "http://a.40/", "http://40/"}},
+	{"number-name", "40", []string{"http://40/", "http://a.40/", "http://10.20.30.40/"}},
+	{"dot-digits-no-address", ".1.2.3.4,.20.30.040", []string{"http://a.1.2.3.4/", "http://1.2.3.4/", "http://10.20.30.040/", "http://10.20.30.40/"}},
+	// IPv4 ranges and IPv4-mapped URL hosts: Go compares numerically.
+	{"cidr-mapped", "10.0.0.0/8,192.168.1.0/24", []string{"http://[::ffff:10.1.2.3]/", "http://[::ffff:a01:203]/", "http://[0:0:0:0:0:ffff:10.1.2.3]/", "http://[::ffff:192.168.1.7]:8080/", "http://[::ffff:192.168.2.7]/"}},
+	// IPv6 ranges whose prefix length is a multiple of 16.
+	{"ipv6-cidr16", "fd00::/16", []string{"http://[fd00::1]/", "http://[fd00:1::1]/", "http://[FD00:0:0:0:0:0:0:1]/", "http://[fd01::1]/", "http://[fd00::10.1.2.3]/", "http://[fd0::1]/"}},
+	{"ipv6-cidr32", "2001:db8::/32", []string{"http://[2001:db8::1]/", "http://[2001:db8:1::1]:8080/", "http://[2001:0db8::1]/", "http://[2001:db9::1]/", "http://[2001:db8:0:0:0:0:0:1]/"}},
+	{"ipv6-cidr48-zero", "2001:db8:0::/48", []string{"http://[2001:db8::1]/", "http://[2001:db8:0:1::1]/", "http://[2001:db8:1::1]/", "http://[2001:db8::1:0:0:1]/", "http://[2001:db8::1:2:3:4:5]/"}},
+	{"ipv6-cidr64-zeros", "2001:db8::/64", []string{"http://[2001:db8::1]/", "http://[2001:db8:0:0:1::1]/", "http://[2001:db8:0:1::1]/", "http://[2001:db8::1:2:3:4:5]/"}},
+	{"ipv6-cidr112", "2001:db8:1:2:3:4:5::/112", []string{"http://[2001:db8:1:2:3:4:5:6]/", "http://[2001:db8:1:2:3:4:0.5.0.6]/", "http://[2001:db8:1:2:3:4:6:0]/"}},
+	{"ipv6-cidr-mapped-block", "::/80", []string{"http://[::ffff:10.1.2.3]/", "http://[::1:2]/"}},
 	{"mixed-ip", "127.0.0.1,192.168.0.0/16,fd00::/8,[fd00::1]:8080,internal.example", []string{"http://192.168.10.20/", "http://[fd12::3]/", "http://[fd00::1]:8080/", "https://api.internal.example/", "http://8.8.8.8/"}},
 }
 

@@ -188,9 +188,9 @@ func TestJavaConvertsEachShape(t *testing.T) {
 		{".example.com,*.example.com", "*.example.com|" + loop, nil},
 		{"example.com:8080", "example.com|*.example.com|" + loop, []proxyenv.LossKind{proxyenv.Widened}},
 		{"10.1.2.3,10.1.2.3:80", "10.1.2.3|" + loop, []proxyenv.LossKind{proxyenv.Widened}},
-		{"10.0.0.0/8,192.168.0.0/16,10.1.2.0/24,10.1.2.3/32", "10.*|192.168.*|10.1.2.*|10.1.2.3|" + loop, nil},
-		{"172.16.0.0/12", "172.16.*|172.17.*|172.18.*|172.19.*|172.20.*|172.21.*|172.22.*|172.23.*|172.24.*|172.25.*|172.26.*|172.27.*|172.28.*|172.29.*|172.30.*|172.31.*|" + loop, nil},
-		{"192.168.1.128/30", "192.168.1.128|192.168.1.129|192.168.1.130|192.168.1.131|" + loop, nil},
+		{"10.0.0.0/8,192.168.0.0/16,10.1.2.0/24,10.1.2.3/32", "10.*|192.168.*|10.1.2.*|10.1.2.3|" + loop, []proxyenv.LossKind{proxyenv.Narrowed, proxyenv.Narrowed, proxyenv.Narrowed, proxyenv.Narrowed}},
+		{"172.16.0.0/12", "172.16.*|172.17.*|172.18.*|172.19.*|172.20.*|172.21.*|172.22.*|172.23.*|172.24.*|172.25.*|172.26.*|172.27.*|172.28.*|172.29.*|172.30.*|172.31.*|" + loop, []proxyenv.LossKind{proxyenv.Narrowed}},
+		{"192.168.1.128/30", "192.168.1.128|192.168.1.129|192.168.1.130|192.168.1.131|" + loop, []proxyenv.LossKind{proxyenv.Narrowed}},
 		{"fd00::1", "[fd00::1]|[fd00:0:0:0:0:0:0:1]|" + loop, nil},
 		{"[fd00::1]:8080", "[fd00::1]|[fd00:0:0:0:0:0:0:1]|" + loop, []proxyenv.LossKind{proxyenv.Widened}},
 		{"[fd00::1]", loop, []proxyenv.LossKind{proxyenv.Dropped}},
@@ -200,7 +200,20 @@ func TestJavaConvertsEachShape(t *testing.T) {
 		{"::ffff:10.1.2.3", "10.1.2.3|[::ffff:10.1.2.3]|" + loop, []proxyenv.LossKind{proxyenv.Narrowed}},
 		{"0.0.0.0/0", loop, []proxyenv.LossKind{proxyenv.Dropped}},
 		{"10.0.0.0/1", loop, []proxyenv.LossKind{proxyenv.Dropped}},
-		{"100.64.0.0/10", javaBlocks(100, 64, 64) + loop, nil},
+		{"100.64.0.0/10", javaBlocks(100, 64, 64) + loop, []proxyenv.LossKind{proxyenv.Narrowed}},
+		// Dotted digits that can end an IPv4 address: Java's *.x would
+		// match the address, Go matches names only.
+		{".20.30.40,*.20.30.40,.40,.20.30.40:8080", loop, []proxyenv.LossKind{proxyenv.Dropped, proxyenv.Dropped, proxyenv.Dropped, proxyenv.Dropped}},
+		{"40", "40|" + loop, []proxyenv.LossKind{proxyenv.Narrowed}},
+		{".1.2.3.4,.20.30.040,.256.1", "*.1.2.3.4|*.20.30.040|*.256.1|" + loop, nil},
+		// IPv6 ranges of 16-bit groups: a prefix pattern on the text.
+		// Groups of four hex digits have one spelling: exact, no Loss.
+		{"fd00::/16,fd12:3456:789a::/48", "[fd00:*|[fd12:3456:789a:*|" + loop, nil},
+		{"2001:db8::/32", "[2001:db8:*|" + loop, []proxyenv.LossKind{proxyenv.Narrowed}},
+		{"2001:db8:1:2:3:4:5::/112", "[2001:db8:1:2:3:4:5:*|" + loop, []proxyenv.LossKind{proxyenv.Narrowed}},
+		{"2001:db8:0::/48", "[2001:db8:0:*|[2001:db8::*|" + loop, []proxyenv.LossKind{proxyenv.Narrowed}},
+		{"2001:db8::/64", "[2001:db8:0:0:*|" + loop, []proxyenv.LossKind{proxyenv.Narrowed}},
+		{"::/16,::/80,::/0,fd00::/20", loop, []proxyenv.LossKind{proxyenv.Narrowed, proxyenv.Narrowed, proxyenv.Narrowed, proxyenv.Narrowed}},
 		{"10.1.2,foo*.com,a b,10.*", loop, []proxyenv.LossKind{proxyenv.Dropped, proxyenv.Dropped, proxyenv.Dropped, proxyenv.Dropped}},
 	} {
 		t.Run(tc.list, func(t *testing.T) {
