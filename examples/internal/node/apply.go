@@ -15,6 +15,9 @@ func (p *Program) apply(ctx context.Context, t *plan.Target, ch *plan.Changes, c
 	rep, err := t.Apply(ctx, ch, runner)
 	r.applied(rep, reason)
 	r.recovered(rep.Recovered)
+	for _, w := range rep.Warnings {
+		r.Warnings = append(r.Warnings, Warning{Topic: "apply", Message: w})
+	}
 	if err != nil {
 		r.Exit = ExitError
 		r.Error = err.Error()

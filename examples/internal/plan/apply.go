@@ -28,7 +28,8 @@ type Report struct {
 	Left []string
 	// Backups lists the copies Undo kept of files it restored by force.
 	Backups []string
-	// Warnings say what could not be restored exactly (split hard links).
+	// Warnings say what could not be kept or restored exactly: hard links
+	// split by apply's rename.
 	Warnings []string
 	// Recovered says what the run did about an earlier run that was
 	// killed; nil when there was none.
@@ -214,6 +215,12 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 	}
 	if err := t.removeJournal(j, true); err != nil {
 		return rep, err // committed: the next run removes it
+	}
+	for _, c := range todo {
+		if n := states[c.Real].nlink; n > 1 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+				"%s had %d hard links: apply replaced this name with a new file, and its other names keep the old content", c.Real, n))
+		}
 	}
 	return rep, t.runAndRecord(ctx, r, m, rep, ch.mask)
 }

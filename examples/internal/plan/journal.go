@@ -177,7 +177,8 @@ func (t *Target) removeJournal(j *journal, haveManifest bool) error {
 // that failed and could not put everything back), and what it did about
 // it.
 type Recovery struct {
-	// Op is the interrupted run: "apply" or "undo".
+	// Op is the interrupted run: "apply" or "undo"; empty when there was
+	// no journal, only temporary files (left by an engine without one).
 	Op string
 	// Committed is set when the interrupted run had committed: it was
 	// finished. Otherwise it was rolled back.
@@ -194,16 +195,21 @@ func (r *Recovery) String() string {
 	if r == nil {
 		return ""
 	}
-	var b strings.Builder
-	if r.Committed {
-		fmt.Fprintf(&b, "an interrupted %s had finished writing; its leftovers were cleaned up", r.Op)
-	} else {
-		fmt.Fprintf(&b, "an interrupted %s was rolled back: put back %s", r.Op, listOrNone(r.RolledBack))
+	switch {
+	case r.Op == "":
+		return "removed the temporary files an interrupted run left: " + strings.Join(r.Removed, ", ")
+	case r.Committed:
+		s := fmt.Sprintf("an interrupted %s had committed: it is complete", r.Op)
+		if len(r.Removed) > 0 {
+			s += "; removed its temporary files " + strings.Join(r.Removed, ", ")
+		}
+		return s
 	}
+	s := fmt.Sprintf("an interrupted %s was rolled back: put back %s", r.Op, listOrNone(r.RolledBack))
 	if len(r.Removed) > 0 {
-		fmt.Fprintf(&b, "; removed %s", strings.Join(r.Removed, ", "))
+		s += "; removed " + strings.Join(r.Removed, ", ")
 	}
-	return b.String()
+	return s
 }
 
 // recover finishes or rolls back what a killed run left, under the lock:
@@ -248,7 +254,7 @@ func (t *Target) recover() (*Recovery, error) {
 		}
 		if len(r.Removed) > 0 {
 			if rec == nil {
-				rec = &Recovery{Op: "run", Committed: true}
+				rec = &Recovery{Committed: true} // no journal: an engine without one
 			}
 			rec.Removed = append(rec.Removed, r.Removed...)
 		}

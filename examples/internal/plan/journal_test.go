@@ -159,6 +159,7 @@ func TestRecoverRemovesTemporaryFilesWithoutAJournal(t *testing.T) {
 	rec, err := tg.Recover(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, []string{plan.TempName("etc/environment")}, rec.Removed)
+	require.Equal(t, "removed the temporary files an interrupted run left: etc/.environment.proxykit-tmp", rec.String())
 	require.NoFileExists(t, tmp)
 }
 
@@ -244,8 +245,12 @@ func TestUndoWarnsWhereAHardLinkWasSplit(t *testing.T) {
 	writeTree(t, dir, map[string]string{"etc/environment": "LANG=C\n"})
 	require.NoError(t, os.Link(filepath.Join(dir, "etc/environment"), filepath.Join(dir, "etc/environment.link")))
 	tg := open(t, dir)
-	applyEnv(t, tg, "http://p:1")
-	rep, err := tg.Undo(context.Background(), nil)
+	ch, err := tg.Compute(envPlan("http://p:1"))
+	require.NoError(t, err)
+	rep, err := tg.Apply(context.Background(), ch, nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"etc/environment had 2 hard links: apply replaced this name with a new file, and its other names keep the old content"}, rep.Warnings)
+	rep, err = tg.Undo(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, rep.Warnings, 1)
 	require.Contains(t, rep.Warnings[0], "etc/environment had 2 hard links before apply")
@@ -280,4 +285,55 @@ func TestVerifyNeedsNoPlan(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []plan.Drift{{Path: "a", Problem: "restored"}, {Path: "b", Problem: "changed"}, {Path: "c", Problem: "missing"}}, v.Drift)
 	require.True(t, strings.HasPrefix(v.String(), "drift: a: restored\n"))
+}
+
+// filesRunner checks, when an action runs, that every file holds its new
+// content.
+type filesRunner struct {
+	t    *testing.T
+	dir  string
+	want map[string]string
+	ran  int
+}
+
+func (f *filesRunner) Run(_ context.Context, a plan.Action) error {
+	for p, c := range f.want {
+		b, err := os.ReadFile(filepath.Join(f.dir, p))
+		require.NoError(f.t, err)
+		require.Equal(f.t, c, string(b), "%s is in place when %s runs", p, a.Name)
+	}
+	f.ran++
+	return nil
+}
+
+// TestActionsRunOnlyWhenEveryFileIsInPlace: the first action runs after the
+// last file is written, and none runs when a write fails.
+func TestActionsRunOnlyWhenEveryFileIsInPlace(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	tg := open(t, dir)
+	var p plan.Plan
+	p.AddAction(plan.Action{Name: "first", Argv: []string{"x"}}, plan.Action{Name: "second", Argv: []string{"y"}})
+	p.Add(plan.Step{Path: "a", Edit: constant("A\n"), Actions: []string{"first"}},
+		plan.Step{Path: "b", Edit: constant("B\n"), Actions: []string{"second"}},
+		plan.Step{Path: "c", Edit: constant("C\n"), Actions: []string{"first"}})
+	ch, err := tg.Compute(&p)
+	require.NoError(t, err)
+
+	r := &filesRunner{t: t, dir: dir, want: map[string]string{"a": "A\n", "b": "B\n", "c": "C\n"}}
+	fail := errors.New("disk full")
+	plan.SetHook(tg, func(point, p string) error {
+		if point == "temp-synced" && p == "c" {
+			return fail
+		}
+		return nil
+	})
+	_, err = tg.Apply(ctx, ch, r)
+	require.ErrorIs(t, err, fail)
+	require.Zero(t, r.ran, "no action runs when a file could not be written")
+
+	plan.SetHook(tg, nil)
+	_, err = tg.Apply(ctx, ch, r)
+	require.NoError(t, err)
+	require.Equal(t, 2, r.ran)
 }
