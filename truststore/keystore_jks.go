@@ -20,6 +20,7 @@ import (
 type jksEntry struct {
 	KeystoreEntry
 	raw []byte // the entry's bytes after the alias, for comparing unchanged entries
+	der []byte // a trusted entry's certificate
 }
 
 // readJKS walks a JKS file, checking every length against the input before
@@ -61,7 +62,8 @@ func readJKS(b []byte, password Password) ([]jksEntry, error) {
 			}
 		case 2:
 			e.Trusted = true
-			e.Fingerprint = FingerprintOf(r.cert(version))
+			e.der = r.cert(version)
+			e.Fingerprint = FingerprintOf(e.der)
 		default:
 			if r.err == nil {
 				return nil, r.fail(fmt.Sprintf("entry %d has unknown tag %d", i, tag))

@@ -433,6 +433,9 @@ func newCA(name string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	return c, key, err
 }
 
+// PEM returns c as one PEM block.
+func PEM(c *x509.Certificate) []byte { return pemCert(c) }
+
 func pemCert(c *x509.Certificate) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 }

@@ -1,0 +1,38 @@
+package probe_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/proxykit/proxykit/probe"
+	"github.com/proxykit/proxykit/proxyenv"
+)
+
+// Probe a consumer whose no-proxy list sends the URL direct: nothing is
+// connected, and the entry responsible is named.
+func ExampleProbe() {
+	s, err := proxyenv.FromValues(proxyenv.Values{
+		Proxy:    "http://svc@proxy.corp.example:3128",
+		Password: proxyenv.NewSecret("s3cret"),
+		NoProxy:  "10.0.0.0/8,.corp.example",
+	})
+	if err != nil {
+		panic(err)
+	}
+	c := probe.Consumer{Name: "/etc/environment", Client: proxyenv.Curl, Settings: s, Store: "/etc/ssl/certs/ca-certificates.crt"}
+	for _, target := range []string{"https://git.corp.example/", "https://registry-1.docker.io/"} {
+		u, _ := url.Parse(target)
+		if u.Hostname() == "registry-1.docker.io" {
+			// The network is not needed for this example: show which proxy
+			// the probe would use instead.
+			p, _ := s.ProxyFunc(proxyenv.Curl)(u)
+			fmt.Printf("%s goes through %s\n", target, p.Redacted())
+			continue
+		}
+		fmt.Println(probe.Probe(context.Background(), c, u))
+	}
+	// Output:
+	// bypassed: /etc/environment (curl, trusting /etc/ssl/certs/ca-certificates.crt): no-proxy entry ".corp.example"
+	// https://registry-1.docker.io/ goes through http://svc:xxxxx@proxy.corp.example:3128
+}
