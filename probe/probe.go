@@ -104,7 +104,7 @@ func (r Result) OK() bool { return r.Status == OK }
 func (r Result) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s (%s", r.Status, r.Consumer, r.Client)
-	if r.Store != "" {
+	if r.Store != "" && !strings.HasSuffix(r.Consumer, " "+r.Store) {
 		fmt.Fprintf(&b, ", trusting %s", r.Store)
 	}
 	b.WriteString(")")

@@ -20,6 +20,8 @@ import (
 	"io"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
+	"github.com/proxykit/proxykit/probe"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 const synopsis = `Configures a DC/OS node to work behind a proxy: yum and dnf, the Docker
@@ -61,6 +63,9 @@ func program(env node.Env) *node.Program {
 		Flags:    o.register,
 		Build:    o.build,
 		Env:      env,
+		// verify -probe: the Java services are found in
+		// /etc/systemd/system, where DC/OS links its units.
+		Consumers: probe.Discovery{Stores: truststore.Discovery{Bundles: dcosBundles}},
 	}
 }
 

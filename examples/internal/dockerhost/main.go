@@ -33,6 +33,8 @@ import (
 	"time"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
+	"github.com/proxykit/proxykit/probe"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 const name = "docker-host"
@@ -98,7 +100,22 @@ func program(env node.Env) *node.Program {
 		Flags:    o.register,
 		Build:    o.build,
 		Env:      env,
+		Consumers: probe.Discovery{
+			Stores: truststore.Discovery{Bundles: probeBundles()},
+		},
 	}
+}
+
+// probeBundles are the PEM bundles verify -probe checks besides the stores
+// discovery finds: conda's and certifi's.
+func probeBundles() []string {
+	var out []string
+	for _, p := range condaPrefixes {
+		for _, b := range condaBundles {
+			out = append(out, p+"/"+b)
+		}
+	}
+	return append(out, pythonBundles...)
 }
 
 // options are docker-host's own flags.

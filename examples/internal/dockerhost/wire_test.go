@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,6 +12,8 @@ import (
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/wiretest"
 	"github.com/proxykit/proxykit/internal/squidtest"
+	"github.com/proxykit/proxykit/probe"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // TestWire proves the sample Docker host's configuration on the wire, the
@@ -46,13 +49,13 @@ func TestWire(t *testing.T) {
 			require.Error(t, err, "before apply the client reached the origin:\n%s", out)
 			t.Logf("before apply: %s", out)
 
-			wireApply(t, root, proxy, squidtest.Password, s.CAFile, tc.args...)
+			wireApply(t, root, proxy, squidtest.Password, append([]string{"-ca", s.CAFile}, tc.args...)...)
 			out, err = dockerd(t, root)
 			require.NoError(t, err, "after apply:\n%s\nsquid access.log:\n%s", out, s.AccessLog())
 			require.Equal(t, squidtest.OriginBody, out)
 
 			wrong := wireSample(t)
-			wireApply(t, wrong, proxy, "not the password", s.CAFile, tc.args...)
+			wireApply(t, wrong, proxy, "not the password", append([]string{"-ca", s.CAFile}, tc.args...)...)
 			out, err = dockerd(t, wrong)
 			require.Error(t, err)
 			require.True(t, wiretest.Has407(out), "the diagnosis does not say 407:\n%s", out)
@@ -85,6 +88,95 @@ func daemonJSONEnv(t *testing.T, root string) []string {
 	return env
 }
 
+// TestWireProbe checks "verify -probe" against the same squid, on the
+// sample host: unknown authority (with squid's CA fingerprint) once the
+// proxy is set but not its CA; every consumer ok once the CA is applied and
+// the system bundle rebuilt; 407 with a wrong password; bypassed for a host
+// of the no-proxy list. No password in any output.
+func TestWireProbe(t *testing.T) {
+	s := squidtest.Start(t, squidtest.Options{})
+	u, err := url.Parse(s.AuthURL)
+	require.NoError(t, err)
+	u.User = url.User(squidtest.User)
+	proxy := u.String()
+	caFP := truststore.FingerprintOf(s.CA.Raw).String()
+
+	statuses := func(r *node.Report) map[string]probe.Status {
+		m := map[string]probe.Status{}
+		for _, p := range r.Probes {
+			m[p.Consumer] = p.Status
+		}
+		return m
+	}
+
+	root := wireSample(t)
+	wireApply(t, root, proxy, squidtest.Password) // the proxy, not yet its CA
+	code, r, out := wireProbe(t, root, s.OriginURL)
+	require.Equal(t, node.ExitPending, code, out)
+	require.Equal(t, probe.UnknownAuthority, statuses(r)["docker.service"], out)
+	for _, p := range r.Probes {
+		if p.Status == probe.UnknownAuthority {
+			require.Equal(t, caFP, p.Fingerprint, "the proxy CA's fingerprint, for -ca-from-proxy: %s", p)
+		}
+	}
+	require.Contains(t, out, "unknown authority: docker.service (go, trusting /etc/ssl/certs/ca-certificates.crt) via "+
+		strings.Replace(proxy, "@", ":xxxxx@", 1)+": issuer \""+s.CA.Subject.String()+"\", SHA-256 "+caFP)
+
+	wireApply(t, root, proxy, squidtest.Password, "-ca", s.CAFile)
+	wiretest.UpdateCACertificates(t, root) // apply's follow-up on a live host
+	code, r, out = wireProbe(t, root, s.OriginURL)
+	require.Equal(t, node.ExitOK, code, out)
+	require.Contains(t, out, "all 4 probes ok")
+	require.Equal(t, map[string]probe.Status{
+		"docker.service": probe.OK,
+		"trust store /etc/ssl/certs/ca-certificates.crt":                         probe.OK,
+		"trust store /opt/conda/ssl/cacert.pem":                                  probe.OK,
+		"trust store /opt/conda/lib/python3.11/site-packages/certifi/cacert.pem": probe.OK,
+	}, statuses(r), out)
+
+	code, r, out = wireProbe(t, root, "https://git.corp.example/")
+	require.Equal(t, node.ExitPending, code, out)
+	require.Equal(t, probe.Bypassed, statuses(r)["docker.service"], out)
+	require.Contains(t, out, `no-proxy entry ".corp.example"`)
+
+	wrong := wireSample(t)
+	wireApply(t, wrong, proxy, "not the password", "-ca", s.CAFile)
+	wiretest.UpdateCACertificates(t, wrong)
+	code, r, out = wireProbe(t, wrong, s.OriginURL)
+	require.Equal(t, node.ExitPending, code, out)
+	require.Equal(t, probe.Refused, statuses(r)["docker.service"], out)
+	require.Contains(t, out, "407 Proxy Authentication Required")
+	require.NotContains(t, out, "not the password")
+}
+
+// wireProbe runs "docker-host verify -probe URL" on root, as text and as
+// JSON; it returns the exit status, the report and both outputs.
+func wireProbe(t *testing.T, root, target string) (int, *node.Report, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code, r := program(node.Env{Getenv: func(string) string { return "" }}).RunReport(
+		[]string{"-root", root, "verify", "-probe", target, "-probe-timeout", "10s"}, &stdout, &stderr)
+	require.Empty(t, stderr.String())
+	require.NotNil(t, r)
+	text := stdout.String()
+	stdout.Reset()
+	code2, _ := program(node.Env{Getenv: func(string) string { return "" }}).RunReport(
+		[]string{"-root", root, "-json", "verify", "-probe", target}, &stdout, &stderr)
+	require.Equal(t, code, code2)
+	var js struct {
+		Probes []probe.Result `json:"probes"`
+		Exit   int            `json:"exit"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &js), stdout.String())
+	require.Len(t, js.Probes, len(r.Probes))
+	require.Equal(t, code, js.Exit)
+	all := text + stdout.String()
+	require.NotContains(t, all, squidtest.Password)
+	require.NotContains(t, all, url.QueryEscape(squidtest.Password))
+	t.Logf("verify -probe %s:\n%s", target, text)
+	return code, r, all
+}
+
 func wireSample(t *testing.T) string {
 	root := t.TempDir()
 	require.NoError(t, writeSample(root, "host"))
@@ -93,7 +185,7 @@ func wireSample(t *testing.T) string {
 
 // wireApply runs "docker-host apply" on root with the proxy and the CA, the
 // password in the environment as an operator gives it.
-func wireApply(t *testing.T, root, proxy, password, ca string, args ...string) {
+func wireApply(t *testing.T, root, proxy, password string, args ...string) {
 	t.Helper()
 	env := node.Env{Getenv: func(k string) string {
 		if k == node.EnvProxyPassword {
@@ -102,7 +194,7 @@ func wireApply(t *testing.T, root, proxy, password, ca string, args ...string) {
 		return "" // nothing from the test's own environment
 	}}
 	var stdout, stderr bytes.Buffer
-	argv := append([]string{"-root", root, "-proxy", proxy, "-no-proxy", ".corp.example", "-ca", ca}, args...)
+	argv := append([]string{"-root", root, "-proxy", proxy, "-no-proxy", ".corp.example"}, args...)
 	code := program(env).Run(append(argv, "apply"), &stdout, &stderr)
 	require.Equal(t, node.ExitOK, code, "apply:\n%s\n%s", stdout.String(), stderr.String())
 }

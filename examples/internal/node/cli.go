@@ -12,6 +12,7 @@ import (
 
 	"github.com/proxykit/proxykit/examples/internal/plan"
 	"github.com/proxykit/proxykit/internal/quote"
+	"github.com/proxykit/proxykit/probe"
 )
 
 // Exit codes of every example program.
@@ -60,6 +61,10 @@ type Program struct {
 	// verify and apply before anything is written: another front end (the
 	// Ansible module) shows them in its own form. It must not keep them.
 	Inspect func(*plan.Changes)
+	// Consumers says where verify -probe looks for the node's consumer
+	// configurations besides the default places: the program's Java
+	// services and the PEM bundles it knows of.
+	Consumers probe.Discovery
 
 	// warningsShown makes the text report refer to warnings already shown
 	// instead of repeating them (the demo's later steps).
@@ -87,6 +92,9 @@ func (p *Program) RunReport(args []string, stdout, stderr io.Writer) (int, *Repo
 	cfg, err := opts.Config(p.Env, cmd != CmdUndo && cmd != CmdVerify)
 	if err == nil {
 		err = checkFormat(cmd, cfg)
+	}
+	if err == nil {
+		err = checkProbe(cmd, cfg)
 	}
 	if err != nil {
 		return p.fail(stderr, err), nil
@@ -208,6 +216,9 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 	r.Warnings = append(r.Warnings, configWarnings(cfg)...)
 	if cmd == CmdUndo {
 		return r, p.undo(ctx, t, cfg, r)
+	}
+	if cmd == CmdVerify && len(cfg.Probes) > 0 {
+		return r, p.probe(ctx, cfg, r)
 	}
 	if cmd == CmdVerify {
 		// First what the last apply recorded, which needs no secret; then,

@@ -4,9 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/proxykit/proxykit/internal/quote"
+	"github.com/proxykit/proxykit/probe"
 	"github.com/proxykit/proxykit/proxyenv"
 )
 
@@ -22,20 +26,22 @@ const EnvStorePass = "PROXYKIT_STOREPASS"
 // Options are the flags every example program takes. Register them on a
 // FlagSet, parse, then call [Options.Config].
 type Options struct {
-	Root         string   // -root: the node's root directory, "/" by default
-	Proxy        string   // -proxy: proxy URL for http and https
-	HTTPSProxy   string   // -https-proxy: proxy URL for https when it differs
-	NoProxy      string   // -no-proxy: comma-separated hosts reached directly
-	PasswordFile string   // -proxy-password-file: file whose first line is the proxy password
-	CAFiles      []string // -ca: the proxy's CA certificate files (PEM or DER), repeatable
-	CAAlias      string   // -ca-alias: alias and file name of the CA in the stores
-	StorePass    string   // -storepass: Java keystore password
-	Bundles      []string // -bundle: extra PEM bundles (paths or globs under the root), repeatable
-	NoActions    bool     // -no-actions: never run follow-up commands
-	JSON         bool     // -json: print the plan or result as JSON
-	Format       string   // -format: text, json or cloud-config (see [FormatCloudConfig])
-	Force        bool     // -force: undo restores the files named after it even if changed since apply
-	ForcePaths   []string // the files named after undo -force
+	Root         string        // -root: the node's root directory, "/" by default
+	Proxy        string        // -proxy: proxy URL for http and https
+	HTTPSProxy   string        // -https-proxy: proxy URL for https when it differs
+	NoProxy      string        // -no-proxy: comma-separated hosts reached directly
+	PasswordFile string        // -proxy-password-file: file whose first line is the proxy password
+	CAFiles      []string      // -ca: the proxy's CA certificate files (PEM or DER), repeatable
+	CAAlias      string        // -ca-alias: alias and file name of the CA in the stores
+	StorePass    string        // -storepass: Java keystore password
+	Bundles      []string      // -bundle: extra PEM bundles (paths or globs under the root), repeatable
+	NoActions    bool          // -no-actions: never run follow-up commands
+	JSON         bool          // -json: print the plan or result as JSON
+	Format       string        // -format: text, json or cloud-config (see [FormatCloudConfig])
+	Force        bool          // -force: undo restores the files named after it even if changed since apply
+	ForcePaths   []string      // the files named after undo -force
+	Probes       []string      // -probe: URLs verify checks on the wire, per consumer; repeatable
+	ProbeTimeout time.Duration // -probe-timeout: bound of each probe
 
 	given []givenFlag // every flag set, in order, for the cloud-config's runcmd
 }
@@ -60,6 +66,11 @@ func (o *Options) Register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.NoActions, "no-actions", false, "never run follow-up commands (update-ca-trust, systemctl); list them instead")
 	fs.BoolVar(&o.JSON, "json", false, "print the plan or result as JSON")
 	fs.BoolVar(&o.Force, "force", false, "with undo: restore the files named after it even if changed since apply, keeping that version as PATH.proxykit-TIME")
+	fs.Func("probe", "with verify: check on the wire, for each consumer configuration and trust store of the node, that `URL` (https://…) goes through its proxy and is trusted; repeatable", func(s string) error {
+		o.Probes = append(o.Probes, s)
+		return nil
+	})
+	fs.DurationVar(&o.ProbeTimeout, "probe-timeout", probe.DefaultTimeout, "bound of each -probe connection")
 	fs.StringVar(&o.Format, "format", FormatText, "output `FORMAT`: text, json (as -json), or cloud-config (plan only: a #cloud-config document for first boot)")
 }
 
@@ -67,17 +78,19 @@ func (o *Options) Register(fs *flag.FlagSet) {
 // certificates' bytes and the credentials, read from the environment or files
 // where the flags say so.
 type Config struct {
-	Root      string            // absolute path of the node's root
-	Settings  proxyenv.Settings // the proxies and the no-proxy list as given
-	CAs       []CA              // the CA files, read but not parsed
-	CAAlias   string
-	StorePass proxyenv.Secret
-	Bundles   []string
-	NoActions bool
-	JSON      bool
-	Format    string   // FormatText, FormatJSON or FormatCloudConfig
-	Warnings  []string // about how the settings were given (a password on the command line)
-	Force     []string // undo -force: files to restore even if changed since apply
+	Root         string            // absolute path of the node's root
+	Settings     proxyenv.Settings // the proxies and the no-proxy list as given
+	CAs          []CA              // the CA files, read but not parsed
+	CAAlias      string
+	StorePass    proxyenv.Secret
+	Bundles      []string
+	Probes       []*url.URL    // -probe
+	ProbeTimeout time.Duration // -probe-timeout
+	NoActions    bool
+	JSON         bool
+	Format       string   // FormatText, FormatJSON or FormatCloudConfig
+	Warnings     []string // about how the settings were given (a password on the command line)
+	Force        []string // undo -force: files to restore even if changed since apply
 
 	given []givenFlag // the flags as set, for the cloud-config's runcmd
 }
@@ -165,6 +178,18 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 		return nil, err
 	}
 
+	c.ProbeTimeout = o.ProbeTimeout
+	if c.ProbeTimeout <= 0 {
+		return nil, fmt.Errorf("%w: -probe-timeout must be positive", ErrUsage)
+	}
+	for _, s := range o.Probes {
+		u, err := parseProbe(s)
+		if err != nil {
+			return nil, err
+		}
+		c.Probes = append(c.Probes, u)
+	}
+
 	for _, name := range o.CAFiles {
 		data, err := env.readFile(name)
 		if err != nil {
@@ -173,6 +198,25 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 		c.CAs = append(c.CAs, CA{Name: name, Data: data})
 	}
 	return c, nil
+}
+
+// parseProbe reads a -probe URL: https:// or http://, with a host, no
+// credentials (the consumers' own are used). Errors quote it redacted.
+func parseProbe(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" {
+		shown := s
+		if err == nil {
+			shown = u.Redacted()
+		} else if i := strings.LastIndex(shown, "@"); i >= 0 {
+			shown = "…" + shown[i:] // what precedes the last "@" may be a password
+		}
+		return nil, fmt.Errorf("%w: -probe %q: want an https:// or http:// URL with a host", ErrUsage, quote.Bounded(shown))
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%w: -probe %q: no credentials in the URL; each consumer's own are used", ErrUsage, u.Redacted())
+	}
+	return u, nil
 }
 
 // password returns the proxy password from -proxy-password-file or the

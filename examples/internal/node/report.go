@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/probe"
 )
 
 // A Report is what a subcommand did or would do, printed as text or, with
@@ -31,7 +32,9 @@ type Report struct {
 	// Recovered says what the run did about an earlier run that was killed
 	// (rolled back or finished, temporary files removed).
 	Recovered string `json:"recovered,omitempty"`
-	Exit      int    `json:"exit"` // the exit status
+	// Probes are the results of verify -probe, per URL and consumer.
+	Probes []probe.Result `json:"probes,omitempty"`
+	Exit   int            `json:"exit"` // the exit status
 
 	warningsShown bool   // the text says how many warnings there are instead of repeating them
 	document      []byte // plan -format cloud-config: printed instead of the report
@@ -187,6 +190,10 @@ func (r *Report) text(b *strings.Builder) {
 			fmt.Fprintf(b, "nothing to do: all %d files are as planned\n", len(r.Files))
 		}
 	case CmdVerify:
+		if len(r.Probes) > 0 {
+			r.probeText(b)
+			break
+		}
 		n := r.count("create", "change")
 		drifted := map[string]bool{}
 		for _, f := range r.Files {
