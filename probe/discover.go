@@ -54,10 +54,10 @@ const (
 //     http.nonProxyHosts: Java sends no proxy credentials), trusting
 //     javax.net.ssl.trustStore or its JRE's cacerts;
 //   - each trust store (the system bundle, every Java keystore, every PEM
-//     bundle of d.Stores), through the node's proxy: the first of the
-//     configurations above that has one for https, with the rules of the
-//     store's client (Java for keystores, Python for bundles, curl for the
-//     system bundle).
+//     bundle of d.Stores) with the rules of the store's client (Java for
+//     keystores, Python for bundles, curl for the system bundle), through
+//     the node's proxy: that of the first configuration above of the same
+//     client that has one for https, else the first that has one.
 //
 // Configurations that are absent are left out; a store that cannot be read
 // is kept with its problem. Discover only reads.
@@ -135,13 +135,21 @@ func Discover(fsys fs.FS, d Discovery) ([]Consumer, error) {
 		out = append(out, c)
 	}
 
-	// The trust stores, through the node's proxy.
-	var nodeProxy proxyenv.Settings
-	for _, c := range out {
-		if c.Settings.HTTPSProxy != nil {
-			nodeProxy = c.Settings
-			break
+	// The trust stores, through the node's proxy: that of a configuration
+	// of the store's own client when there is one, else the first found.
+	configs := out
+	nodeProxy := func(client proxyenv.Client) proxyenv.Settings {
+		for _, c := range configs {
+			if c.Client == client && c.Settings.HTTPSProxy != nil {
+				return c.Settings
+			}
 		}
+		for _, c := range configs {
+			if c.Settings.HTTPSProxy != nil {
+				return c.Settings
+			}
+		}
+		return proxyenv.Settings{}
 	}
 	found, err := truststore.Discover(fsys, d.Stores)
 	if err != nil {
@@ -169,7 +177,7 @@ func Discover(fsys fs.FS, d Discovery) ([]Consumer, error) {
 		seen[r.path] = true
 		data := st.read(r.path, r.kind, d.StorePassword)
 		out = append(out, Consumer{
-			Name: "trust store /" + r.path, Client: r.client, Settings: nodeProxy,
+			Name: "trust store /" + r.path, Client: r.client, Settings: nodeProxy(r.client),
 			Store: "/" + r.path, Roots: data.roots, StoreProblem: data.problem,
 		})
 	}
@@ -322,6 +330,17 @@ func dockerEnv(fsys fs.FS) (env []string, ok bool, err error) {
 	return append(first, env...), ok, nil
 }
 
+// envValue returns the value of name in env (KEY=value, the last wins).
+func envValue(env []string, name string) string {
+	v := ""
+	for _, kv := range env {
+		if rest, ok := strings.CutPrefix(kv, name+"="); ok {
+			v = rest
+		}
+	}
+	return v
+}
+
 // javaDefaultNonProxyHosts is the JDK's http.nonProxyHosts when the
 // property is not set (sun.net.spi.DefaultProxySelector).
 const javaDefaultNonProxyHosts = "localhost|127.*|[::1]|0.0.0.0|[::0]"
@@ -350,16 +369,47 @@ func javaServices(fsys fs.FS, names []string) ([]javaService, error) {
 		if err != nil {
 			continue // absent, masked or refused by systemd: nothing runs
 		}
-		cmds, err := u.Commands("ExecStart")
-		if err != nil || len(cmds) == 0 {
-			continue
+		// The JVM reads JAVA_TOOL_OPTIONS first; the command line's -D
+		// options override it. A start script hides the command line: the
+		// tool options (and JAVA_HOME) are then all there is.
+		env, _ := u.Environment()
+		props := map[string]string{}
+		setProps := func(words []string) {
+			for _, w := range words {
+				if kv, ok := strings.CutPrefix(w, "-D"); ok {
+					k, v, _ := strings.Cut(kv, "=")
+					props[k] = v
+				}
+			}
 		}
-		c, err := jvmflags.ParseCommand(cmds[len(cmds)-1].Argv)
-		if err != nil {
-			continue // not a java command line we can read
+		if v := envValue(env, "JAVA_TOOL_OPTIONS"); v != "" {
+			if words, err := jvmflags.ParseToolOptions(v); err == nil {
+				setProps(words)
+			}
 		}
-		j := javaService{unit: name, launcher: c.Launcher()}
-		prop := func(k string) string { v, _ := c.Property(k); return v }
+		launcher := ""
+		if cmds, err := u.Commands("ExecStart"); err == nil && len(cmds) > 0 {
+			if c, err := jvmflags.ParseCommand(cmds[len(cmds)-1].Argv); err == nil {
+				launcher = c.Launcher()
+				for _, o := range c.Options() {
+					if o.Name() == "-D" {
+						setProps(o.Words)
+					}
+				}
+			}
+		}
+		if launcher == "" {
+			if _, ok := props["https.proxyHost"]; !ok {
+				if _, ok := props["http.proxyHost"]; !ok {
+					continue // not a Java service we can read
+				}
+			}
+			if home := envValue(env, "JAVA_HOME"); home != "" {
+				launcher = path.Join(home, "bin/java")
+			}
+		}
+		j := javaService{unit: name, launcher: launcher}
+		prop := func(k string) string { return props[k] }
 		for _, p := range []struct {
 			host, port string
 			dst        **proxyenv.Proxy
@@ -372,7 +422,7 @@ func javaServices(fsys fs.FS, names []string) ([]javaService, error) {
 				*p.dst = &proxyenv.Proxy{Scheme: "http", Host: strings.ToLower(h), Port: port}
 			}
 		}
-		if v, ok := c.Property("http.nonProxyHosts"); ok {
+		if v, ok := props["http.nonProxyHosts"]; ok {
 			j.settings.NoProxy = proxyenv.ParseJavaNonProxyHosts(v)
 		} else {
 			j.settings.NoProxy = proxyenv.ParseJavaNonProxyHosts(javaDefaultNonProxyHosts)

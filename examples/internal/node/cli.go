@@ -194,9 +194,11 @@ func (p *Program) usage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "  undo    restore every file apply changed, byte for byte; a file changed since\n")
 	fmt.Fprintf(w, "          is left unless named after -force (your version is kept beside it)\n")
 	fmt.Fprintf(w, "  verify  compare the node with what the last apply recorded (no password\n")
-	fmt.Fprintf(w, "          needed); with the settings, also with what they ask for\n\n")
+	fmt.Fprintf(w, "          needed); with the settings, also with what they ask for; with -probe URL,\n")
+	fmt.Fprintf(w, "          on the wire: whether each consumer of the node gets through its proxy\n")
+	fmt.Fprintf(w, "          to URL and trusts what it presents (connecting from this host)\n\n")
 	fmt.Fprintf(w, "exit status: 0 nothing to do or done, 1 error, 2 changes pending (plan) or drift\n")
-	fmt.Fprintf(w, "(verify), 3 incomplete (undo left files changed since apply)\n\nflags:\n")
+	fmt.Fprintf(w, "(verify) or a probe not ok, 3 incomplete (undo left files changed since apply)\n\nflags:\n")
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	if p.Example != "" {

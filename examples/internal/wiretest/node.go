@@ -13,6 +13,7 @@ import (
 	"github.com/proxykit/proxykit/internal/rootfs"
 	"github.com/proxykit/proxykit/jvmflags"
 	"github.com/proxykit/proxykit/systemdunit"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // ReadFile reads name (as on the node: "/etc/environment") under root,
@@ -178,4 +179,53 @@ func UpdateCACertificates(t testing.TB, root string) string {
 // authentication (HTTP 407), in the words each client uses.
 func Has407(out string) bool {
 	return strings.Contains(out, "407") || strings.Contains(out, "Proxy Authentication Required")
+}
+
+// UpdateCATrust stands in for RHEL's "update-ca-trust extract", the
+// follow-up command apply lists on a RHEL root, which does not run on a
+// Debian test machine: it appends every anchor of
+// /etc/pki/ca-trust/source/anchors to the extracted PEM bundle and adds it
+// to the extracted Java keystore (password changeit), as p11-kit would.
+func UpdateCATrust(t testing.TB, root string) {
+	t.Helper()
+	bundle := RHELBundle(t, root)
+	data, err := os.ReadFile(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, _ := Resolve(t, root, "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem")
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ks, ok := Resolve(t, root, "/etc/pki/ca-trust/extracted/java/cacerts")
+	if !ok {
+		return
+	}
+	dir, _ := Resolve(t, root, "/etc/pki/ca-trust/source/anchors")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		pemData, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := truststore.ParseCertificate(pemData)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, err := os.ReadFile(ks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alias := strings.TrimSuffix(e.Name(), filepath.Ext(e.Name()))
+		out, err := truststore.AddToKeystore(c, alias, truststore.WithPassword(truststore.DefaultJavaPassword()))(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(ks, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
