@@ -3,6 +3,10 @@
 //
 // Reach first for:
 //
+//   - [FromValues], to build [Settings] from values as a person gives them
+//     (proxy, HTTPS proxy, no-proxy list, password); [Settings.ProxyFunc]
+//     compiles the choice of proxy per request URL, as
+//     golang.org/x/net/http/httpproxy does, for any [Client];
 //   - [FromEnvironment], to read http_proxy, https_proxy, ftp_proxy and
 //     no_proxy (both cases) into [Settings], with every [Conflict] between
 //     the cases reported;

@@ -38,6 +38,9 @@ var (
 	// ErrNoUser: [FromValues] was given a password for a proxy URL that
 	// names no user, so the password would have nothing to join.
 	ErrNoUser = errors.New("a proxy password was given but the proxy URL has no user name (write it as http://USER@host:port)")
+	// ErrMirror: a conda mirror cannot be keyed in proxy_servers
+	// ([ParseCondaMirror], [Settings.CondarcWithMirrors]).
+	ErrMirror = errors.New("invalid conda mirror")
 )
 
 // ProxyError reports a proxy value that could not be parsed. Value is the

@@ -7,7 +7,7 @@ package proxyenv
 //
 //	/etc/environment                  Settings.EtcEnvironment   format_envfile.go
 //	/etc/profile.d/proxy.sh           Settings.ProfileScript    format_envfile.go
-//	/opt/mesosphere/etc/proxy.env     Settings.DCOSProxyEnv     format_envfile.go
+//	/opt/mesosphere/etc/proxy.env     Settings.DCOSProxyEnv     format_dcos.go
 //	/etc/yum.conf, /etc/dnf/dnf.conf  Settings.YumConf, DNFConf format_yum.go
 //	/etc/apt/apt.conf.d/…             Settings.AptConf          format_apt.go
 //	/etc/docker/daemon.json           Settings.DockerDaemonJSON format_docker.go
@@ -15,6 +15,7 @@ package proxyenv
 //	.condarc                          Settings.Condarc          format_condarc.go
 //	docker-compose.yml services       Settings.ComposeFile      format_compose.go
 //	a compose project's .env          Settings.ComposeDotEnv    format_compose.go
+//	                                  Settings.CondarcWithMirrors
 //
 // and two value lists that are no file of their own: Settings.DockerDaemonEnv
 // (for a systemd drop-in) and Settings.DockerBuildArgs. Shared machinery:

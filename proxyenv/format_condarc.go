@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 const formatCondarc = ".condarc"
@@ -25,8 +28,63 @@ const formatCondarc = ".condarc"
 //
 // Invalid YAML, several documents, a top level that is not a block mapping,
 // and a proxy_servers with an anchor, an alias or other entries in flow
-// style are refused with a line.
-func (s Settings) Condarc() (Edit, []Warning, error) {
+// style are refused with a line. [Settings.CondarcWithMirrors] also sets
+// per-mirror proxies.
+func (s Settings) Condarc() (Edit, []Warning, error) { return s.CondarcWithMirrors(nil) }
+
+// CondaMirror is a host conda reaches through a proxy of its own: the
+// proxy_servers entry keyed "scheme://host", which requests (and so conda)
+// prefers, for that host, to the http and https entries.
+type CondaMirror struct {
+	// Scheme is "http", "https", or "all" for both.
+	Scheme string
+	// Host is the mirror's host name, lower case, without port or path:
+	// requests matches proxy_servers keys on the host name alone.
+	Host string
+	// Proxy is the proxy for the mirror.
+	Proxy Proxy
+}
+
+// Key returns the proxy_servers key of the mirror: "https://conda.corp.example".
+func (m CondaMirror) Key() string { return m.Scheme + "://" + m.Host }
+
+// ParseCondaMirror reads a mirror and its proxy written MIRROR=PROXY-URL,
+// MIRROR being scheme://host or a bare host (any scheme, "all"):
+//
+//	https://conda.corp.example=http://svc@proxy.corp:8080
+//	conda.corp.example=proxy.corp:3128
+//
+// A mirror with a port or a path is refused: conda matches proxies by host
+// name. Errors wrap [ErrMirror] or the proxy's *[ProxyError] and never quote
+// the proxy's credentials.
+func ParseCondaMirror(s string) (CondaMirror, error) {
+	m, u, ok := strings.Cut(s, "=")
+	if !ok || m == "" || u == "" {
+		return CondaMirror{}, fmt.Errorf("%w %q: want MIRROR=PROXY-URL", ErrMirror, quote.Bounded(strings.SplitN(s, "@", 2)[0]))
+	}
+	scheme, host := "all", m
+	if sc, h, ok := strings.Cut(m, "://"); ok {
+		scheme, host = strings.ToLower(sc), h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "/"))
+	if scheme != "http" && scheme != "https" && scheme != "all" {
+		return CondaMirror{}, fmt.Errorf("%w %q: mirror scheme must be http or https", ErrMirror, quote.Bounded(m))
+	}
+	if host == "" || strings.ContainsAny(host, ":/@ ?#[]") {
+		return CondaMirror{}, fmt.Errorf("%w %q: want a host name without port or path (conda matches proxies by host)", ErrMirror, quote.Bounded(m))
+	}
+	p, err := ParseProxy(u)
+	if err != nil {
+		return CondaMirror{}, fmt.Errorf("conda mirror %s: %w", quote.Bounded(m), err)
+	}
+	return CondaMirror{Scheme: scheme, Host: host, Proxy: p}, nil
+}
+
+// CondarcWithMirrors returns the edit of a .condarc that sets proxy_servers
+// as [Settings.Condarc] does, and one entry per mirror, keyed
+// [CondaMirror.Key], set in place or added after the others. Entries of
+// mirrors not given are kept.
+func (s Settings) CondarcWithMirrors(mirrors []CondaMirror) (Edit, []Warning, error) {
 	var want []keyedLine // key and quoted value; an unset proxy's entry is removed
 	for _, e := range []struct {
 		key string
@@ -36,6 +94,13 @@ func (s Settings) Condarc() (Edit, []Warning, error) {
 			continue
 		}
 		want = append(want, keyedLine{e.key, string(jsonString(e.p.RevealURL()))})
+	}
+	for _, m := range mirrors {
+		if m.Scheme != "http" && m.Scheme != "https" && m.Scheme != "all" || m.Host == "" || strings.ContainsAny(m.Host, ":/@ ?#[]") {
+			return nil, nil, fmt.Errorf("%w %q", ErrMirror, quote.Bounded(m.Key()))
+		}
+		want = slices.DeleteFunc(want, func(kv keyedLine) bool { return kv.key == m.Key() })
+		want = append(want, keyedLine{m.Key(), string(jsonString(m.Proxy.RevealURL()))})
 	}
 	var warns []Warning
 	if !s.NoProxy.IsEmpty() {
@@ -51,6 +116,15 @@ func (s Settings) Condarc() (Edit, []Warning, error) {
 		}
 		return out, nil
 	}, warns, nil
+}
+
+// condarcKey writes a proxy_servers key: http and https plain, a mirror's
+// "scheme://host" double-quoted.
+func condarcKey(k string) string {
+	if k == "http" || k == "https" {
+		return k
+	}
+	return string(jsonString(k))
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
@@ -125,7 +199,7 @@ func editCondarc(old []byte, want []keyedLine) ([]byte, error) {
 	ls := splitLines(old)
 	nl := newlineOf(ls)
 	entry := func(indent string, kv keyedLine) line {
-		return line{text: indent + kv.key + ": " + kv.text, eol: nl}
+		return line{text: indent + condarcKey(kv.key) + ": " + kv.text, eol: nl}
 	}
 	newBlock := func() []line {
 		if len(want) == 0 {
@@ -174,10 +248,13 @@ func editCondarc(old []byte, want []keyedLine) ([]byte, error) {
 	}
 	end = trimTrailing(ls, start+1, end, 0)
 
+	owned := func(k string) bool {
+		return k == "http" || k == "https" || slices.ContainsFunc(want, func(kv keyedLine) bool { return kv.key == k })
+	}
 	if val.Kind != yaml.MappingNode || val.Style&yaml.FlowStyle != 0 || len(val.Content) == 0 {
 		// A null, a scalar, or a flow mapping: rewrite the block whole.
 		for i := 0; i+1 < len(val.Content); i += 2 {
-			if k := val.Content[i].Value; k != "http" && k != "https" {
+			if k := val.Content[i].Value; !owned(k) {
 				return nil, &FormatError{Format: formatCondarc, Line: val.Line, Item: "proxy_servers", Detail: "other entries in flow style; write the mapping in block style", Err: ErrMalformed}
 			}
 		}
@@ -229,7 +306,7 @@ func editCondarc(old []byte, want []keyedLine) ([]byte, error) {
 			kept++
 			continue
 		}
-		if c.key == "http" || c.key == "https" {
+		if owned(c.key) {
 			continue // removed, or a duplicate
 		}
 		out = append(out, ls[c.start:c.end]...)

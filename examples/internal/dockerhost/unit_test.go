@@ -6,7 +6,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/proxykit/proxykit/proxyenv"
 )
@@ -56,105 +55,6 @@ func FuzzParsePasswd(f *testing.F) {
 			if a.UID < 0 || a.GID < 0 || strings.Contains(a.Name, ":") {
 				t.Fatalf("bad account %+v", a)
 			}
-		}
-	})
-}
-
-func TestParseMirror(t *testing.T) {
-	tests := []struct {
-		in, key, value, err string
-	}{
-		{"https://conda.corp.example=http://u:p%40ss@proxy:8080", "https://conda.corp.example", "http://u:p%40ss@proxy:8080", ""},
-		{"conda.corp.example=proxy:3128", "all://conda.corp.example", "http://proxy:3128", ""},
-		{"HTTP://Mirror.Corp/=http://proxy", "http://mirror.corp", "http://proxy:80", ""},
-		{"https://m=http://u:$HOME!@proxy:1", "https://m", "http://u:%24HOME%21@proxy:1", ""},
-		{"m:8443=http://p:1", "", "", "without port or path"},
-		{"https://m/channel=http://p:1", "", "", "without port or path"},
-		{"ftp://m=http://p:1", "", "", "http or https"},
-		{"m", "", "", "want MIRROR=PROXY-URL"},
-		{"m=socks9://p", "", "", "unsupported proxy scheme"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			m, err := parseMirror(tt.in)
-			if tt.err != "" {
-				require.ErrorContains(t, err, tt.err)
-				assert.NotContains(t, err.Error(), "p%40ss")
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.key, m.key)
-			assert.Equal(t, tt.value, m.proxyValue())
-		})
-	}
-}
-
-func TestSetProxyServer(t *testing.T) {
-	const k, v = "https://conda.corp.example", "http://u:p%24@proxy:8080"
-	entry := `"https://conda.corp.example": "http://u:p%24@proxy:8080"`
-	tests := []struct {
-		name, in, want, err string
-	}{
-		{"no file", "", "proxy_servers:\n  " + entry + "\n", ""},
-		{"no proxy_servers", "channels:\n  - defaults # mirror\n", "channels:\n  - defaults # mirror\nproxy_servers:\n  " + entry + "\n", ""},
-		{"no final newline", "channels: [defaults]", "channels: [defaults]\nproxy_servers:\n  " + entry + "\n", ""},
-		{"appended after the others", "proxy_servers:\n    http: http://p:1 # corp\n    https: http://p:1\nssl_verify: true\n",
-			"proxy_servers:\n    http: http://p:1 # corp\n    https: http://p:1\n    " + entry + "\nssl_verify: true\n", ""},
-		{"replaced in place", "proxy_servers:\n  'https://conda.corp.example': http://old:1\n  http: http://p:1\n",
-			"proxy_servers:\n  " + entry + "\n  http: http://p:1\n", ""},
-		{"empty proxy_servers", "proxy_servers:\nchannels: [a]\n", "proxy_servers:\n  " + entry + "\nchannels: [a]\n", ""},
-		{"CRLF", "channels:\r\n  - a\r\n", "channels:\r\n  - a\r\nproxy_servers:\r\n  " + entry + "\r\n", ""},
-		{"flow mapping refused", "proxy_servers: {http: 'http://p:1'}\n", "", "not a block mapping"},
-		{"not YAML", "proxy_servers: [\n", "", "not YAML"},
-		{"list at top", "- a\n", "", "top level is not a block mapping"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var in []byte
-			if tt.in != "" {
-				in = []byte(tt.in)
-			}
-			got, err := setProxyServer(in, k, v)
-			if tt.err != "" {
-				require.ErrorContains(t, err, tt.err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, string(got))
-			again, err := setProxyServer(got, k, v)
-			require.NoError(t, err)
-			assert.Equal(t, string(got), string(again), "idempotent")
-			var c struct {
-				ProxyServers map[string]string `yaml:"proxy_servers"`
-			}
-			require.NoError(t, yaml.Unmarshal(got, &c))
-			assert.Equal(t, v, c.ProxyServers[k])
-		})
-	}
-}
-
-func FuzzSetProxyServer(f *testing.F) {
-	f.Add([]byte("channels:\n  - defaults\nproxy_servers:\n  http: http://p:1\n"))
-	f.Add([]byte("proxy_servers:\n"))
-	f.Add([]byte("# only a comment"))
-	f.Fuzz(func(t *testing.T, in []byte) {
-		const k, v = "all://m.example", "http://u:p%25@proxy:3128"
-		out, err := setProxyServer(in, k, v)
-		if err != nil {
-			return
-		}
-		again, err := setProxyServer(out, k, v)
-		if err != nil || string(again) != string(out) {
-			t.Fatalf("not idempotent: %v\n%q\n%q", err, out, again)
-		}
-		var c struct {
-			ProxyServers map[string]any `yaml:"proxy_servers"`
-		}
-		if err := yaml.Unmarshal(out, &c); err != nil {
-			t.Fatalf("output is not YAML: %v\n%q", err, out)
-		}
-		if c.ProxyServers[k] != v {
-			t.Fatalf("entry not set: %q", out)
 		}
 	})
 }
