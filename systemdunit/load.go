@@ -4,13 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"slices"
 	"strings"
-)
 
-// maxLinks bounds how many symbolic links Load follows for one file.
-const maxLinks = 8
+	"github.com/proxykit/proxykit/internal/rootfs"
+)
 
 // Load reads the unit called name from fsys, a view of the root file system
 // (os.DirFS("/"), (*os.Root).FS(), a test fs.MapFS): the unit file from the
@@ -101,47 +99,29 @@ fragments:
 	return u, loadErr
 }
 
-// readRooted reads the file at p in fsys, following symbolic links with
-// chroot semantics: an absolute target is relative to the root of fsys. It
-// reports a link to /dev/null as masked.
+// readRooted reads the file at p in fsys, following symbolic links inside
+// it ([rootfs.Target]: an absolute target is relative to the root of fsys).
+// It reports a file that leads to /dev/null as masked.
 func readRooted(fsys fs.FS, p string) (data []byte, masked bool, err error) {
-	for range maxLinks {
-		target, lerr := fs.ReadLink(fsys, p)
-		if lerr != nil {
-			// Not a link, or links not supported: read it.
-			data, err := fs.ReadFile(fsys, p)
-			return data, false, err
-		}
-		if target == "/dev/null" {
-			return nil, true, nil
-		}
-		if path.IsAbs(target) {
-			p = path.Clean(strings.TrimPrefix(target, "/"))
-		} else {
-			p = path.Join(path.Dir(p), target)
-		}
-		if p == "." || strings.HasPrefix(p, "../") || p == ".." {
-			return nil, false, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
-		}
+	real, err := rootfs.Target(fsys, p)
+	if err != nil {
+		return nil, false, err
 	}
-	return nil, false, fmt.Errorf("%s: too many symbolic links", p)
+	if real == "dev/null" {
+		return nil, true, nil
+	}
+	data, err = fs.ReadFile(fsys, real)
+	return data, false, err
 }
 
-// readDirRooted lists a directory, following a symbolic link to it inside
-// fsys.
+// readDirRooted lists the files of a directory, following symbolic links
+// inside fsys ([rootfs.Resolve]).
 func readDirRooted(fsys fs.FS, dir string) ([]string, error) {
-	for range maxLinks {
-		target, err := fs.ReadLink(fsys, dir)
-		if err != nil {
-			break
-		}
-		if path.IsAbs(target) {
-			dir = path.Clean(strings.TrimPrefix(target, "/"))
-		} else {
-			dir = path.Join(path.Dir(dir), target)
-		}
+	real, err := rootfs.Resolve(fsys, dir)
+	if err != nil {
+		return nil, err
 	}
-	entries, err := fs.ReadDir(fsys, dir)
+	entries, err := fs.ReadDir(fsys, real)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,15 @@ var ErrTooManyLinks = errors.New("too many levels of symbolic links")
 // cannot read links ([fs.ReadLinkFS]), names are taken as they are. The
 // result is a valid [fs.FS] path naming an existing file or directory that
 // is not a link.
-func Resolve(fsys fs.FS, name string) (string, error) {
+func Resolve(fsys fs.FS, name string) (string, error) { return resolve(fsys, name, false) }
+
+// Target is [Resolve] for a name that, once every link is followed, may not
+// exist: it returns where the name leads, existing or not, the elements
+// past the first missing one taken as written. A unit linked to /dev/null leads to "dev/null" whether or not the
+// tree has one; a file about to be created leads to its path.
+func Target(fsys fs.FS, name string) (string, error) { return resolve(fsys, name, true) }
+
+func resolve(fsys fs.FS, name string, missingLast bool) (string, error) {
 	done := "."
 	rest := strings.Split(strings.TrimPrefix(name, "/"), "/")
 	links := 0
@@ -44,6 +52,19 @@ func Resolve(fsys fs.FS, name string) (string, error) {
 		p := path.Join(done, comp)
 		fi, err := fs.Lstat(fsys, p)
 		if err != nil {
+			if missingLast && errors.Is(err, fs.ErrNotExist) {
+				// Nothing further exists: the rest is read as written.
+				for _, c := range rest {
+					switch c {
+					case "", ".":
+					case "..":
+						p = path.Dir(p)
+					default:
+						p = path.Join(p, c)
+					}
+				}
+				return p, nil
+			}
 			return "", err
 		}
 		if fi.Mode()&fs.ModeSymlink == 0 {

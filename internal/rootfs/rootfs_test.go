@@ -1,0 +1,61 @@
+package rootfs_test
+
+import (
+	"io/fs"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/proxykit/proxykit/internal/rootfs"
+)
+
+func link(target string) *fstest.MapFile {
+	return &fstest.MapFile{Data: []byte(target), Mode: fs.ModeSymlink | 0o777}
+}
+
+func TestResolveAndTarget(t *testing.T) {
+	fsys := fstest.MapFS{
+		"etc/ssl/certs/java/cacerts":    {Data: []byte("jks")},
+		"usr/lib/jvm/jdk/lib/cacerts":   link("/etc/ssl/certs/java/cacerts"),
+		"usr/lib/jvm/current":           link("jdk"),
+		"etc/systemd/system/x.service":  link("/dev/null"),
+		"escape":                        link("../../../../etc/ssl/certs/java/cacerts"),
+		"loop/a":                        link("b"),
+		"loop/b":                        link("a"),
+		"dangling":                      link("/nowhere/file"),
+		"etc/systemd/system/new.d/keep": {Data: []byte("x")},
+	}
+	for _, tt := range []struct {
+		name, in        string
+		resolve, target string // "" when an error is expected
+		err             error
+	}{
+		{"plain file", "etc/ssl/certs/java/cacerts", "etc/ssl/certs/java/cacerts", "etc/ssl/certs/java/cacerts", nil},
+		{"absolute link restarts at the root", "/usr/lib/jvm/jdk/lib/cacerts", "etc/ssl/certs/java/cacerts", "etc/ssl/certs/java/cacerts", nil},
+		{"relative link in a directory", "usr/lib/jvm/current/lib/cacerts", "etc/ssl/certs/java/cacerts", "etc/ssl/certs/java/cacerts", nil},
+		{".. stops at the root", "escape", "etc/ssl/certs/java/cacerts", "etc/ssl/certs/java/cacerts", nil},
+		{"masked unit leads to dev/null", "etc/systemd/system/x.service", "", "dev/null", fs.ErrNotExist},
+		{"dangling link", "dangling", "", "nowhere/file", fs.ErrNotExist},
+		{"file to be created", "etc/systemd/system/new.d/ours.conf", "", "etc/systemd/system/new.d/ours.conf", fs.ErrNotExist},
+		{"loop", "loop/a", "", "", rootfs.ErrTooManyLinks},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := rootfs.Resolve(fsys, tt.in)
+			if tt.resolve == "" {
+				require.ErrorIs(t, err, tt.err)
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, tt.resolve, got)
+			}
+			got, err = rootfs.Target(fsys, tt.in)
+			if tt.target == "" {
+				require.ErrorIs(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.target, got)
+		})
+	}
+}
