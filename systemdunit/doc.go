@@ -13,6 +13,12 @@
 //   - [Load] to read a unit with its drop-ins from a root file system in
 //     systemd's order of precedence, or [Merge] for files already read; the
 //     resulting [Unit] has the same Environment and Commands.
+//   - [Unit.Effective] for the environment and command systemd gives the
+//     service, each value with the file that sets it last: Environment=
+//     lines in drop-in precedence, then the EnvironmentFile= files (read
+//     under the root, parsed by [ParseEnvironmentFile]), which override
+//     them. [Unit.WithDropIn] shows the unit as it will read once a planned
+//     drop-in is written.
 //   - [DropIn] and its [DropIn.Edit] method to write the drop-in that sets
 //     environment variables or replaces ExecStart= (with the reset line
 //     first), at the path [DropInPath] gives.

@@ -110,3 +110,49 @@ func ExampleCompare() {
 	// daemon-reload: true
 	// restart: [docker.service]
 }
+
+func ExampleUnit_Effective() {
+	node := fstest.MapFS{ // os.DirFS("/") on a real node
+		"usr/lib/systemd/system/docker.service":               {Data: []byte("[Service]\nEnvironmentFile=-/etc/sysconfig/docker\nExecStart=/usr/bin/dockerd\n")},
+		"etc/systemd/system/docker.service.d/http-proxy.conf": {Data: []byte("[Service]\nEnvironment=HTTP_PROXY=http://proxy:3128 NO_PROXY=localhost\n")},
+		"etc/sysconfig/docker":                                {Data: []byte("# set by an old installer\nNO_PROXY=127.0.0.1\n")},
+	}
+	u, err := systemdunit.Load(node, "docker.service")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	e, err := u.Effective(node)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, v := range e.Environment {
+		fmt.Printf("%s (from /%s)\n", v, v.File)
+	}
+	fmt.Println(e.ExecStart[0].Argv, "from /"+e.ExecStartFile)
+	// Output:
+	// HTTP_PROXY=http://proxy:3128 (from /etc/systemd/system/docker.service.d/http-proxy.conf)
+	// NO_PROXY=127.0.0.1 (from /etc/sysconfig/docker)
+	// [/usr/bin/dockerd] from /usr/lib/systemd/system/docker.service
+}
+
+func ExampleUnit_WithDropIn() {
+	node := fstest.MapFS{
+		"usr/lib/systemd/system/docker.service":           {Data: []byte("[Service]\nExecStart=/usr/bin/dockerd\n")},
+		"etc/systemd/system/docker.service.d/zz-old.conf": {Data: []byte("[Service]\nEnvironment=HTTP_PROXY=http://old:3128\n")},
+	}
+	u, _ := systemdunit.Load(node, "docker.service")
+	// The unit as it will read once the planned drop-in is written.
+	planned, _ := systemdunit.ParseNamed("etc/systemd/system/docker.service.d/http-proxy.conf", []byte("[Service]\nEnvironment=HTTP_PROXY=http://proxy:3128\n"))
+	e, _ := u.WithDropIn(planned).Effective(node)
+	v, _ := e.Lookup("HTTP_PROXY")
+	fmt.Printf("%s, set by /%s\n", v, v.File)
+	// Output: HTTP_PROXY=http://old:3128, set by /etc/systemd/system/docker.service.d/zz-old.conf
+}
+
+func ExampleParseEnvironmentFile() {
+	env, _ := systemdunit.ParseEnvironmentFile([]byte("# proxy\nhttp_proxy=http://proxy:3128\nNO_PROXY=\"localhost,.corp\"\n"))
+	fmt.Println(env)
+	// Output: [http_proxy=http://proxy:3128 NO_PROXY=localhost,.corp]
+}

@@ -1,0 +1,217 @@
+package systemdunit
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/proxykit/proxykit/internal/rootfs"
+)
+
+// Effective is a unit's environment and command as systemd computes them
+// from its files, each value with the file it comes from. Get one with
+// [Unit.Effective].
+type Effective struct {
+	// Files are the unit file and its drop-ins, in the order systemd reads
+	// them (root-relative paths as loaded).
+	Files []string
+	// Environment is the environment systemd passes to the service:
+	// Environment= assignments of every file in order, then those of the
+	// EnvironmentFile= files, which override them.
+	Environment []Variable
+	// EnvironmentFiles are the EnvironmentFile= entries in effect, in order
+	// (an empty assignment resets the list).
+	EnvironmentFiles []EnvironmentFile
+	// ExecStart is the command line systemd runs, and ExecStartFile the
+	// file whose ExecStart= lines give it ("" when no file does).
+	ExecStart     []Command
+	ExecStartFile string
+}
+
+// Variable is one variable of a unit's environment.
+type Variable struct {
+	Name, Value string
+	// File is the file that sets the value last: the unit file or drop-in
+	// with its Environment= line, or the EnvironmentFile= file
+	// (root-relative).
+	File string
+	// FromEnvironmentFile says File is an EnvironmentFile= file, whose
+	// values override every Environment= line.
+	FromEnvironmentFile bool
+}
+
+func (v Variable) String() string { return v.Name + "=" + v.Value }
+
+// EnvironmentFile is one EnvironmentFile= entry of a unit.
+type EnvironmentFile struct {
+	// Path is the file as the unit names it, absolute, without the "-".
+	Path string
+	// Optional is true for an entry written with a "-" prefix: systemd
+	// ignores it when the file is missing.
+	Optional bool
+	// Unit is the unit file or drop-in that names it.
+	Unit string
+	// Missing is true when the file does not exist under the root; Err is
+	// set when it exists but cannot be read.
+	Missing bool
+	Err     error
+}
+
+// Lookup returns the variable called name, and whether it is set.
+func (e *Effective) Lookup(name string) (Variable, bool) {
+	for _, v := range e.Environment {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return Variable{}, false
+}
+
+// Env returns the environment as "KEY=value" strings, in order.
+func (e *Effective) Env() []string {
+	out := make([]string, len(e.Environment))
+	for i, v := range e.Environment {
+		out[i] = v.String()
+	}
+	return out
+}
+
+// Effective computes the unit's environment and command with their
+// sources. The EnvironmentFile= files are read from fsys, the node's root
+// (absolute paths are taken relative to it, links resolved inside it); a
+// missing file is marked, not an error, as systemd starts a unit without an
+// optional one. The error is reserved for a command systemd cannot parse.
+func (u *Unit) Effective(fsys fs.FS) (*Effective, error) {
+	files := u.files()
+	e := &Effective{}
+	from := map[string]string{}
+	for i, f := range files {
+		e.Files = append(e.Files, f.fileName())
+		own, _ := environment(files[i : i+1])
+		for _, kv := range own {
+			name, _, _ := strings.Cut(kv, "=")
+			from[name] = f.fileName()
+		}
+		for _, v := range f.Values(ServiceSection, "EnvironmentFile") {
+			if v == "" {
+				e.EnvironmentFiles = e.EnvironmentFiles[:0]
+				continue
+			}
+			ef := EnvironmentFile{Path: strings.TrimPrefix(v, "-"), Optional: strings.HasPrefix(v, "-"), Unit: f.fileName()}
+			e.EnvironmentFiles = append(e.EnvironmentFiles, ef)
+		}
+		if vs := f.Values(ServiceSection, "ExecStart"); len(vs) > 0 {
+			if vs[len(vs)-1] == "" {
+				e.ExecStartFile = ""
+			} else {
+				e.ExecStartFile = f.fileName()
+			}
+		}
+	}
+	env, _ := environment(files)
+	for _, kv := range env {
+		name, value, _ := strings.Cut(kv, "=")
+		e.Environment = append(e.Environment, Variable{Name: name, Value: value, File: from[name]})
+	}
+	for i := range e.EnvironmentFiles {
+		ef := &e.EnvironmentFiles[i]
+		b, err := readEnvFile(fsys, ef.Path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			ef.Missing = true
+			continue
+		case err != nil:
+			ef.Err = err
+			continue
+		}
+		vars, err := ParseEnvironmentFile(b)
+		if err != nil {
+			ef.Err = err
+			continue
+		}
+		for _, kv := range vars {
+			name, value, _ := strings.Cut(kv, "=")
+			v := Variable{Name: name, Value: value, File: strings.TrimPrefix(path.Clean(ef.Path), "/"), FromEnvironmentFile: true}
+			if j := slices.IndexFunc(e.Environment, func(x Variable) bool { return x.Name == name }); j >= 0 {
+				e.Environment[j] = v
+			} else {
+				e.Environment = append(e.Environment, v)
+			}
+		}
+	}
+	cmds, _, err := commands(files, "ExecStart")
+	if err != nil {
+		return nil, err
+	}
+	e.ExecStart = cmds
+	return e, nil
+}
+
+// readEnvFile reads an EnvironmentFile= file under the root of fsys.
+func readEnvFile(fsys fs.FS, name string) ([]byte, error) {
+	real, err := rootfs.Resolve(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := fsys.Open(real)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxEnvFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxEnvFile {
+		return nil, fmt.Errorf("%s: larger than %d bytes: %w", name, maxEnvFile, ErrValue)
+	}
+	return b, nil
+}
+
+// WithDropIn returns the unit as systemd would read it with the drop-in f
+// (f.Name its root-relative path, in one of [DropInDirs]) in place: f
+// replaces the file of the same path, hides a drop-in of the same file name
+// in a directory of lower precedence, is hidden by one in a directory of
+// higher precedence, and is otherwise read in order of file name. u is not
+// changed.
+func (u *Unit) WithDropIn(f *File) *Unit {
+	out := &Unit{Name: u.Name, Files: slices.Clone(u.Files)}
+	first := 0
+	if len(out.Files) > 0 && !strings.HasSuffix(out.Files[0].Name, ".conf") {
+		first = 1 // the unit file
+	}
+	base := path.Base(f.Name)
+	for i := first; i < len(out.Files); i++ {
+		switch b := path.Base(out.Files[i].Name); {
+		case out.Files[i].Name == f.Name:
+			out.Files[i] = f
+			return out
+		case b == base:
+			if precedence(out.Files[i].Name) > precedence(f.Name) {
+				out.Files[i] = f // ours hides this one
+			}
+			return out
+		case b > base:
+			out.Files = slices.Insert(out.Files, i, f)
+			return out
+		}
+	}
+	out.Files = append(out.Files, f)
+	return out
+}
+
+// precedence returns the rank in [UnitDirs] of the directory holding the
+// file at p: lower wins.
+func precedence(p string) int {
+	p = strings.TrimPrefix(p, "/")
+	for i, d := range UnitDirs {
+		if strings.HasPrefix(p, d+"/") {
+			return i
+		}
+	}
+	return len(UnitDirs)
+}
