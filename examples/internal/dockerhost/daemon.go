@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 
@@ -33,51 +32,19 @@ var proxyVars = []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy
 var proxyFlags = []string{"--http-proxy", "--https-proxy", "--no-proxy"}
 
 // loadDocker loads docker.service with its drop-ins as systemd does
-// ([systemdunit.Load]). With planned not nil, the drop-in at dropPath reads
-// as planned, as it will after apply. found is false when no unit file
-// exists; masked when it is linked to /dev/null.
-func loadDocker(n *node.Node, dropPath string, planned []byte) (u *systemdunit.Unit, found, masked bool, err error) {
+// ([systemdunit.Load]). found is false when no unit file exists; masked when
+// it is linked to /dev/null.
+func loadDocker(n *node.Node) (u *systemdunit.Unit, found, masked bool, err error) {
 	u, err = systemdunit.Load(n.FS, dockerUnit)
 	switch {
 	case errors.Is(err, systemdunit.ErrMasked):
 		return u, true, true, nil
 	case errors.Is(err, systemdunit.ErrNotFound):
-		found = false
+		return u, false, false, nil
 	case err != nil:
 		return nil, false, false, err
-	default:
-		found = true
 	}
-	if planned == nil {
-		return u, found, false, nil
-	}
-	f, err := systemdunit.ParseNamed(dropPath, planned)
-	if err != nil {
-		return nil, found, false, fmt.Errorf("/%s: %w", dropPath, err)
-	}
-	first := 0
-	if found {
-		first = 1
-	}
-	base := path.Base(dropPath)
-	for i := first; i < len(u.Files); i++ {
-		switch b := path.Base(u.Files[i].Name); {
-		case u.Files[i].Name == dropPath:
-			u.Files[i] = f
-			return u, found, false, nil
-		case b == base:
-			if precedence(u.Files[i].Name) < precedence(dropPath) {
-				return u, found, false, nil // hidden by a drop-in of higher precedence
-			}
-			u.Files[i] = f // ours hides this one
-			return u, found, false, nil
-		case b > base:
-			u.Files = slices.Insert(u.Files, i, f)
-			return u, found, false, nil
-		}
-	}
-	u.Files = append(u.Files, f)
-	return u, found, false, nil
+	return u, true, false, nil
 }
 
 // proxyFlag returns the first of dockerd's proxy options that the unit's
@@ -99,31 +66,6 @@ func proxyFlag(u *systemdunit.Unit) string {
 	return ""
 }
 
-// precedence returns the rank of the unit directory holding the drop-in at
-// p in [systemdunit.UnitDirs]: lower wins.
-func precedence(p string) int {
-	for i, d := range systemdunit.UnitDirs {
-		if strings.HasPrefix(p, d+"/") {
-			return i
-		}
-	}
-	return len(systemdunit.UnitDirs)
-}
-
-// setBy returns, for each variable the unit's environment assigns, the
-// file that assigns it last.
-func setBy(u *systemdunit.Unit) map[string]string {
-	from := map[string]string{}
-	for _, f := range u.Files {
-		env, _ := f.Environment()
-		for _, kv := range env {
-			name, _, _ := strings.Cut(kv, "=")
-			from[name] = f.Name
-		}
-	}
-	return from
-}
-
 // planDaemon plans the daemon's proxy: a drop-in, or daemon.json with
 // -daemon-json, and cleans the other place, since dockerd must not get its
 // proxy from two places.
@@ -132,7 +74,7 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 	if err != nil {
 		return err
 	}
-	unit, found, masked, err := loadDocker(n, dropPath, nil)
+	unit, found, masked, err := loadDocker(n)
 	if err != nil {
 		return err
 	}
@@ -153,11 +95,13 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 		if f := proxyFlag(unit); f != "" {
 			return fmt.Errorf("%s: ExecStart passes %s to dockerd; with proxies in daemon.json too, dockerd refuses to start: remove the flag, or leave out -daemon-json", dockerUnit, f)
 		}
-		env, _ := unit.Environment()
-		from := setBy(unit)
-		for _, kv := range env {
-			if name, _, _ := strings.Cut(kv, "="); slices.Contains(proxyVars, name) && from[name] != dropPath {
-				return fmt.Errorf("/%s sets %s for dockerd too; with -daemon-json the proxy must come from daemon.json alone: remove it there, or leave out -daemon-json", from[name], name)
+		eff, err := unit.Effective(n.FS)
+		if err != nil {
+			return err
+		}
+		for _, v := range eff.Environment {
+			if slices.Contains(proxyVars, v.Name) && v.File != dropPath && v.File != daemonEnvPath {
+				return fmt.Errorf("/%s sets %s for dockerd too; with -daemon-json the proxy must come from daemon.json alone: remove it there, or leave out -daemon-json", v.File, v.Name)
 			}
 		}
 		edit, warns, err := s.DockerDaemonJSON()
@@ -199,7 +143,6 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 	}
 	env, warns := s.DockerDaemonEnv()
 	var drop plan.Edit
-	var fileEnv func() ([]string, error) // the environment file's variables after apply
 	if o.envFile {
 		edit, _, err := s.EtcEnvironment() // NAME="value" lines, as systemd's EnvironmentFile= reads them
 		if err != nil {
@@ -208,17 +151,6 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 		n.Edit(plan.Step{Path: daemonEnvPath, Edit: edit, Secret: true, Mode: 0o600,
 			Why: "the daemon's proxy, root-only (EnvironmentFile= of docker.service)", Actions: []string{restart}})
 		drop = dropInEdit(systemdunit.DropIn{Unset: proxyVars}, true)
-		fileEnv = func() ([]string, error) {
-			old, err := n.ReadFile(daemonEnvPath)
-			if err != nil {
-				old = nil
-			}
-			b, err := edit(old)
-			if err != nil {
-				return nil, err
-			}
-			return readEnvFile(b), nil
-		}
 	} else {
 		warnAll(n, dropPath, warns)
 		var unset []string
@@ -236,52 +168,42 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 		Why: "the daemon's proxy (drop-in of docker.service)", Actions: []string{reload, restart}})
 
 	// Read docker.service as systemd will after apply, to catch a drop-in
-	// that sorts after ours and overrides it.
-	old, err := n.ReadFile(dropPath)
-	if err != nil {
-		old = nil
-	}
-	planned, err := drop(old)
+	// that sorts after ours, or an environment file, that overrides it.
+	planned, err := n.Planned(dropPath)
 	if err != nil {
 		return fmt.Errorf("/%s: %w", dropPath, err)
 	}
-	after, _, _, err := loadDocker(n, dropPath, planned)
+	f, err := systemdunit.ParseNamed(dropPath, planned)
+	if err != nil {
+		return fmt.Errorf("/%s: %w", dropPath, err)
+	}
+	after := unit.WithDropIn(f)
+	afterFS, err := n.After(daemonEnvPath)
+	if err != nil {
+		return fmt.Errorf("/%s: %w", daemonEnvPath, err)
+	}
+	eff, err := after.Effective(afterFS)
 	if err != nil {
 		return err
 	}
-	eff, _ := after.Environment()
-	from := setBy(after)
-	if fileEnv != nil {
-		// EnvironmentFile= values override Environment= ones.
-		fe, err := fileEnv()
-		if err != nil {
-			return fmt.Errorf("/%s: %w", daemonEnvPath, err)
-		}
-		for _, kv := range fe {
-			name, _, _ := strings.Cut(kv, "=")
-			eff = slices.DeleteFunc(eff, func(e string) bool { return strings.HasPrefix(e, name+"=") })
-			eff = append(eff, kv)
-			from[name] = daemonEnvPath
-		}
-	}
 	var wrong []string
 	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		if !slices.Contains(eff, kv) {
-			wrong = append(wrong, fmt.Sprintf("%s (set by /%s)", name, from[name]))
+		name, value, _ := strings.Cut(kv, "=")
+		if v, ok := eff.Lookup(name); !ok || v.Value != value {
+			wrong = append(wrong, fmt.Sprintf("%s (set by /%s)", name, v.File))
 		}
 	}
 	if len(wrong) > 0 {
 		n.Warn(dockerUnit, "after apply, systemd still takes %s from another file, which overrides /%s: remove it there", strings.Join(wrong, ", "), dropPath)
 	}
-	names := make([]string, 0, len(after.Files))
-	for _, f := range after.Files {
-		names = append(names, "/"+f.Name)
+	names := make([]string, 0, len(eff.Files))
+	for _, f := range eff.Files {
+		names = append(names, "/"+f)
 	}
 	n.Note("%s as systemd reads it after apply: %s", dockerUnit, strings.Join(names, ", "))
 	var shown []string
-	for _, kv := range eff {
-		name, value, _ := strings.Cut(kv, "=")
+	for _, v := range eff.Environment {
+		name, value := v.Name, v.Value
 		switch name {
 		case "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY":
 			if p, err := proxyenv.ParseProxy(value); err == nil {
@@ -335,7 +257,10 @@ func namesEnvFile(b []byte) bool {
 // -daemon-env-file wrote, when it exists.
 func cleanEnvFile(n *node.Node, restart string) error {
 	b, err := n.ReadFile(daemonEnvPath)
-	if err != nil || len(readEnvFile(b)) == 0 {
+	if err != nil {
+		return nil
+	}
+	if env, err := systemdunit.ParseEnvironmentFile(b); err == nil && !slices.ContainsFunc(env, isProxyVar) {
 		return nil
 	}
 	edit, _, err := proxyenv.Settings{}.EtcEnvironment()
@@ -347,20 +272,6 @@ func cleanEnvFile(n *node.Node, restart string) error {
 	return nil
 }
 
-// readEnvFile returns the proxy variables of an environment file written as
-// NAME="value" lines (the form the edit writes); other lines are skipped.
-func readEnvFile(b []byte) []string {
-	var env []string
-	for _, l := range strings.Split(string(b), "\n") {
-		name, value, ok := strings.Cut(strings.TrimSpace(l), "=")
-		if !ok || !slices.Contains(proxyVars, name) {
-			continue
-		}
-		env = append(env, name+"="+strings.Trim(value, `"`))
-	}
-	return env
-}
-
 // setsProxy reports whether a unit file's environment has a proxy variable.
 func setsProxy(b []byte) bool {
 	f, err := systemdunit.Parse(b)
@@ -368,10 +279,13 @@ func setsProxy(b []byte) bool {
 		return false
 	}
 	env, _ := f.Environment()
-	return slices.ContainsFunc(env, func(kv string) bool {
-		name, _, _ := strings.Cut(kv, "=")
-		return slices.Contains(proxyVars, name)
-	})
+	return slices.ContainsFunc(env, isProxyVar)
+}
+
+// isProxyVar reports whether a KEY=value assignment sets a proxy variable.
+func isProxyVar(kv string) bool {
+	name, _, _ := strings.Cut(kv, "=")
+	return slices.Contains(proxyVars, name)
 }
 
 // daemonJSONProxies reports whether daemon.json sets any proxy.

@@ -1,4 +1,4 @@
-package dockerhost
+package systemdunit_test
 
 import (
 	"os"
@@ -10,17 +10,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/internal/oracle"
 	"github.com/proxykit/proxykit/systemdunit"
 )
 
-// TestAfterApplyViewMatchesSystemd checks the view docker-host takes of
-// docker.service after apply — the unit and its drop-ins loaded as systemd
-// does, with the planned drop-in in place — against systemd-analyze, the
-// oracle, reading the applied files: the same files, the same environment,
-// for layouts where other drop-ins reset, override or are hidden.
-func TestAfterApplyViewMatchesSystemd(t *testing.T) {
+// TestWithDropInMatchesSystemd checks the view of a unit with a planned
+// drop-in in place — the unit as systemd will read it once the drop-in is
+// written — against systemd-analyze, the oracle, reading the written files:
+// the same drop-ins in the same order, the same environment, for layouts
+// where other drop-ins reset, override or are hidden.
+func TestWithDropInMatchesSystemd(t *testing.T) {
 	tool := oracle.Require(t, "systemd-analyze")
 	t.Log(oracle.Version(tool))
 	const ours = "etc/systemd/system/docker.service.d/http-proxy.conf"
@@ -42,30 +41,37 @@ func TestAfterApplyViewMatchesSystemd(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := fixture(t, "host")
-			for p, c := range tt.files {
-				require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755))
-				require.NoError(t, os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644))
+			dir := t.TempDir()
+			files := map[string]string{
+				"usr/lib/systemd/system/docker.service": "[Service]\nExecStart=/bin/stub\nEnvironment=A=1\n",
+				"bin/stub":                              "#!/bin/sh\n",
 			}
-			root, err := os.OpenRoot(dir)
+			// The targets every service depends on by default.
+			for _, target := range []string{"sysinit", "basic", "shutdown", "sockets", "multi-user", "network-online", "time-set"} {
+				files["usr/lib/systemd/system/"+target+".target"] = "[Unit]\n"
+			}
+			for p, c := range tt.files {
+				files[p] = c
+			}
+			for p, c := range files {
+				require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755))
+				require.NoError(t, os.WriteFile(filepath.Join(dir, p), []byte(c), 0o755))
+			}
+			fsys := os.DirFS(dir)
+			u, err := systemdunit.Load(fsys, "docker.service")
 			require.NoError(t, err)
-			defer root.Close()
-			n := node.NewNode(&node.Config{Root: dir}, root.FS())
-
 			old, err := os.ReadFile(filepath.Join(dir, ours))
 			if err != nil {
 				old = nil
 			}
-			edit := dropInEdit(systemdunit.DropIn{Environment: []string{
+			planned, err := systemdunit.DropIn{Environment: []string{
 				"HTTP_PROXY=http://svc:p%25ss@proxy.corp.example:3128",
-				"NO_PROXY=.corp.example"}}, false)
-			planned, err := edit(old)
+				"NO_PROXY=.corp.example"}}.Edit(old)
 			require.NoError(t, err)
-			view, found, masked, err := loadDocker(n, ours, planned)
+			f, err := systemdunit.ParseNamed(ours, planned)
 			require.NoError(t, err)
-			require.True(t, found)
-			require.False(t, masked)
-			env, err := view.Environment()
+			view := u.WithDropIn(f)
+			eff, err := view.Effective(fsys)
 			require.NoError(t, err)
 
 			require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(ours)), 0o755))
@@ -81,24 +87,17 @@ func TestAfterApplyViewMatchesSystemd(t *testing.T) {
 					sdEnv = append(sdEnv, v)
 				}
 				if v, ok := strings.CutPrefix(l, "DropIn Path: "); ok {
-					sdDropIns = append(sdDropIns, resolved(t, v))
+					sdDropIns = append(sdDropIns, v)
 				}
 			}
 			// systemd-analyze's dump lists the environment sorted by
 			// name; the order within the unit is not what is compared.
-			assert.ElementsMatch(t, sdEnv, env, "environment")
-			var ours []string
-			for _, f := range view.Files[1:] {
-				ours = append(ours, resolved(t, filepath.Join(dir, f.Name)))
+			assert.ElementsMatch(t, sdEnv, eff.Env(), "environment")
+			var got []string
+			for _, f := range eff.Files[1:] {
+				got = append(got, filepath.Join(dir, f))
 			}
-			assert.Equal(t, sdDropIns, ours, "drop-ins in reading order")
+			assert.Equal(t, sdDropIns, got, "drop-ins in reading order")
 		})
 	}
-}
-
-// resolved returns p with its symbolic links resolved (lib is usr/lib).
-func resolved(t *testing.T, p string) string {
-	r, err := filepath.EvalSymlinks(p)
-	require.NoError(t, err)
-	return r
 }
