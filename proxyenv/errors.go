@@ -56,6 +56,17 @@ func (e *ProxyError) Error() string {
 
 func (e *ProxyError) Unwrap() error { return e.Err }
 
+// A ValueError reports which of the [Values] could not be used. Err is a
+// *[ProxyError] (the value redacted) or [ErrNoUser].
+type ValueError struct {
+	Field string // "Proxy" or "HTTPSProxy"
+	Err   error
+}
+
+func (e *ValueError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+func (e *ValueError) Unwrap() error { return e.Err }
+
 // FormatError reports a file a format cannot read, or a value it cannot
 // write. It never holds a credential: Item names a key or an entry, and
 // Detail describes a character class or quotes a bounded piece of a line's

@@ -23,17 +23,6 @@ type Values struct {
 	Password Secret
 }
 
-// A ValueError reports which of the [Values] could not be used. Err is a
-// *[ProxyError] (the value redacted) or [ErrNoUser].
-type ValueError struct {
-	Field string // "Proxy" or "HTTPSProxy"
-	Err   error
-}
-
-func (e *ValueError) Error() string { return e.Field + ": " + e.Err.Error() }
-
-func (e *ValueError) Unwrap() error { return e.Err }
-
 // FromValues builds settings from values: each proxy parsed by
 // [ParseProxy], the password joined to its URL, the https:// proxy defaulting
 // to the http:// one, and the no-proxy list compiled. Errors are a
