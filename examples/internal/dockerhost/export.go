@@ -29,8 +29,7 @@ func Edits() map[string]func(old []byte) ([]byte, error) {
 	p := proxyenv.Proxy{Scheme: "http", Host: "proxy.corp", Port: "3128", Username: "u", Password: proxyenv.NewSecret("p w%$'\"")}
 	env := []string{"HTTP_PROXY=" + p.RevealURL(), "NO_PROXY=localhost"}
 	return map[string]func([]byte) ([]byte, error){
-		"docker-host drop-in":                 dropInEdit(systemdunit.DropIn{Environment: env, Unset: []string{"HTTPS_PROXY"}}, false),
-		"docker-host drop-in, env file":       dropInEdit(systemdunit.DropIn{Unset: proxyVars}, true),
-		"docker-host .condarc mirror proxies": condarcMirrors([]mirror{{key: "https://conda.corp", proxy: p}, {key: "all://mirror.corp", proxy: p}}),
+		"docker-host drop-in":           dropInEdit(systemdunit.DropIn{Environment: env, Unset: []string{"HTTPS_PROXY"}}, false),
+		"docker-host drop-in, env file": dropInEdit(systemdunit.DropIn{Unset: proxyVars}, true),
 	}
 }

@@ -62,6 +62,9 @@ func editors(t testing.TB) []editor {
 		{"proxyenv YumConf", s.YumConf, readText},
 		{"proxyenv DNFConf", s.DNFConf, readText},
 		{"proxyenv Condarc", s.Condarc, readYAML},
+		{"proxyenv CondarcWithMirrors", func() (proxyenv.Edit, []proxyenv.Warning, error) {
+			return s.CondarcWithMirrors([]proxyenv.CondaMirror{{Scheme: "https", Host: "conda.corp", Proxy: p}, {Scheme: "all", Host: "mirror.corp", Proxy: p}})
+		}, readYAML},
 		{"proxyenv DockerDaemonJSON", s.DockerDaemonJSON, readJSONObject},
 		{"proxyenv DockerClientConfig", s.DockerClientConfig, readJSONObject},
 	} {
