@@ -22,6 +22,12 @@
 //	state        present (the default) or absent: undo what present did
 //	restart      true (the default) restarts the units that need it; false
 //	             only lists them in restarts, for a handler or a serial batch
+//	users        docker-host: users whose ~/.docker/config.json gets the proxy
+//	registries   docker-host: registries whose certs.d/REGISTRY/ca.crt gets the CA
+//
+// With profile dcos, ca_url is fetched by the module itself, directly (the
+// cluster is one the node reaches without the proxy); with docker-host, by
+// the program, through the proxy unless no_proxy names the cluster.
 //
 // It returns changed, msg, files (each managed file and its status),
 // restarts (the units the change needs restarted), warnings, diff (with
@@ -156,6 +162,12 @@ func (p *params) run() *result {
 		if f.value != "" {
 			argv = append(argv, f.flag, f.value)
 		}
+	}
+	for _, u := range p.Users {
+		argv = append(argv, "-user", u)
+	}
+	for _, r := range p.Registries {
+		argv = append(argv, "-registry", r)
 	}
 	for i, ca := range p.CA {
 		name := ca

@@ -24,6 +24,8 @@ type params struct {
 	StorePass   string
 	State       string
 	Restart     bool
+	Users       []string // docker-host: -user, whose ~/.docker/config.json gets the proxy
+	Registries  []string // docker-host: -registry, whose certs.d/…/ca.crt gets the CA
 
 	check bool // _ansible_check_mode
 	diff  bool // _ansible_diff
@@ -31,7 +33,7 @@ type params struct {
 
 // options lists the module's options, for the message about one it does
 // not know.
-var options = []string{"ca", "ca_url", "fingerprint", "https_proxy", "no_proxy", "password", "profile", "proxy", "restart", "root", "state", "storepass"}
+var options = []string{"ca", "ca_url", "fingerprint", "https_proxy", "no_proxy", "password", "profile", "proxy", "registries", "restart", "root", "state", "storepass", "users"}
 
 // parseParams reads the arguments file. Unknown options are refused, with
 // the list of known ones; Ansible's own keys other than check and diff mode
@@ -70,6 +72,10 @@ func parseParams(data []byte) (*params, error) {
 			err = str(v, &p.State)
 		case "restart":
 			err = boolean(v, &p.Restart)
+		case "users":
+			err = list(v, &p.Users, true)
+		case "registries":
+			err = list(v, &p.Registries, true)
 		case "_ansible_check_mode":
 			err = boolean(v, &p.check)
 		case "_ansible_diff":
@@ -101,6 +107,8 @@ func (p *params) validate() error {
 		return fmt.Errorf("state: want present or absent, not %q", bounded(p.State))
 	case p.Root == "":
 		return errors.New("root: empty; leave it out for /")
+	case p.Profile != "docker-host" && len(p.Users)+len(p.Registries) > 0:
+		return errors.New("users and registries are docker-host's: the Docker clients' config.json and certs.d")
 	case p.State == "absent":
 		return nil
 	case p.Proxy == "" && p.HTTPSProxy == "":
