@@ -33,6 +33,11 @@ type answer struct {
 	// Warn lists the lines systemd logs a problem about (unknown keys and
 	// sections left out), for units that load.
 	Warn []int
+	// Refused is, for a unit that does not load because of one line, that
+	// line: the last one systemd logs about (it stops reading there), or
+	// the line of the package's *ParseError. 0 when the unit as a whole is
+	// refused ("Service has no ExecStart=") or not known.
+	Refused int
 	// prefixes of each command, known for the package's answers only.
 	prefixes map[string][]string
 }
@@ -40,6 +45,9 @@ type answer struct {
 func (a answer) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "loaded %v\n", a.Loaded)
+	if a.Refused > 0 {
+		fmt.Fprintf(&b, "refused %d\n", a.Refused)
+	}
 	for _, f := range a.Files {
 		fmt.Fprintf(&b, "file %s\n", strconv.Quote(f))
 	}
@@ -66,13 +74,17 @@ func (a answer) String() string {
 // path when the "@" prefix is set.
 func ours(name string, data []byte) answer {
 	f, err := systemdunit.ParseNamed(name, data)
+	if err == nil {
+		err = systemdunit.Merge(name, f).Check()
+	}
 	if err != nil {
+		var pe *systemdunit.ParseError
+		if errors.As(err, &pe) {
+			return answer{Refused: pe.Line}
+		}
 		return answer{}
 	}
 	u := systemdunit.Merge(name, f)
-	if u.Check() != nil {
-		return answer{}
-	}
 	a := answer{Loaded: true, Exec: map[string][][]string{}, prefixes: map[string][]string{}}
 	a.Env, _ = u.Environment()
 	a.Warn = problemLines(u.Problems())
@@ -161,6 +173,8 @@ func runSystemd(t *testing.T, analyze string, cases []oracleCase, stubs []string
 		a.Files = nil
 		if a.Loaded {
 			a.Warn = warns[c.unit()]
+		} else {
+			a.Refused = refusedLine(stderr.String(), dir, c.unit())
 		}
 		out[c.name] = a
 	}
@@ -340,6 +354,10 @@ func golden(t *testing.T, path string, names []string, live map[string]answer) m
 			name, cur = rest, &answer{Exec: map[string][][]string{}}
 		case "loaded":
 			cur.Loaded = rest == "true"
+		case "refused":
+			n, err := strconv.Atoi(rest)
+			require.NoError(t, err, "%s:%d", path, ln+1)
+			cur.Refused = n
 		case "file":
 			v, err := strconv.Unquote(rest)
 			require.NoError(t, err, "%s:%d", path, ln+1)
@@ -498,4 +516,26 @@ func warnLines(stderr, dir string) map[string][]int {
 		slices.Sort(l)
 	}
 	return out
+}
+
+// refusedLine returns the line at which systemd refused to load unit, as
+// its log in stderr tells: the last line it logged about (it stops reading
+// the file at the line it refuses), or 0 when it refused the unit as a
+// whole ("unit: Service has no ExecStart=…").
+func refusedLine(stderr, dir, unit string) int {
+	last := 0
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(line, unit+": Service has ") {
+			return 0
+		}
+		rest, ok := strings.CutPrefix(line, dir+"/"+unit+":")
+		if !ok {
+			continue
+		}
+		num, _, ok := strings.Cut(rest, ": ")
+		if n, err := strconv.Atoi(num); ok && err == nil {
+			last = n
+		}
+	}
+	return last
 }
