@@ -278,6 +278,10 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 	}
 	switch cmd {
 	case CmdPlan:
+		if op := t.Interrupted(); op != "" {
+			r.Warnings = append(r.Warnings, Warning{Topic: "root", Message: fmt.Sprintf(
+				"an interrupted %s left its work half done; this plan shows the files as they are now, but apply (or undo, or verify) first puts them back as they were before it", op)})
+		}
 		r.Diff = ch.Diff()
 		if !ch.Empty() {
 			r.Exit = ExitPending

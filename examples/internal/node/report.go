@@ -208,7 +208,11 @@ func (r *Report) text(b *strings.Builder) {
 				continue
 			}
 			k++
-			fmt.Fprintf(b, "drift: %s: %s\n", d.Path, driftText[d.Problem])
+			why := ""
+			if len(d.Why) > 0 {
+				why = " (" + strings.Join(d.Why, "; ") + ")"
+			}
+			fmt.Fprintf(b, "drift: %s: %s%s\n", d.Path, driftText[d.Problem], why)
 		}
 		switch {
 		case n > 0:

@@ -193,6 +193,9 @@ func (t *Target) Apply(ctx context.Context, ch *Changes, r Runner) (*Report, err
 			e.Wrote = append(e.Wrote, d)
 		}
 		e.Now = d
+		if len(c.Why) > 0 {
+			e.Why = slices.Clone(c.Why)
+		}
 		for _, a := range c.Actions {
 			if !slices.Contains(e.Actions, a) {
 				e.Actions = append(e.Actions, a)

@@ -103,6 +103,7 @@ func TestNextRunRollsBackAKilledRunAndSaysSo(t *testing.T) {
 			plan.SetHook(tg, nil)
 			tg = open(t, dir) // the lock died with the "process"
 			require.FileExists(t, filepath.Join(dir, "var/lib/proxykit/journal.json"))
+			require.Equal(t, "apply", tg.Interrupted(), "a plan can warn about it")
 			require.FileExists(t, filepath.Join(dir, plan.TempName("b")))
 			b, err := os.ReadFile(filepath.Join(dir, "a"))
 			require.NoError(t, err)
@@ -143,6 +144,7 @@ func TestNextRunRollsBackAKilledRunAndSaysSo(t *testing.T) {
 			require.Contains(t, rec.String(), "an interrupted apply was rolled back: put back a; removed .b.proxykit-tmp")
 			requireNoTemp(t, dir)
 			require.NoFileExists(t, filepath.Join(dir, "var/lib/proxykit/journal.json"))
+			require.Empty(t, tg.Interrupted())
 		})
 	}
 }

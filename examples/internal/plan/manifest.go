@@ -58,6 +58,9 @@ type manifestEntry struct {
 	// what verify expects to find.
 	Now     string   `json:"now,omitempty"`
 	Actions []string `json:"actions,omitempty"`
+	// Why is the last apply's reasons for the file ([Change.Why]): what
+	// verify names besides the path (which store, which consumer).
+	Why []string `json:"why,omitempty"`
 	// MTime is the file's modification time before the first apply, which
 	// undo restores.
 	MTime time.Time `json:"mtime,omitzero"`

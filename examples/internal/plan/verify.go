@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // A Verification is what [Target.Verify] found: each file the manifest
@@ -27,6 +28,9 @@ type Drift struct {
 	// "missing" (apply wrote it and it is gone), "restored" (it holds its
 	// content from before the first apply again).
 	Problem string `json:"problem"`
+	// Why is what the file is for, as the last apply recorded it
+	// ([Change.Why]): "proxy for the Docker daemon".
+	Why []string `json:"why,omitempty"`
 }
 
 func (d Drift) String() string { return d.Path + ": " + d.Problem }
@@ -57,15 +61,18 @@ func (t *Target) Verify(ctx context.Context) (*Verification, error) {
 		if want == "" && len(e.Wrote) > 0 { // a manifest from before Now was recorded
 			want = e.Wrote[len(e.Wrote)-1]
 		}
+		problem := ""
 		switch {
 		case !st.exists:
-			v.Drift = append(v.Drift, Drift{Path: e.Path, Problem: "missing"})
+			problem = "missing"
 		case digest(st.data) == want:
+			continue
 		case e.Existed && string(st.data) == string(e.Old):
-			v.Drift = append(v.Drift, Drift{Path: e.Path, Problem: "restored"})
+			problem = "restored"
 		default:
-			v.Drift = append(v.Drift, Drift{Path: e.Path, Problem: "changed"})
+			problem = "changed"
 		}
+		v.Drift = append(v.Drift, Drift{Path: e.Path, Problem: problem, Why: slices.Clone(e.Why)})
 	}
 	v.Pending = append(v.Pending, m.Pending...)
 	return v, nil
@@ -81,4 +88,15 @@ func (v *Verification) String() string {
 		s += "drift: " + d.String() + "\n"
 	}
 	return s
+}
+
+// Interrupted reports which run ("apply" or "undo") was killed before it
+// finished under the root, by its journal; "" when none was. Reading only,
+// it suits a plan: the next Apply, Undo, Verify or Recover deals with it.
+func (t *Target) Interrupted() string {
+	j, err := t.loadJournal()
+	if err != nil || j == nil {
+		return ""
+	}
+	return j.Op
 }
