@@ -49,8 +49,10 @@ func Find(content []byte) []string {
 		f.addDecoded(rest[u.pw:u.end])
 		rest = rest[u.end:]
 	}
-	for _, m := range keyValue.FindAllStringSubmatchIndex(s, -1) {
-		f.add(valueAt(s, m[0], m[1]))
+	for _, re := range []*regexp.Regexp{keyValue, jsonKeyValue} {
+		for _, m := range re.FindAllStringIndex(s, -1) {
+			f.add(valueAt(s, m[0], m[1]))
+		}
 	}
 	if t := bytes.TrimSpace(content); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
 		var v any
@@ -63,6 +65,10 @@ func Find(content []byte) []string {
 
 // keyValue matches a key naming a credential and its separator.
 var keyValue = regexp.MustCompile(`(?i)[A-Za-z0-9_.\-]*(?:password|passwd|passphrase|secret|token|storepass|keypass)[A-Za-z0-9_.\-]*["']?[ \t]*[=:][ \t]*`)
+
+// jsonKeyValue matches the JSON keys of registry credentials, for a file
+// that does not parse as a whole.
+var jsonKeyValue = regexp.MustCompile(`(?i)"(?:auth|identitytoken|registrytoken)"[ \t]*:[ \t]*`)
 
 // valueAt reads the value after a key matched at s[start:end].
 func valueAt(s string, start, end int) string {
@@ -77,7 +83,7 @@ func valueAt(s string, start, end int) string {
 	if rest == "" {
 		return ""
 	}
-	if start > 0 && (s[start-1] == '"' || s[start-1] == '\'') {
+	if start > 0 && (s[start-1] == '"' || s[start-1] == '\'') && !strings.ContainsAny(s[start:end], `"'`) {
 		// KEY=value inside a quoted word: Environment="PROXY_PASSWORD=a b".
 		if i := closingQuote(rest, s[start-1]); i >= 0 {
 			return rest[:i]

@@ -44,6 +44,8 @@ func TestFindReportsTheCredentialsAFileHolds(t *testing.T) {
 		{"Environment= with a password variable", `Environment="PROXY_PASSWORD=abc def" "OTHER=1"`, []string{"abc def"}},
 		{"env file, quoted", "export PROXY_PASSWORD='s3cr3t'\n", []string{"s3cr3t"}},
 		{"docker config.json", `{"auths":{"reg.corp":{"auth":"` + auth + `","identitytoken":"idt0k"}},"credHelpers":{}}`, []string{auth, "alice:reg1stry pass", "reg1stry pass", "idt0k"}},
+		{"config.json that does not parse", `{"auths":{"r":{"auth":"QWxhZGRpbjpvcGVu"}}` + "\n# x", []string{"QWxhZGRpbjpvcGVu"}},
+		{"JSON password key as text", `{"password": "js0nPw"` + "\n", []string{"js0nPw"}},
 		{"registrytoken", `{"auths":{"r":{"registrytoken":"rt0k3n"}}}`, []string{"rt0k3n"}},
 		{"condarc proxy_servers", "proxy_servers:\n  http: http://u:c0nda@proxy:3128\n", []string{"c0nda"}},
 		{"words that are no secret", "Secret=true\nTOKEN=no\n", nil},

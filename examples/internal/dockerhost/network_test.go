@@ -189,7 +189,10 @@ func TestCAFromProxyWithCredentials(t *testing.T) {
 		assert.NotContains(t, out.String()+errb.String(), s)
 	}
 
-	code, _, stderr := runTest(t, args...) // no password: the proxy says 407
+	code, _, stderr := runTest(t, args...) // no password: refused before asking the proxy
+	assert.Equal(t, node.ExitError, code)
+	assert.Contains(t, stderr, "names the user \"svc-docker\" but no password was given")
+	code, _, stderr = runTest(t, append([]string{"-no-password"}, args...)...) // none wanted: the proxy says 407
 	assert.Equal(t, node.ExitError, code)
 	assert.Contains(t, stderr, "proxy authentication required")
 }

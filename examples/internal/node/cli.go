@@ -222,6 +222,11 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 	if cmd == CmdVerify && len(cfg.Probes) > 0 {
 		return r, p.probe(ctx, cfg, r)
 	}
+	if cmd == CmdPlan || cmd == CmdApply {
+		if err := cfg.checkPassword(); err != nil {
+			return nil, err
+		}
+	}
 	if cmd == CmdVerify {
 		// First what the last apply recorded, which needs no secret; then,
 		// with the settings, what they ask for.
@@ -269,6 +274,11 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 		return nil, err
 	}
 	n.mask = ch.Mask
+	if cmd == CmdPlan || cmd == CmdApply {
+		if err := cfg.checkRemovals(ch); err != nil {
+			return nil, err
+		}
+	}
 	r.Notes = n.Notes()
 	r.Warnings = append(r.Warnings, n.Warnings()...)
 	r.changes(ch)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/proxykit/proxykit/examples/internal/plan"
 	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/probe"
 	"github.com/proxykit/proxykit/proxyenv"
@@ -42,6 +43,7 @@ type Options struct {
 	ForcePaths   []string      // the files named after undo -force
 	Probes       []string      // -probe: URLs verify checks on the wire, per consumer; repeatable
 	ProbeTimeout time.Duration // -probe-timeout: bound of each probe
+	NoPassword   bool          // -no-password: the proxy wants no password; credentials on the node may be removed
 
 	given []givenFlag // every flag set, in order, for the cloud-config's runcmd
 }
@@ -71,6 +73,7 @@ func (o *Options) Register(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.DurationVar(&o.ProbeTimeout, "probe-timeout", probe.DefaultTimeout, "bound of each -probe connection")
+	fs.BoolVar(&o.NoPassword, "no-password", false, "the proxy URL's user needs no password: plan and apply without one, even where that removes the credentials the node holds")
 	fs.StringVar(&o.Format, "format", FormatText, "output `FORMAT`: text, json (as -json), or cloud-config (plan only: a #cloud-config document for first boot)")
 }
 
@@ -91,6 +94,9 @@ type Config struct {
 	Format       string   // FormatText, FormatJSON or FormatCloudConfig
 	Warnings     []string // about how the settings were given (a password on the command line)
 	Force        []string // undo -force: files to restore even if changed since apply
+	// NoPassword: -no-password; a proxy user without a password, and a
+	// plan that removes credentials from the node's files, are wanted.
+	NoPassword bool
 
 	given []givenFlag // the flags as set, for the cloud-config's runcmd
 }
@@ -105,6 +111,10 @@ type CA struct {
 var (
 	ErrUsage   = errors.New("usage")
 	ErrNoProxy = errors.New("no proxy given: use -proxy URL")
+	// ErrNoPassword: a proxy URL names a user but no password was given,
+	// or the plan would remove credentials the node holds, and
+	// -no-password does not say that is wanted. Nothing is changed.
+	ErrNoPassword = errors.New("no proxy password")
 )
 
 // Env gives access to the process's environment and files, injected for
@@ -132,12 +142,13 @@ func (e Env) readFile(name string) ([]byte, error) {
 // required (plan, apply and verify need one; undo does not).
 func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 	c := &Config{
-		Root:      o.Root,
-		CAAlias:   o.CAAlias,
-		Bundles:   o.Bundles,
-		NoActions: o.NoActions,
-		JSON:      o.JSON,
-		Force:     o.ForcePaths,
+		Root:       o.Root,
+		CAAlias:    o.CAAlias,
+		Bundles:    o.Bundles,
+		NoActions:  o.NoActions,
+		JSON:       o.JSON,
+		Force:      o.ForcePaths,
+		NoPassword: o.NoPassword,
 	}
 	if err := o.resolveFormat(c); err != nil {
 		return nil, err
@@ -244,4 +255,41 @@ func (o *Options) password(env Env) (proxyenv.Secret, error) {
 // checks only what the last apply recorded.
 func (c *Config) hasProxy() bool {
 	return c.Settings.HTTPProxy != nil || c.Settings.HTTPSProxy != nil
+}
+
+// checkPassword refuses a proxy URL that names a user without a password
+// from any source, unless -no-password says the proxy wants none: a
+// forgotten export would otherwise erase the password the node's files hold.
+func (c *Config) checkPassword() error {
+	if c.NoPassword {
+		return nil
+	}
+	for _, v := range []struct {
+		flag string
+		p    *proxyenv.Proxy
+	}{{"-proxy", c.Settings.HTTPProxy}, {"-https-proxy", c.Settings.HTTPSProxy}} {
+		if v.p != nil && v.p.Username != "" && v.p.Password.IsZero() {
+			return fmt.Errorf("%w: the %s URL names the user %q but no password was given: set $%s or use -proxy-password-file FILE; "+
+				"if the proxy wants no password, say so with -no-password", ErrNoPassword, v.flag, quote.Bounded(v.p.Username), EnvProxyPassword)
+		}
+	}
+	return nil
+}
+
+// checkRemovals refuses a plan without a password that removes credentials
+// from the node's files (files whose old content holds one and whose new
+// content holds none), unless -no-password says that is wanted.
+func (c *Config) checkRemovals(ch *plan.Changes) error {
+	if c.NoPassword || c.Settings.HasCredentials() {
+		return nil // a password moves or rotates the credentials; it removes none by mistake
+	}
+	paths := ch.RemovedCredentials()
+	if len(paths) == 0 {
+		return nil
+	}
+	for i, p := range paths {
+		paths[i] = "/" + p
+	}
+	return fmt.Errorf("%w: the plan removes the credentials that %s hold%s, since the proxy URL carries none: give the password "+
+		"($%s or -proxy-password-file FILE), or -no-password to remove them", ErrNoPassword, strings.Join(paths, ", "), map[bool]string{true: "s", false: ""}[len(paths) == 1], EnvProxyPassword)
 }

@@ -33,3 +33,17 @@ func (c *Changes) newMasker() *masker {
 // shows beside the diff (a note quoting a file's setting). Mask only
 // values, never a program's own sentences.
 func (c *Changes) Mask(s string) string { return c.mask().mask(s) }
+
+// RemovedCredentials lists the files that change from content holding a
+// credential (see [Changes.Diff]) to content holding none, in order: a plan
+// given no password that would erase the one on the node.
+func (c *Changes) RemovedCredentials() []string {
+	var out []string
+	for i := range c.Files {
+		f := &c.Files[i]
+		if f.Changed() && f.Old != nil && len(redact.Find(f.Old)) > 0 && len(redact.Find(f.New)) == 0 {
+			out = append(out, f.Path)
+		}
+	}
+	return out
+}
