@@ -5,6 +5,10 @@
 //
 // Reach first for:
 //
+//   - [Services]: the Java services of a node (systemd units found by name
+//     or pattern whose ExecStart= runs java, and known ones started by a
+//     script), each with the drop-in that gives it the properties and what
+//     would hide that drop-in; the services left, each with the reason.
 //   - [ProxyProperties]: the proxy properties for a [proxyenv.Settings], with
 //     explicit ports (https.proxyPort defaults to 443, not to the http port),
 //     http.nonProxyHosts for both schemes (there is no https.nonProxyHosts),

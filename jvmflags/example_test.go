@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"testing/fstest"
 
 	"github.com/proxykit/proxykit/jvmflags"
 	"github.com/proxykit/proxykit/proxyenv"
@@ -175,4 +176,32 @@ ExecStart=/usr/bin/java $JAVA_OPTS -jar /opt/app/app.jar --port=8080
 	// [Service]
 	// ExecStart=
 	// ExecStart=/usr/bin/java -Dhttps.proxyHost=proxy.corp -Dhttps.proxyPort=3128 -Dhttp.nonProxyHosts=localhost|*.corp|100%% $JAVA_OPTS -jar /opt/app/app.jar --port=8080
+}
+
+func ExampleServices() {
+	node := fstest.MapFS{ // os.DirFS("/") on a real node
+		"etc/systemd/system/dcos-cosmos.service":       {Data: []byte("[Service]\nExecStart=/opt/java/bin/java -Xmx1g -classpath /opt/cosmos.jar Cosmos\n")},
+		"etc/systemd/system/dcos-marathon.service":     {Data: []byte("[Service]\nExecStart=/opt/marathon/bin/marathon\n")},
+		"etc/systemd/system/dcos-mesos-master.service": {Data: []byte("[Service]\nExecStart=/opt/mesos/bin/mesos-master\n")},
+	}
+	s, _ := proxyenv.FromValues(proxyenv.Values{Proxy: "http://proxy.corp:3128"})
+	props, _ := jvmflags.ProxyProperties(s)
+	changes, _, err := jvmflags.Services(node, jvmflags.Patch{Set: props.List, Before: jvmflags.ClassPathOptions},
+		jvmflags.ServiceOptions{Known: []string{"dcos-marathon.service"}, Patterns: []string{"dcos-*.service"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range changes {
+		b, _ := c.Edit(nil) // the drop-in, to write at c.Path
+		fmt.Printf("/%s (%s):\n%s", c.Path, c.Why, b)
+	}
+	// Output:
+	// /etc/systemd/system/dcos-marathon.service.d/proxykit-proxy.conf (Java proxy properties for dcos-marathon.service through JAVA_TOOL_OPTIONS):
+	// [Service]
+	// Environment="JAVA_TOOL_OPTIONS=-Dhttp.proxyHost=proxy.corp -Dhttp.proxyPort=3128 -Dhttps.proxyHost=proxy.corp -Dhttps.proxyPort=3128 -Dhttp.nonProxyHosts=localhost|127.*|[::1]|[0:0:0:0:0:0:0:1]|[::ffff:127.*|0.0.0.0|[::0]"
+	// /etc/systemd/system/dcos-cosmos.service.d/proxykit-proxy.conf (Java proxy properties for dcos-cosmos.service (the JVM ignores http_proxy)):
+	// [Service]
+	// ExecStart=
+	// ExecStart=/opt/java/bin/java -Xmx1g -Dhttp.proxyHost=proxy.corp -Dhttp.proxyPort=3128 -Dhttps.proxyHost=proxy.corp -Dhttps.proxyPort=3128 -Dhttp.nonProxyHosts=localhost|127.*|[::1]|[0:0:0:0:0:0:0:1]|[::ffff:127.*|0.0.0.0|[::0] -classpath /opt/cosmos.jar Cosmos
 }

@@ -30,6 +30,8 @@ type Effective struct {
 	// file whose ExecStart= lines give it ("" when no file does).
 	ExecStart     []Command
 	ExecStartFile string
+
+	files []*File // the unit's files, for Overrides
 }
 
 // Variable is one variable of a unit's environment.
@@ -55,6 +57,8 @@ type EnvironmentFile struct {
 	Optional bool
 	// Unit is the unit file or drop-in that names it.
 	Unit string
+	// Vars are the file's assignments, "KEY=value" ([ParseEnvironmentFile]).
+	Vars []string
 	// Missing is true when the file does not exist under the root; Err is
 	// set when it exists but cannot be read.
 	Missing bool
@@ -87,7 +91,7 @@ func (e *Effective) Env() []string {
 // optional one. The error is reserved for a command systemd cannot parse.
 func (u *Unit) Effective(fsys fs.FS) (*Effective, error) {
 	files := u.files()
-	e := &Effective{}
+	e := &Effective{files: files}
 	from := map[string]string{}
 	for i, f := range files {
 		e.Files = append(e.Files, f.fileName())
@@ -133,6 +137,7 @@ func (u *Unit) Effective(fsys fs.FS) (*Effective, error) {
 			ef.Err = err
 			continue
 		}
+		ef.Vars = vars
 		for _, kv := range vars {
 			name, value, _ := strings.Cut(kv, "=")
 			v := Variable{Name: name, Value: value, File: strings.TrimPrefix(path.Clean(ef.Path), "/"), FromEnvironmentFile: true}
@@ -170,6 +175,57 @@ func readEnvFile(fsys fs.FS, name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d bytes: %w", name, maxEnvFile, ErrValue)
 	}
 	return b, nil
+}
+
+// An Override is a file that sets what a drop-in sets and takes precedence
+// over it: systemd takes its values.
+type Override struct {
+	// File is the drop-in read after ours, or the EnvironmentFile= file
+	// (root-relative).
+	File string
+	// Keys are the variables it sets, of those asked about, in its order.
+	Keys []string
+	// ExecStart is true for a drop-in that sets ExecStart=.
+	ExecStart bool
+	// EnvironmentFile is true when File is an EnvironmentFile= file, whose
+	// values override every Environment= line.
+	EnvironmentFile bool
+}
+
+// Overrides returns what takes precedence over the drop-in called name (its
+// file name, "http-proxy.conf") for the variables keys, and for ExecStart=
+// when execStart is set: each drop-in read after it (its file name sorts
+// after name) that sets one of them, then each EnvironmentFile= file that
+// sets one of keys. Whether the drop-in exists yet does not matter.
+func (e *Effective) Overrides(name string, keys []string, execStart bool) []Override {
+	var out []Override
+	setKeys := func(env []string) []string {
+		var set []string
+		for _, kv := range env {
+			k, _, ok := strings.Cut(kv, "=")
+			if ok && slices.Contains(keys, k) && !slices.Contains(set, k) {
+				set = append(set, k)
+			}
+		}
+		return set
+	}
+	for i, f := range e.files {
+		base := path.Base(f.Name)
+		if i == 0 && !strings.HasSuffix(base, ".conf") || base <= name {
+			continue
+		}
+		env, _ := f.Environment()
+		o := Override{File: f.fileName(), Keys: setKeys(env), ExecStart: execStart && len(f.Values(ServiceSection, "ExecStart")) > 0}
+		if len(o.Keys) > 0 || o.ExecStart {
+			out = append(out, o)
+		}
+	}
+	for _, ef := range e.EnvironmentFiles {
+		if set := setKeys(ef.Vars); len(set) > 0 {
+			out = append(out, Override{File: strings.TrimPrefix(path.Clean(ef.Path), "/"), Keys: set, EnvironmentFile: true})
+		}
+	}
+	return out
 }
 
 // WithDropIn returns the unit as systemd would read it with the drop-in f

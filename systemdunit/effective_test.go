@@ -103,7 +103,7 @@ func TestEffectiveSaysWhichFileSetsEachValue(t *testing.T) {
 	require.True(t, ok)
 	assert.True(t, b.FromEnvironmentFile)
 	assert.Equal(t, []systemdunit.EnvironmentFile{
-		{Path: "/etc/default/app", Optional: true, Unit: "usr/lib/systemd/system/app.service"},
+		{Path: "/etc/default/app", Optional: true, Unit: "usr/lib/systemd/system/app.service", Vars: []string{"B=from-file", "D=quoted value"}},
 		{Path: "/etc/app/missing.env", Unit: "etc/systemd/system/app.service.d/20-later.conf", Missing: true},
 	}, e.EnvironmentFiles)
 	require.Len(t, e.ExecStart, 1)
@@ -149,4 +149,45 @@ func TestWithDropInFollowsPrecedence(t *testing.T) {
 			assert.Len(t, u.Files, 3, "u is not changed")
 		})
 	}
+}
+
+func TestOverridesNameWhatHidesADropIn(t *testing.T) {
+	fsys := fstest.MapFS{
+		"usr/lib/systemd/system/docker.service":                 file("[Service]\nExecStart=/usr/bin/dockerd\n"),
+		"etc/systemd/system/docker.service.d/10-sysconfig.conf": file("[Service]\nEnvironmentFile=-/etc/sysconfig/docker\n"),
+		"etc/systemd/system/docker.service.d/proxy.conf":        file("[Service]\nEnvironment=HTTP_PROXY=http://old:1 NO_PROXY=x OTHER=1\n"),
+		"etc/systemd/system/docker.service.d/zz-exec.conf":      file("[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd://\n"),
+		"etc/systemd/system/docker.service.d/a-early.conf":      file("[Service]\nEnvironment=HTTP_PROXY=http://early:1\n"),
+		"etc/sysconfig/docker":                                  file("OPTIONS=--selinux-enabled\nhttps_proxy=http://old:1\n"),
+	}
+	u, err := systemdunit.Load(fsys, "docker.service")
+	require.NoError(t, err)
+	e, err := u.Effective(fsys)
+	require.NoError(t, err)
+	keys := []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"}
+	assert.Equal(t, []systemdunit.Override{
+		{File: "etc/systemd/system/docker.service.d/proxy.conf", Keys: []string{"HTTP_PROXY", "NO_PROXY"}},
+		{File: "etc/systemd/system/docker.service.d/zz-exec.conf", ExecStart: true},
+		{File: "etc/sysconfig/docker", Keys: []string{"https_proxy"}, EnvironmentFile: true},
+	}, e.Overrides("http-proxy.conf", keys, true))
+	assert.Equal(t, []systemdunit.Override{
+		{File: "etc/systemd/system/docker.service.d/proxy.conf", Keys: []string{"HTTP_PROXY", "NO_PROXY"}},
+		{File: "etc/sysconfig/docker", Keys: []string{"https_proxy"}, EnvironmentFile: true},
+	}, e.Overrides("http-proxy.conf", keys, false), "ExecStart= not asked about")
+}
+
+func TestFindListsUnitsAcrossDirectories(t *testing.T) {
+	fsys := fstest.MapFS{
+		"usr/lib/systemd/system/dcos-a.service": file("[Service]\nExecStart=/bin/a\n"),
+		"etc/systemd/system/dcos-a.service":     link("/usr/lib/systemd/system/dcos-a.service"),
+		"etc/systemd/system/dcos-b.service":     link("/opt/pkg/dcos-b.service"),
+		"run/systemd/system/dcos-c.socket":      file("[Socket]\n"),
+		"etc/systemd/system/other.service":      file("[Service]\n"),
+		"lib":                                   link("usr/lib"),
+	}
+	names, err := systemdunit.Find(fsys, "dcos-*.service")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"dcos-a.service", "dcos-b.service"}, names)
+	_, err = systemdunit.Find(fsys, "[")
+	require.Error(t, err)
 }

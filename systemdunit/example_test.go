@@ -156,3 +156,27 @@ func ExampleParseEnvironmentFile() {
 	fmt.Println(env)
 	// Output: [http_proxy=http://proxy:3128 NO_PROXY=localhost,.corp]
 }
+
+func ExampleFind() {
+	node := fstest.MapFS{
+		"etc/systemd/system/dcos-cosmos.service":           {Data: []byte("[Service]\nExecStart=/opt/cosmos\n")},
+		"usr/lib/systemd/system/dcos-mesos-master.service": {Data: []byte("[Service]\nExecStart=/opt/mesos\n")},
+		"usr/lib/systemd/system/docker.service":            {Data: []byte("[Service]\nExecStart=/usr/bin/dockerd\n")},
+	}
+	names, _ := systemdunit.Find(node, "dcos-*.service")
+	fmt.Println(names)
+	// Output: [dcos-cosmos.service dcos-mesos-master.service]
+}
+
+func ExampleEffective_Overrides() {
+	node := fstest.MapFS{
+		"usr/lib/systemd/system/docker.service":          {Data: []byte("[Service]\nExecStart=/usr/bin/dockerd\n")},
+		"etc/systemd/system/docker.service.d/proxy.conf": {Data: []byte("[Service]\nEnvironment=HTTP_PROXY=http://old-proxy:8080\n")},
+	}
+	u, _ := systemdunit.Load(node, "docker.service")
+	e, _ := u.Effective(node)
+	for _, o := range e.Overrides("http-proxy.conf", []string{"HTTP_PROXY", "NO_PROXY"}, false) {
+		fmt.Printf("/%s sorts after http-proxy.conf and sets %v\n", o.File, o.Keys)
+	}
+	// Output: /etc/systemd/system/docker.service.d/proxy.conf sorts after http-proxy.conf and sets [HTTP_PROXY]
+}

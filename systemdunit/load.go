@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 
@@ -133,4 +134,35 @@ func readDirRooted(fsys fs.FS, dir string) ([]string, error) {
 		out = append(out, e.Name())
 	}
 	return out, nil
+}
+
+// Find returns the names of the units of the node whose root file system is
+// fsys that match any of the patterns ([path.Match] syntax, "dcos-*.service")
+// in any directory of [UnitDirs], sorted, each once. Directories are read
+// through their symbolic links inside the root; a name found may still be
+// masked or a dangling link, which [Load] reports.
+func Find(fsys fs.FS, patterns ...string) ([]string, error) {
+	var names []string
+	for _, pat := range patterns {
+		if _, err := path.Match(pat, ""); err != nil {
+			return nil, fmt.Errorf("unit pattern %q: %w", pat, err)
+		}
+		for _, dir := range UnitDirs {
+			real, err := rootfs.Resolve(fsys, dir)
+			if err != nil {
+				continue
+			}
+			entries, err := fs.ReadDir(fsys, real)
+			if err != nil {
+				continue
+			}
+			for _, e := range entries {
+				if ok, _ := path.Match(pat, e.Name()); ok && !slices.Contains(names, e.Name()) {
+					names = append(names, e.Name())
+				}
+			}
+		}
+	}
+	slices.Sort(names)
+	return names, nil
 }

@@ -1,0 +1,157 @@
+package jvmflags
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/proxykit/proxykit/systemdunit"
+)
+
+// ServiceOptions say which systemd services [Services] looks at and what
+// its drop-in is called.
+type ServiceOptions struct {
+	// Known are services that run on the JVM even when a start script hides
+	// the java command line ("dcos-marathon.service"): their properties go
+	// into JAVA_TOOL_OPTIONS when ExecStart= is not a java command line.
+	Known []string
+	// Patterns are unit-name patterns ([path.Match] syntax) looked up in
+	// every directory of [systemdunit.UnitDirs] ("dcos-*.service"): each
+	// match whose ExecStart= runs java is patched too; others are skipped.
+	Patterns []string
+	// DropIn is the name of the drop-in written, without ".conf";
+	// "" means "proxykit-proxy".
+	DropIn string
+}
+
+// ServiceChange is the drop-in that gives one Java service the properties.
+type ServiceChange struct {
+	// Unit is the service: "dcos-cosmos.service".
+	Unit string
+	// Path is the drop-in to write, root-relative, and Edit its edit.
+	Path string
+	Edit Edit
+	// Why says what the change is, for a person.
+	Why string
+	// Kept are the properties the service sets itself, kept (see
+	// [Patch.Apply]).
+	Kept []Property
+	// Script is the start script that hides the java command line when the
+	// properties go into JAVA_TOOL_OPTIONS, which every JVM it starts reads;
+	// "" when ExecStart= is patched.
+	Script string
+	// Overrides are what would hide the drop-in from systemd: later
+	// drop-ins that set ExecStart= or JAVA_TOOL_OPTIONS, environment files
+	// that set JAVA_TOOL_OPTIONS.
+	Overrides []systemdunit.Override
+}
+
+// ServiceLeft is a service [Services] leaves alone, with the reason.
+type ServiceLeft struct {
+	Unit   string
+	Reason string
+	Err    error // wraps [systemdunit.ErrBadSetting], [ErrExecStart], [ErrNotJava], …
+}
+
+// Services finds the Java services of the node whose root file system is
+// fsys — the known ones and those matching the patterns whose ExecStart=
+// runs java — and returns, for each, the drop-in that sets the properties
+// of p: ExecStart= replaced by the java command line carrying them (see
+// [Patch.DropIn]), or, for a known service started by a script,
+// JAVA_TOOL_OPTIONS. The drop-in is computed from the unit without the
+// drop-in itself, so that after an upgrade changes the command line, the
+// drop-in is rewritten from the new one instead of pinning the old one.
+// Services a known name does not find, masked ones and matches that are not
+// Java are skipped; known services that cannot be patched, and units systemd
+// refuses to load, are left with the reason. Services only reads fsys.
+func Services(fsys fs.FS, p Patch, o ServiceOptions) ([]ServiceChange, []ServiceLeft, error) {
+	dropIn := o.DropIn
+	if dropIn == "" {
+		dropIn = "proxykit-proxy"
+	}
+	names := slices.Clone(o.Known)
+	found, err := systemdunit.Find(fsys, o.Patterns...)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, n := range found {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	var changes []ServiceChange
+	var left []ServiceLeft
+	for _, name := range names {
+		u, err := systemdunit.Load(fsys, name)
+		switch {
+		case errors.Is(err, systemdunit.ErrNotFound), errors.Is(err, systemdunit.ErrMasked):
+			continue
+		case err != nil:
+			return nil, nil, err
+		}
+		c, l, err := service(fsys, u, p, dropIn, slices.Contains(o.Known, name))
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case c != nil:
+			changes = append(changes, *c)
+		case l != nil:
+			left = append(left, *l)
+		}
+	}
+	return changes, left, nil
+}
+
+// service plans the drop-in of one service; both results nil for a service
+// that is not Java.
+func service(fsys fs.FS, u *systemdunit.Unit, p Patch, dropIn string, known bool) (*ServiceChange, *ServiceLeft, error) {
+	dropPath, err := systemdunit.DropInPath(u.Name, dropIn)
+	if err != nil {
+		return nil, nil, err
+	}
+	u = systemdunit.Merge(u.Name, nil, slices.DeleteFunc(slices.Clone(u.Files), func(f *systemdunit.File) bool {
+		return strings.TrimPrefix(f.Name, "/") == dropPath
+	})...)
+	edit, kept, err := p.DropIn(u)
+	var overrides []systemdunit.Override
+	if err == nil || known {
+		eff, eerr := u.Effective(fsys)
+		if eerr == nil {
+			overrides = eff.Overrides(dropIn+".conf", []string{"JAVA_TOOL_OPTIONS"}, err == nil)
+		}
+	}
+	switch {
+	case err == nil:
+		return &ServiceChange{Unit: u.Name, Path: dropPath, Edit: edit, Kept: kept, Overrides: overrides,
+			Why: "Java proxy properties for " + u.Name + " (the JVM ignores http_proxy)"}, nil, nil
+	case errors.Is(err, systemdunit.ErrBadSetting):
+		return nil, &ServiceLeft{Unit: u.Name, Reason: fmt.Sprintf("systemd refuses to load it: %v", err), Err: err}, nil
+	case !known:
+		return nil, nil, nil
+	case !errors.Is(err, ErrNotJava):
+		return nil, &ServiceLeft{Unit: u.Name, Reason: fmt.Sprintf("%v; set the Java proxy properties by hand", err), Err: err}, nil
+	}
+	// A start script runs java: hand the properties to every JVM the
+	// service starts through JAVA_TOOL_OPTIONS.
+	env, _ := u.Environment()
+	current := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "JAVA_TOOL_OPTIONS="); ok {
+			current = v
+		}
+	}
+	opts, kept, terr := p.ApplyToolOptions(current)
+	if terr != nil {
+		return nil, &ServiceLeft{Unit: u.Name, Err: terr,
+			Reason: fmt.Sprintf("its ExecStart= is not a java command line (%v) and JAVA_TOOL_OPTIONS cannot carry the properties (%v): set them by hand", err, terr)}, nil
+	}
+	script := "a start script"
+	if cmds, cerr := u.Commands("ExecStart"); cerr == nil && len(cmds) == 1 && len(cmds[0].Argv) > 0 {
+		script = cmds[0].Argv[0]
+	}
+	return &ServiceChange{Unit: u.Name, Path: dropPath, Kept: kept, Script: script, Overrides: overrides,
+		Edit: systemdunit.DropIn{Environment: []string{"JAVA_TOOL_OPTIONS=" + opts}}.Edit,
+		Why:  "Java proxy properties for " + u.Name + " through JAVA_TOOL_OPTIONS"}, nil, nil
+}

@@ -1,0 +1,82 @@
+package jvmflags_test
+
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/proxykit/proxykit/jvmflags"
+	"github.com/proxykit/proxykit/systemdunit"
+)
+
+func unitFile(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s), Mode: 0o644} }
+
+func unitLink(target string) *fstest.MapFile {
+	return &fstest.MapFile{Data: []byte(target), Mode: fs.ModeSymlink | 0o777}
+}
+
+// javaNode is a node with DC/OS-like services: one started by java, one by
+// a start script, one not Java at all, one systemd refuses, one masked, one
+// reached through a link, one with a drop-in that overrides ours.
+func javaNode() fstest.MapFS {
+	return fstest.MapFS{
+		"opt/pkg/cosmos/dcos-cosmos.service":                           unitFile("[Service]\nExecStart=/opt/java/bin/java -Xmx1g -classpath /opt/cosmos.jar com.mesosphere.cosmos.Cosmos\n"),
+		"etc/systemd/system/dcos-cosmos.service":                       unitLink("/opt/pkg/cosmos/dcos-cosmos.service"),
+		"etc/systemd/system/dcos-marathon.service":                     unitFile("[Service]\nExecStart=/opt/marathon/bin/marathon --master zk://x\n"),
+		"etc/systemd/system/dcos-mesos-master.service":                 unitFile("[Service]\nExecStart=/opt/mesos/bin/mesos-master\n"),
+		"etc/systemd/system/dcos-broken.service":                       unitFile("[Service]\nExecStart=/usr/bin/java -jar a.jar\nExecStart=/usr/bin/java -jar b.jar\n"),
+		"etc/systemd/system/dcos-metronome.service":                    unitLink("/dev/null"),
+		"etc/systemd/system/dcos-heap.service":                         unitFile("[Service]\nExecStart=/usr/bin/java -classpath /opt/h.jar H\n"),
+		"etc/systemd/system/dcos-heap.service.d/zz-x.conf":             unitFile("[Service]\nExecStart=\nExecStart=/usr/bin/java -Xmx4g -classpath /opt/h.jar H\n"),
+		"etc/systemd/system/dcos-cosmos.service.d/old.conf":            unitFile("[Service]\nEnvironment=A=1\n"),
+		"etc/systemd/system/unrelated.service":                         unitFile("[Service]\nExecStart=/usr/bin/java -jar u.jar\n"),
+		"etc/systemd/system/dcos-cosmos.service.d/proxykit-proxy.conf": unitFile("[Service]\nExecStart=\nExecStart=/opt/java/bin/java -Dstale=1 -classpath /opt/cosmos.jar com.mesosphere.cosmos.Cosmos\n"),
+	}
+}
+
+func TestServicesFindsTheJavaServicesOfANode(t *testing.T) {
+	p := jvmflags.Patch{Set: []jvmflags.Property{{Key: "http.proxyHost", Value: "proxy.corp"}}, Before: jvmflags.ClassPathOptions}
+	changes, left, err := jvmflags.Services(javaNode(), p, jvmflags.ServiceOptions{
+		Known:    []string{"dcos-cosmos.service", "dcos-marathon.service", "dcos-metronome.service", "dcos-absent.service"},
+		Patterns: []string{"dcos-*.service"},
+	})
+	require.NoError(t, err)
+	var got []string
+	for _, c := range changes {
+		line := fmt.Sprintf("%s → %s", c.Unit, c.Path)
+		if c.Script != "" {
+			line += " via JAVA_TOOL_OPTIONS (" + c.Script + ")"
+		}
+		for _, o := range c.Overrides {
+			line += fmt.Sprintf(" [hidden by %s execstart=%v keys=%v]", o.File, o.ExecStart, o.Keys)
+		}
+		got = append(got, line)
+	}
+	assert.Equal(t, []string{
+		"dcos-cosmos.service → etc/systemd/system/dcos-cosmos.service.d/proxykit-proxy.conf",
+		"dcos-marathon.service → etc/systemd/system/dcos-marathon.service.d/proxykit-proxy.conf via JAVA_TOOL_OPTIONS (/opt/marathon/bin/marathon)",
+		"dcos-heap.service → etc/systemd/system/dcos-heap.service.d/proxykit-proxy.conf [hidden by etc/systemd/system/dcos-heap.service.d/zz-x.conf execstart=true keys=[]]",
+	}, got)
+	require.Len(t, left, 1)
+	assert.Equal(t, "dcos-broken.service", left[0].Unit)
+	require.ErrorIs(t, left[0].Err, systemdunit.ErrBadSetting)
+
+	// The drop-in is computed without itself: the stale property goes.
+	out, err := changes[0].Edit(javaNode()["etc/systemd/system/dcos-cosmos.service.d/proxykit-proxy.conf"].Data)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "-Dhttp.proxyHost=proxy.corp -classpath")
+	assert.NotContains(t, string(out), "stale")
+	out, err = changes[1].Edit(nil)
+	require.NoError(t, err)
+	assert.True(t, strings.Contains(string(out), "JAVA_TOOL_OPTIONS=-Dhttp.proxyHost=proxy.corp"), "%s", out)
+}
+
+func TestServicesRefusesABadPattern(t *testing.T) {
+	_, _, err := jvmflags.Services(javaNode(), jvmflags.Patch{}, jvmflags.ServiceOptions{Patterns: []string{"["}})
+	require.Error(t, err)
+}
