@@ -223,3 +223,42 @@ func TestUsageUnharmedByTheFlagRecord(t *testing.T) {
 	require.Contains(t, out.String(), `(default "text")`)
 	require.NotContains(t, out.String(), "(default false)")
 }
+
+// plan -format cloud-config: the files the plan writes, for cloud-init to
+// write at a node's first boot, with the follow-up commands in runcmd.
+func ExampleFormatCloudConfig() {
+	dir, _ := os.MkdirTemp("", "node-example-")
+	defer os.RemoveAll(dir)
+	os.MkdirAll(filepath.Join(dir, "etc"), 0o755)
+	os.WriteFile(filepath.Join(dir, "etc", "environment"), []byte("LANG=C.UTF-8\n"), 0o644)
+
+	p := &node.Program{
+		Name: "envproxy",
+		Build: func(n *node.Node) error {
+			edit, _, err := n.Config.Settings.EtcEnvironment()
+			if err != nil {
+				return err
+			}
+			n.Edit(plan.Step{Path: "etc/environment", Edit: plan.Edit(edit), Why: "proxy for login sessions",
+				Actions: []string{n.Restart("app.service")}})
+			return nil
+		},
+	}
+	p.Run([]string{"-root", dir, "-proxy", "http://proxy.corp:3128", "-no-proxy", ".corp", "-format", "cloud-config", "plan"}, os.Stdout, os.Stderr)
+	// Output:
+	// #cloud-config
+	// # envproxy plan -format cloud-config: the node's files at first boot
+	// write_files:
+	//   - path: /etc/environment
+	//     content: |
+	//       LANG=C.UTF-8
+	//       http_proxy="http://proxy.corp:3128"
+	//       HTTP_PROXY="http://proxy.corp:3128"
+	//       https_proxy="http://proxy.corp:3128"
+	//       HTTPS_PROXY="http://proxy.corp:3128"
+	//       no_proxy=".corp"
+	//       NO_PROXY=".corp"
+	//     permissions: '0644'
+	// runcmd:
+	//   - [systemctl, try-restart, app.service]
+}
