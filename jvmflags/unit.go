@@ -44,7 +44,9 @@ type Edit = edit.Edit
 // start script or a shell is [ErrNotJava]), and [ErrValue] for a value
 // systemd would read differently.
 func (p Patch) ExecStart(u *systemdunit.Unit) (systemdunit.DropIn, []Property, error) {
-	if strings.Contains(u.Name, "@.") {
+	// A template has nothing between its first '@' and the type; an
+	// instance name may hold '@' itself (getty@tty@1.service).
+	if _, rest, ok := strings.Cut(u.Name, "@"); ok && strings.HasPrefix(rest, ".") {
 		// Specifiers come resolved for one name; a template's drop-in
 		// would give every instance the template's empty %i.
 		return systemdunit.DropIn{}, nil, fmt.Errorf("%s: template unit; patch each instance (name@instance.service): %w", u.Name, ErrExecStart)

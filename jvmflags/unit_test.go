@@ -203,6 +203,17 @@ func TestPatchExecStartKeepsPrefixes(t *testing.T) {
 	assert.True(t, strings.HasSuffix(line, "Main %% $$HOME"), line)
 }
 
+func TestPatchExecStartInstanceNameWithAt(t *testing.T) {
+	// systemd accepts '@' in an instance name: not a template.
+	f, err := systemdunit.ParseNamed("app@tty@1.service", []byte("[Service]\nExecStart=/usr/bin/java -Dinstance=%i Main\n"))
+	require.NoError(t, err)
+	d, _, err := jvmflags.Patch{Set: []jvmflags.Property{{Key: "k", Value: "v"}}}.ExecStart(systemdunit.Merge("app@tty@1.service", f))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/usr/bin/java", "-Dinstance=tty@1", "-Dk=v", "Main"}, d.ExecStart[0].Argv)
+	_, _, err = jvmflags.Patch{Set: []jvmflags.Property{{Key: "k", Value: "v"}}}.ExecStart(systemdunit.Merge("app@.service", f))
+	require.ErrorIs(t, err, jvmflags.ErrExecStart, "a template")
+}
+
 func TestPatchDropInEditIgnoresLaterChanges(t *testing.T) {
 	patch := jvmflags.Patch{Set: slices.Clone(cosmosPatch.Set), Before: []string{"-classpath"}}
 	edit, _, err := patch.DropIn(loadUnit(t, "dcos-cosmos.service"))
