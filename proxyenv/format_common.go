@@ -16,6 +16,7 @@ package proxyenv
 //	docker-compose.yml services       Settings.ComposeFile      format_compose.go
 //	a compose project's .env          Settings.ComposeDotEnv    format_compose.go
 //	                                  Settings.CondarcWithMirrors
+//	Anaconda Server mirror script     ServerMirrorsScript       format_anaconda.go
 //
 // and two value lists that are no file of their own: Settings.DockerDaemonEnv
 // (for a systemd drop-in) and Settings.DockerBuildArgs. Shared machinery:

@@ -316,3 +316,25 @@ func ExampleSettings_ComposeDotEnv() {
 	// PROXYKIT_HTTPS_PROXY=http://svc:p%40ss%241@proxy.corp:3128
 	// PROXYKIT_NO_PROXY=localhost,.corp,mirror.corp,repo_db,repo_api
 }
+
+func ExampleServerMirror() {
+	m, err := proxyenv.ParseServerMirror("conda-forge/cf https://conda.anaconda.org/conda-forge http://user1@proxy.corp:8899")
+	if err != nil {
+		panic(err)
+	}
+	// The password comes from the mirror's own variable, never the command line.
+	fmt.Println(proxyenv.ServerMirrorPasswordVar(m.Channel, m.Name))
+	m.Proxy.Password = proxyenv.NewSecret("pw1")
+	fmt.Println(strings.Join(m.Args(false), " "))
+	fmt.Print("POST ", m.RequestPath(), "\n", string(m.RequestBody(false)))
+	// Output:
+	// PROXYKIT_MIRROR_PASSWORD_CONDA_FORGE_CF
+	// conda repo mirror --create cf --channel conda-forge --source https://conda.anaconda.org/conda-forge --proxy http://user1:xxxxx@proxy.corp:8899
+	// POST /channels/conda-forge/mirrors
+	// {
+	//   "mirror_name": "cf",
+	//   "source_root": "https://conda.anaconda.org/conda-forge",
+	//   "mirror_type": "conda",
+	//   "proxy": "http://user1:xxxxx@proxy.corp:8899"
+	// }
+}
