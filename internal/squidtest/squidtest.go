@@ -98,6 +98,9 @@ type Options struct {
 	// Hosts are more names squid's hosts_file pins to 127.0.0.1; the origin
 	// answers for them too.
 	Hosts []string
+	// Origin answers the origin's requests; nil answers [OriginBody] to
+	// every request.
+	Origin http.Handler
 }
 
 // Start starts squid and its origin and stops both when t ends.
@@ -116,7 +119,7 @@ func Start(t testing.TB, opts Options) *Squid {
 
 	s := &Squid{Dir: dir, Version: oracle.Version(bin, "-v")}
 	hosts := append([]string{OriginHost}, opts.Hosts...)
-	origin, originCA := startOrigin(t, hosts)
+	origin, originCA := startOrigin(t, hosts, opts.Origin)
 	s.OriginCA = originCA
 	_, port, _ := net.SplitHostPort(origin.Listener.Addr().String())
 	s.OriginURL = "https://" + net.JoinHostPort(OriginHost, port) + "/"
@@ -372,7 +375,7 @@ func freePort(t testing.TB) int {
 }
 
 // startOrigin starts the HTTPS origin for hosts with a CA of its own.
-func startOrigin(t testing.TB, hosts []string) (*httptest.Server, *x509.Certificate) {
+func startOrigin(t testing.TB, hosts []string, h http.Handler) (*httptest.Server, *x509.Certificate) {
 	t.Helper()
 	ca, caKey, err := newCA("proxykit squidtest origin CA")
 	if err != nil {
@@ -396,9 +399,12 @@ func startOrigin(t testing.TB, hosts []string) (*httptest.Server, *x509.Certific
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, OriginBody)
-	}))
+	if h == nil {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, OriginBody)
+		})
+	}
+	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ReadHeaderTimeout = 5 * time.Second
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der, ca.Raw}, PrivateKey: key}}}

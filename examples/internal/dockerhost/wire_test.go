@@ -2,10 +2,17 @@ package dockerhost
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -197,4 +204,66 @@ func wireApply(t *testing.T, root, proxy, password string, args ...string) {
 	argv := append([]string{"-root", root, "-proxy", proxy, "-no-proxy", ".corp.example"}, args...)
 	code := program(env).Run(append(argv, "apply"), &stdout, &stderr)
 	require.Equal(t, node.ExitOK, code, "apply:\n%s\n%s", stdout.String(), stderr.String())
+}
+
+// TestWireApt proves the image's apt configuration on the wire: apt-get
+// update of a loopback repository behind squid, with only the
+// apt.conf.d file docker-host -image writes and the bundle Debian's
+// update-ca-certificates builds from the CA it adds. It fails before apply,
+// succeeds after, and a wrong password gives apt's diagnosis of the 407.
+func TestWireApt(t *testing.T) {
+	s := squidtest.Start(t, squidtest.Options{Origin: aptRepo()})
+	u, err := url.Parse(s.AuthURL)
+	require.NoError(t, err)
+	u.User = url.User(squidtest.User)
+	sources := "deb [trusted=yes] " + s.OriginURL + "debian stable main"
+	aptGet := func(t *testing.T, root string) (string, error) {
+		conf := filepath.Join(root, aptConfPath)
+		if _, err := os.Stat(conf); err != nil {
+			conf = filepath.Join(t.TempDir(), "none")
+			require.NoError(t, os.WriteFile(conf, nil, 0o644))
+		}
+		return wiretest.Apt(t, conf, wiretest.UpdateCACertificates(t, root), sources)
+	}
+	image := func(t *testing.T) string {
+		root := t.TempDir()
+		require.NoError(t, writeSample(root, "image"))
+		return root
+	}
+
+	root := image(t)
+	out, err := aptGet(t, root)
+	require.Error(t, err, "before apply apt reached the repository:\n%s", out)
+	t.Logf("before apply: %s", out)
+
+	wireApply(t, root, u.String(), squidtest.Password, "-image", "-ca", s.CAFile)
+	out, err = aptGet(t, root)
+	require.NoError(t, err, "after apply:\n%s\nsquid access.log:\n%s", out, s.AccessLog())
+	require.Contains(t, out, "stable InRelease")
+
+	wrong := image(t)
+	wireApply(t, wrong, u.String(), "not the password", "-image", "-ca", s.CAFile)
+	out, err = aptGet(t, wrong)
+	t.Logf("wrong password: %s", out)
+	require.Error(t, err)
+	require.True(t, wiretest.Has407(out), "the diagnosis does not say 407:\n%s", out)
+	require.NotContains(t, out, "not the password")
+}
+
+// aptRepo serves an empty, unsigned Debian repository at /debian: a Release
+// file and an empty Packages index for amd64 and arm64.
+func aptRepo() http.Handler {
+	sum := sha256.Sum256(nil)
+	var release strings.Builder
+	fmt.Fprintf(&release, "Origin: proxykit\nSuite: stable\nCodename: stable\nDate: %s\nArchitectures: amd64 arm64\nComponents: main\nSHA256:\n",
+		time.Now().Add(-time.Hour).UTC().Format(time.RFC1123))
+	for _, arch := range []string{"amd64", "arm64"} {
+		fmt.Fprintf(&release, " %x 0 main/binary-%s/Packages\n", sum, arch)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /debian/dists/stable/Release", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, release.String())
+	})
+	mux.HandleFunc("GET /debian/dists/stable/main/{dir}/Packages", func(w http.ResponseWriter, r *http.Request) {})
+	return mux
 }

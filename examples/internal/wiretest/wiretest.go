@@ -203,3 +203,60 @@ func GoClientMain() {
 	os.Stdout.Write(body)
 	os.Exit(0)
 }
+
+// Apt runs "apt-get update" for the one repository line sources (a
+// "deb [trusted=yes] https://… SUITE COMPONENT" line) with the apt.conf.d
+// file conf as its only configuration besides the options below, trusting
+// the PEM bundle cafile; state and cache live in a directory of t's. It is
+// how an image's apt reads the proxy proxykit wrote, without touching the
+// host's apt: no host configuration file is read (an image's own
+// apt.conf.d may run commands after an update), and nothing is locked.
+func Apt(t testing.TB, conf, cafile, sources string) (string, error) {
+	t.Helper()
+	apt := oracle.Require(t, "apt-get")
+	dir := t.TempDir()
+	parts := filepath.Join(dir, "apt.conf.d")
+	for _, d := range []string{"apt.conf.d", "sources.list.d", "state/lists/partial", "cache/archives/partial", "log"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(parts, filepath.Base(conf)), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	list := filepath.Join(dir, "sources.list")
+	if err := os.WriteFile(list, []byte(sources+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// APT_CONFIG is read before anything else, so the directories it names
+	// replace the host's before apt reads any of them.
+	var cfg strings.Builder
+	for _, kv := range [][2]string{
+		{"Dir::Etc::main", filepath.Join(dir, "none.conf")},
+		{"Dir::Etc::parts", parts},
+		{"Dir::Etc::sourcelist", list},
+		{"Dir::Etc::sourceparts", filepath.Join(dir, "sources.list.d")},
+		{"Dir::Etc::preferencesparts", filepath.Join(dir, "sources.list.d")},
+		{"Dir::Etc::trustedparts", filepath.Join(dir, "sources.list.d")},
+		{"Dir::State", filepath.Join(dir, "state")},
+		{"Dir::Cache", filepath.Join(dir, "cache")},
+		{"Dir::Log", filepath.Join(dir, "log")},
+		{"Debug::NoLocking", "1"},
+		{"APT::Sandbox::User", "root"},
+		{"Acquire::Retries", "0"},
+		{"Acquire::https::CaInfo", cafile},
+		{"Acquire::Languages", "none"},
+		{"APT::Update::Error-Mode", "any"}, // a failed index fails the update (apt 2.1+)
+	} {
+		fmt.Fprintf(&cfg, "%s %q;\n", kv[0], kv[1])
+	}
+	aptConf := filepath.Join(dir, "apt.conf")
+	if err := os.WriteFile(aptConf, []byte(cfg.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return run(t, []string{"APT_CONFIG=" + aptConf}, dir, apt, "-q", "update")
+}
