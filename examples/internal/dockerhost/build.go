@@ -21,7 +21,7 @@ func (o *options) build(n *node.Node) error {
 		return err
 	}
 	n.Config.CAs = append(n.Config.CAs, fetched...)
-	certs, err := parseCAs(n.Config.CAs)
+	certs, err := parseCAs(n, n.Config.CAs)
 	if err != nil {
 		return err
 	}

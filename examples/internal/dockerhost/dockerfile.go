@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/internal/quote"
@@ -56,9 +57,12 @@ func runDockerfile(env node.Env, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	certs, err := parseCAs(append(cfg.CAs, fetched...))
+	certs, caWarns, err := node.ParseCAs(cfg, append(cfg.CAs, fetched...), time.Time{})
 	if err != nil {
 		return fail(err)
+	}
+	for _, w := range caWarns {
+		notes = append(notes, "warning: "+w.String())
 	}
 	i := slices.IndexFunc(truststore.Layouts(), func(l truststore.Layout) bool { return l.Family == *family })
 	if i < 0 {

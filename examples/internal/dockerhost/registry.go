@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
@@ -54,15 +55,12 @@ func (o *options) planRegistries(n *node.Node, certs []*truststore.Certificate) 
 	return nil
 }
 
-// parseCAs reads every CA of the configuration.
-func parseCAs(cas []node.CA) ([]*truststore.Certificate, error) {
-	var out []*truststore.Certificate
-	for _, ca := range cas {
-		cs, err := truststore.ParseCertificates(ca.Data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ca.Name, err)
-		}
-		out = append(out, cs...)
+// parseCAs reads every CA of the configuration and checks it as a trust
+// anchor ([node.ParseCAs]).
+func parseCAs(n *node.Node, cas []node.CA) ([]*truststore.Certificate, error) {
+	certs, warns, err := node.ParseCAs(n.Config, cas, time.Time{})
+	for _, w := range warns {
+		n.Warn(w.Topic, "%s", w.Message)
 	}
-	return out, nil
+	return certs, err
 }

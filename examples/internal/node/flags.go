@@ -44,6 +44,9 @@ type Options struct {
 	Probes       []string      // -probe: URLs verify checks on the wire, per consumer; repeatable
 	ProbeTimeout time.Duration // -probe-timeout: bound of each probe
 	NoPassword   bool          // -no-password: the proxy wants no password; credentials on the node may be removed
+	BypassAll    bool          // -bypass-all: a no-proxy "*" is meant (every host direct)
+	AllowLeaf    bool          // -allow-leaf: a -ca that is not a CA certificate is meant
+	AllowExpired bool          // -allow-expired: a -ca outside its validity is meant
 
 	given []givenFlag // every flag set, in order, for the cloud-config's runcmd
 }
@@ -73,6 +76,9 @@ func (o *Options) Register(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.DurationVar(&o.ProbeTimeout, "probe-timeout", probe.DefaultTimeout, "bound of each -probe connection")
+	fs.BoolVar(&o.BypassAll, "bypass-all", false, "allow '*' in -no-proxy: every host is reached directly, the proxy is off for every client")
+	fs.BoolVar(&o.AllowLeaf, "allow-leaf", false, "install a -ca that is not a CA certificate (basicConstraints CA:FALSE or none)")
+	fs.BoolVar(&o.AllowExpired, "allow-expired", false, "install a -ca that has expired or is not valid yet")
 	fs.BoolVar(&o.NoPassword, "no-password", false, "the proxy URL's user needs no password: plan and apply without one, even where that removes the credentials the node holds")
 	fs.StringVar(&o.Format, "format", FormatText, "output `FORMAT`: text, json (as -json), or cloud-config (plan only: a #cloud-config document for first boot)")
 }
@@ -97,6 +103,10 @@ type Config struct {
 	// NoPassword: -no-password; a proxy user without a password, and a
 	// plan that removes credentials from the node's files, are wanted.
 	NoPassword bool
+	// AllowLeaf and AllowExpired: -allow-leaf and -allow-expired; a CA
+	// that is no CA certificate, or outside its validity, is installed
+	// with a warning instead of refused.
+	AllowLeaf, AllowExpired bool
 
 	given []givenFlag // the flags as set, for the cloud-config's runcmd
 }
@@ -149,6 +159,7 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 		JSON:       o.JSON,
 		Force:      o.ForcePaths,
 		NoPassword: o.NoPassword,
+		AllowLeaf:  o.AllowLeaf, AllowExpired: o.AllowExpired,
 	}
 	if err := o.resolveFormat(c); err != nil {
 		return nil, err
@@ -186,6 +197,9 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", flag, ve.Err)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := checkNoProxy(c.Settings.NoProxy, o.BypassAll); err != nil {
 		return nil, err
 	}
 
@@ -292,4 +306,20 @@ func (c *Config) checkRemovals(ch *plan.Changes) error {
 	}
 	return fmt.Errorf("%w: the plan removes the credentials that %s hold%s, since the proxy URL carries none: give the password "+
 		"($%s or -proxy-password-file FILE), or -no-password to remove them", ErrNoPassword, strings.Join(paths, ", "), map[bool]string{true: "s", false: ""}[len(paths) == 1], EnvProxyPassword)
+}
+
+// checkNoProxy refuses no-proxy entries no client can match ("10.0.0.0/33",
+// "[::1"), which would be written into every file, and "*", which turns the
+// proxy off for every host, unless bypassAll says it is meant.
+func checkNoProxy(l proxyenv.NoProxy, bypassAll bool) error {
+	var errs []error
+	for _, e := range l.Invalid() {
+		errs = append(errs, fmt.Errorf("%w: -no-proxy entry %q: %s; no client can match it: correct it or leave it out", ErrUsage, quote.Bounded(e.Text), e.Reason))
+	}
+	for _, e := range l.Entries() {
+		if e.Kind == proxyenv.KindAll && !bypassAll {
+			errs = append(errs, fmt.Errorf("%w: -no-proxy entry %q sends every host direct, turning the proxy off for every client: if that is meant, say so with -bypass-all", ErrUsage, e.Text))
+		}
+	}
+	return errors.Join(errs...)
 }
