@@ -41,6 +41,21 @@ func DefaultBundleGlobs() []string {
 	}
 }
 
+// DCOSBundleGlobs returns where DC/OS's own Python packages keep PEM
+// bundles, which DC/OS's proxy notes list and no other discovery finds:
+// pip's and certifi's, requests', and those of the websocket and botocore
+// packages in dcos-image-deps.
+func DCOSBundleGlobs() []string {
+	return []string{
+		"opt/mesosphere/packages/python--*/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem",
+		"opt/mesosphere/packages/python--*/lib/python3*/site-packages/certifi/cacert.pem",
+		"opt/mesosphere/packages/python-requests--*/lib/python3*/site-packages/requests/cacert.pem",
+		"opt/mesosphere/packages/dcos-image-deps--*/lib/python3*/site-packages/websocket/cacert.pem",
+		"opt/mesosphere/packages/dcos-image-deps--*/lib/python3*/site-packages/botocore/vendored/requests/cacert.pem",
+		"opt/mesosphere/packages/dcos-image-deps--*/lib/python3*/site-packages/certifi/cacert.pem",
+	}
+}
+
 // DefaultKeystoreFiles returns where a JDK or JRE home keeps its
 // keystores, relative to the home.
 func DefaultKeystoreFiles() []string {

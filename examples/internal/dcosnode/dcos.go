@@ -11,6 +11,7 @@ import (
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
 	"github.com/proxykit/proxykit/proxyenv"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // Where DC/OS keeps what dcos-node reads and writes, relative to the root.
@@ -64,21 +65,10 @@ func (o *options) build(n *node.Node) error {
 		restarts = append(restarts, java...)
 		warnDCOSServices(n)
 	}
-	if err := node.AddCA(n, node.CAOptions{Bundles: dcosBundles, Then: restarts}); err != nil {
+	if err := node.AddCA(n, node.CAOptions{Bundles: truststore.DCOSBundleGlobs(), Then: restarts}); err != nil {
 		return err
 	}
 	return nil
-}
-
-// dcosBundles are the PEM bundles the DC/OS proxy notes list, which no
-// discovery finds by itself: Python packages that carry their own.
-var dcosBundles = []string{
-	"opt/mesosphere/packages/python--*/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem",
-	"opt/mesosphere/packages/python--*/lib/python3*/site-packages/certifi/cacert.pem",
-	"opt/mesosphere/packages/python-requests--*/lib/python3*/site-packages/requests/cacert.pem",
-	"opt/mesosphere/packages/dcos-image-deps--*/lib/python3*/site-packages/websocket/cacert.pem",
-	"opt/mesosphere/packages/dcos-image-deps--*/lib/python3*/site-packages/botocore/vendored/requests/cacert.pem",
-	"opt/mesosphere/packages/dcos-image-deps--*/lib/python3*/site-packages/certifi/cacert.pem",
 }
 
 // describe notes what the node is: its distribution and DC/OS version and

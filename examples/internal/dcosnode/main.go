@@ -65,7 +65,7 @@ func program(env node.Env) *node.Program {
 		Env:      env,
 		// verify -probe: the Java services are found in
 		// /etc/systemd/system, where DC/OS links its units.
-		Consumers: probe.Discovery{Stores: truststore.Discovery{Bundles: dcosBundles}},
+		Consumers: probe.Discovery{Stores: truststore.Discovery{Bundles: truststore.DCOSBundleGlobs()}},
 	}
 }
 
