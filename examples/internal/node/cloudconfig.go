@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -122,7 +123,10 @@ var cloudDropFlags = []string{
 }
 
 // cloudConfig renders plan's changes as a #cloud-config document into
-// r.document.
+// r.document. Each file gets the content apply would write and the mode
+// apply leaves it with; a file holding a credential gets the mode the
+// program creates it with (0600 unless its consumer must read it as another
+// user), since cloud-init writes it anew.
 func (p *Program) cloudConfig(r *Report, n *Node, ch *plan.Changes, cfg *Config) error {
 	var certs []*truststore.Certificate
 	for _, ca := range cfg.CAs {
@@ -141,6 +145,21 @@ func (p *Program) cloudConfig(r *Report, n *Node, ch *plan.Changes, cfg *Config)
 	var updates [][]string
 	for _, l := range truststore.Layouts() {
 		updates = append(updates, l.Update)
+	}
+	created := map[string]fs.FileMode{} // the mode each file is created with
+	for _, st := range n.Plan.Steps {
+		p := strings.TrimPrefix(st.Path, "/")
+		if _, ok := created[p]; ok {
+			continue
+		}
+		switch {
+		case st.Mode != 0:
+			created[p] = st.Mode.Perm()
+		case st.Secret:
+			created[p] = 0o600
+		default:
+			created[p] = 0o644
+		}
 	}
 	secret := false
 	for i := range ch.Files {
@@ -161,7 +180,15 @@ func (p *Program) cloudConfig(r *Report, n *Node, ch *plan.Changes, cfg *Config)
 			continue
 		}
 		secret = secret || f.Secret
-		d.files = append(d.files, cloudFile{path: "/" + f.Path, content: f.New, mode: fmt.Sprintf("%04o", f.Mode.Perm()), secret: f.Secret})
+		mode := f.Mode.Perm()
+		if m, ok := created[f.Path]; ok && f.Secret && m != mode {
+			// cloud-init writes the file anew: a credential gets the
+			// mode the program gives a new file, 0600 unless its
+			// consumer must read it as another user.
+			mode = m
+			r.Warnings = slices.DeleteFunc(r.Warnings, func(w Warning) bool { return w.Topic == "/"+f.Path })
+		}
+		d.files = append(d.files, cloudFile{path: "/" + f.Path, content: f.New, mode: fmt.Sprintf("%04o", mode), secret: f.Secret})
 		for _, a := range f.Actions {
 			anchorActions[a] = true
 		}

@@ -110,7 +110,8 @@ func cloudProgram() *node.Program {
 }
 
 // TestCloudConfigWritesWhatApplyWrites: each write_files entry of the
-// document holds the bytes and the mode apply gives that file; the system
+// document holds the bytes and the mode apply gives that file (a credential
+// the mode the program creates it with); the system
 // anchor goes through ca_certs; the binary store and the existing bundle are
 // left to the program's own apply in runcmd.
 func TestCloudConfigWritesWhatApplyWrites(t *testing.T) {
@@ -124,6 +125,7 @@ func TestCloudConfigWritesWhatApplyWrites(t *testing.T) {
 	require.True(t, strings.HasPrefix(out.String(), "#cloud-config\n"))
 	require.NotContains(t, errOut.String(), "s3cr3t")
 	require.Contains(t, errOut.String(), "testnode: warning: cloud-config: the document holds the proxy credentials")
+	require.NotContains(t, errOut.String(), "every local user can read it", "the document writes /etc/environment 0600")
 	var doc cloudDoc
 	require.NoError(t, yaml.Unmarshal(out.Bytes(), &doc))
 
@@ -148,13 +150,15 @@ func TestCloudConfigWritesWhatApplyWrites(t *testing.T) {
 		require.Equal(t, string(want), string(content), f.Path)
 		fi, err := os.Stat(filepath.Join(root, f.Path))
 		require.NoError(t, err)
-		require.Equal(t, "0"+octal(fi.Mode().Perm()), f.Permissions, f.Path)
+		if f.Path != "/etc/environment" {
+			require.Equal(t, "0"+octal(fi.Mode().Perm()), f.Permissions, f.Path)
+		}
 		if strings.Contains(string(content), "s3cr3t") {
 			require.Equal(t, "b64", f.Encoding, "%s holds the password: base64, not shown at a glance", f.Path)
 		}
 	}
 	require.Equal(t, map[string]string{
-		"/etc/environment":             "0644",
+		"/etc/environment":             "0600", // a credential, 0644 on the node: created 0600
 		"/etc/app/proxy.conf":          "0600",
 		"/opt/app/notes.md":            "0644",
 		"/etc/proxykit/proxy-ca.pem":   "0644",
