@@ -147,6 +147,7 @@ var readingCases = []oracleCase{
 	{"refuse-exec-path-trailing-backslash-args", bare(`ExecStart=/bin/stub a ; /bin/stub\ `)},
 	{"refuse-exec-second-path-unknown-escape", bare(`ExecStartPre=/bin/stub a ; /bin/st\qub b`, "ExecStart=/bin/stub")},
 	{"exec-path-unknown-escape-ignored", bare(`ExecStartPre=-/bin/st\qub a`, "ExecStart=/bin/stub")},
+	{"exec-path-unknown-escape-ignored-rest", bare(`ExecStartPre=/bin/stub a ; -/bin/st\qub b ; /bin/stub c`, "ExecStart=/bin/stub")},
 	{"exec-path-trailing-backslash-ignored", bare(`ExecStartPre=-/bin/stub\ `, "ExecStart=/bin/stub")},
 	{"exec-arg-trailing-backslash", bare(`ExecStart=/bin/stub a\ `)},
 	{"exec-arg-quoted-unknown-escape", bare(`ExecStart=/bin/stub "a\qb" c`)},

@@ -128,4 +128,18 @@ func TestParseValues(t *testing.T) {
 	cmds, err = systemdunit.ParseExec("")
 	require.NoError(t, err)
 	require.Empty(t, cmds)
+
+	// A path is read as the arguments are: an unknown escape or a trailing
+	// backslash is kept, and makes the path one systemd refuses.
+	for _, v := range []string{`/bin/a\q`, `/bin/a\`, `/bin/\x00`, `/bin/a x ; /bin/b\q`, "@", "+", "!!"} {
+		_, err = systemdunit.ParseExec(v)
+		require.ErrorIs(t, err, systemdunit.ErrBadSetting, "%q", v)
+	}
+	cmds, err = systemdunit.ParseExec(`-/bin/a\q x ; /bin/b`)
+	require.ErrorIs(t, err, systemdunit.ErrValue, "ignored with '-', with the rest of the line")
+	require.NotErrorIs(t, err, systemdunit.ErrBadSetting)
+	require.Empty(t, cmds)
+	cmds, err = systemdunit.ParseExec(`/bin/a 90%+tax rate%! a%.b end%`)
+	require.NoError(t, err)
+	require.Equal(t, []string{"/bin/a", "90%+tax", "rate%!", "a%.b", "end%"}, cmds[0].Argv)
 }
