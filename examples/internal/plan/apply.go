@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"sync"
@@ -380,6 +381,9 @@ func (t *Target) Undo(ctx context.Context, r Runner, force ...string) (*Report, 
 		if err != nil {
 			return rep, err
 		}
+		if r, err := t.resolve(p); err == nil {
+			p = r.real // the manifest records where links lead
+		}
 		if m.entry(p) == nil {
 			// A typo, or a file an earlier (interrupted) undo -force
 			// restored already: running the same command again converges.
@@ -413,7 +417,7 @@ func (t *Target) Undo(ctx context.Context, r Runner, force ...string) (*Report, 
 				continue
 			}
 			if st.exists {
-				backups[i] = e.Path + ".proxykit-" + stamp
+				backups[i] = t.freeName(e.Path + ".proxykit-" + stamp)
 				j.Backups = append(j.Backups, backups[i])
 			}
 		}
@@ -509,6 +513,18 @@ func (t *Target) undoOne(e *manifestEntry, st state, backup string, rep *Report)
 			"%s had %d hard links before apply, which split them: it is restored under this name only, and its other names are separate files", e.Path, e.Links))
 	}
 	return nil
+}
+
+// freeName returns p, or p with "-2", "-3"… appended, whichever names
+// nothing yet: a backup never replaces another.
+func (t *Target) freeName(p string) string {
+	name := p
+	for n := 2; ; n++ {
+		if _, err := t.root.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+			return name
+		}
+		name = fmt.Sprintf("%s-%d", p, n)
+	}
 }
 
 // ours reports whether the file's current state is one the engine wrote or

@@ -206,13 +206,16 @@ func TestUndoPerFile(t *testing.T) {
 	require.ErrorIs(t, err, plan.ErrModified)
 	require.Equal(t, []string{"nope: apply did not change it, or it is restored already: nothing to force"}, rep.Warnings)
 
+	// A backup never replaces another one of the same second.
+	writeTree(t, dir, map[string]string{"b.proxykit-20261201T210000Z": "an earlier backup\n"})
 	rep, err = tg.Undo(ctx, nil, "/b")
 	require.NoError(t, err)
 	require.Equal(t, []string{"b"}, rep.Written)
-	require.Equal(t, []string{"b.proxykit-20261201T210000Z"}, rep.Backups)
-	kept, err := os.ReadFile(filepath.Join(dir, "b.proxykit-20261201T210000Z"))
+	require.Equal(t, []string{"b.proxykit-20261201T210000Z-2"}, rep.Backups)
+	kept, err := os.ReadFile(filepath.Join(dir, "b.proxykit-20261201T210000Z-2"))
 	require.NoError(t, err)
 	require.Equal(t, "edited by the admin\n", string(kept))
+	require.NoError(t, os.Remove(filepath.Join(dir, "b.proxykit-20261201T210000Z-2")))
 	require.NoError(t, os.Remove(filepath.Join(dir, "b.proxykit-20261201T210000Z")))
 	require.Equal(t, before, snapshot(t, dir))
 	_, err = tg.Undo(ctx, nil)
