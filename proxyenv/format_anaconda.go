@@ -77,18 +77,38 @@ func serverName(s string) bool {
 // name in upper case, any other character than a letter or digit as '_'
 // ("conda-forge", "cf-main" → PROXYKIT_MIRROR_PASSWORD_CONDA_FORGE_CF_MAIN).
 func ServerMirrorPasswordVar(channel, name string) string {
-	up := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			switch {
-			case 'a' <= r && r <= 'z':
-				return r - 'a' + 'A'
-			case 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
-				return r
-			}
-			return '_'
-		}, s)
+	return "PROXYKIT_MIRROR_PASSWORD_" + envName(channel) + "_" + envName(name)
+}
+
+// PasswordVar returns the environment variable that carries the password
+// of the mirror's own proxy: PROXYKIT_MIRROR_PASSWORD_ and the host in upper
+// case, any other character than a letter or digit as '_'
+// ("conda.corp.example" → PROXYKIT_MIRROR_PASSWORD_CONDA_CORP_EXAMPLE).
+func (m CondaMirror) PasswordVar() string { return "PROXYKIT_MIRROR_PASSWORD_" + envName(m.Host) }
+
+// CondaMirror returns the .condarc proxy_servers entry that sends conda on
+// a host to the mirror's source through the mirror's proxy, keyed by the
+// source's scheme and host.
+func (m ServerMirror) CondaMirror() CondaMirror {
+	u, _ := url.Parse(m.Source) // checked by ParseServerMirror
+	if u == nil {
+		return CondaMirror{}
 	}
-	return "PROXYKIT_MIRROR_PASSWORD_" + up(channel) + "_" + up(name)
+	return CondaMirror{Scheme: u.Scheme, Host: strings.ToLower(u.Hostname()), Proxy: m.Proxy}
+}
+
+// envName is s as part of an environment variable's name: upper case, any
+// other character than a letter or digit as '_'.
+func envName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case 'a' <= r && r <= 'z':
+			return r - 'a' + 'A'
+		case 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
+			return r
+		}
+		return '_'
+	}, s)
 }
 
 // proxyURL is the mirror's proxy as the server takes it, the password
@@ -138,7 +158,7 @@ func (m ServerMirror) RequestBody(reveal bool) []byte {
 func ServerMirrorsScript(mirrors []ServerMirror) (Edit, error) {
 	var b strings.Builder
 	b.WriteString(serverScriptHeader)
-	b.WriteString("# Creates each Anaconda Server mirror with a proxy of its own; run it once,\n# after \"conda repo login\". It holds the proxy passwords: keep it root-only.\nset -e\n")
+	b.WriteString("# Creates each Anaconda Server mirror with a proxy of its own; run it once,\n# after \"conda repo login\". It holds the proxy passwords, so only root may\n# read it.\nset -e\n")
 	for _, m := range mirrors {
 		if !serverName(m.Channel) || !serverName(m.Name) {
 			return nil, fmt.Errorf("%w %q", ErrServerMirror, quote.Bounded(m.Channel+"/"+m.Name))
@@ -147,8 +167,8 @@ func ServerMirrorsScript(mirrors []ServerMirror) (Edit, error) {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			if i < 4 {
-				b.WriteString(a)
+			if i < 4 || strings.HasPrefix(a, "--") {
+				b.WriteString(a) // the command and its options: plain words
 				continue
 			}
 			b.WriteString(shellQuote(a))

@@ -121,6 +121,12 @@ for b in json.load(sys.stdin):
 func TestServerMirrorPasswordVar(t *testing.T) {
 	require.Equal(t, "PROXYKIT_MIRROR_PASSWORD_CONDA_FORGE_CF_MAIN", proxyenv.ServerMirrorPasswordVar("conda-forge", "cf-main"))
 	require.Equal(t, "PROXYKIT_MIRROR_PASSWORD_MAIN_M_1", proxyenv.ServerMirrorPasswordVar("main", "m.1"))
+	m, err := proxyenv.ParseServerMirror("main/m1 https://Repo.Anaconda.com:443/pkgs/main http://u1@proxy:1")
+	require.NoError(t, err)
+	cm := m.CondaMirror()
+	require.Equal(t, "https://repo.anaconda.com", cm.Key())
+	require.Equal(t, "u1", cm.Proxy.Username)
+	require.Equal(t, "PROXYKIT_MIRROR_PASSWORD_REPO_ANACONDA_COM", cm.PasswordVar())
 }
 
 // FuzzParseServerMirror: a mirror parsed from anything has valid names, a

@@ -13,9 +13,9 @@ package proxyenv
 //	/etc/docker/daemon.json           Settings.DockerDaemonJSON format_docker.go
 //	~/.docker/config.json             Settings.DockerClientConfig
 //	.condarc                          Settings.Condarc          format_condarc.go
+//	                                  Settings.CondarcWithMirrors
 //	docker-compose.yml services       Settings.ComposeFile      format_compose.go
 //	a compose project's .env          Settings.ComposeDotEnv    format_compose.go
-//	                                  Settings.CondarcWithMirrors
 //	Anaconda Server mirror script     ServerMirrorsScript       format_anaconda.go
 //
 // and two value lists that are no file of their own: Settings.DockerDaemonEnv

@@ -25,8 +25,8 @@ import (
 // Settings.ComposeDotEnv).
 func (o *options) planCompose(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificate) error {
 	if o.compose == "" {
-		if len(o.services) > 0 {
-			return fmt.Errorf("%w: -service names a service of the -compose file: give -compose too", node.ErrUsage)
+		if len(o.services) > 0 || len(o.serverList) > 0 {
+			return fmt.Errorf("%w: -service and -server-mirror belong to a -compose project: give -compose too", node.ErrUsage)
 		}
 		return nil
 	}
@@ -84,6 +84,9 @@ func (o *options) planCompose(n *node.Node, s proxyenv.Settings, certs []*trusts
 		Why: "the proxy for " + strings.Join(services, " and ") + ", as ${…} references to .env"})
 	n.Edit(plan.Step{Path: path.Join(dir, ".env"), Edit: envEdit, Secret: s.HasCredentials(), Mode: 0o600, Actions: actions,
 		Why: "the proxy values docker-compose puts in the references"})
+	if err := planServerMirrors(n, dir, o.serverList); err != nil {
+		return err
+	}
 	if len(certs) == 0 {
 		return nil
 	}

@@ -66,7 +66,11 @@ func (o *options) planConda(n *node.Node, s proxyenv.Settings) ([]string, error)
 		if err != nil {
 			return nil, err
 		}
-		if pw := o.getenv(EnvCondaProxyPassword); pw != "" && m.Proxy.Username != "" && m.Proxy.Password.IsZero() {
+		pw, err := o.mirrorPassword(m.Key(), m.PasswordVar(), EnvCondaProxyPassword)
+		if err != nil {
+			return nil, err
+		}
+		if pw != "" && m.Proxy.Username != "" && m.Proxy.Password.IsZero() {
 			m.Proxy.Password = proxyenv.NewSecret(pw)
 			n.Plan.AddSecret(pw)
 		} else if !m.Proxy.Password.IsZero() {
@@ -74,6 +78,9 @@ func (o *options) planConda(n *node.Node, s proxyenv.Settings) ([]string, error)
 			n.Warn("command line", "-conda-proxy for %s carries a password on the command line, where every user of this machine can read it; give it in $%s instead", m.Key(), EnvCondaProxyPassword)
 		}
 		mirrors = append(mirrors, m)
+	}
+	for _, m := range o.serverList {
+		mirrors = append(mirrors, m.CondaMirror())
 	}
 	var prefixes []string
 	for _, g := range condaPrefixes {
@@ -84,7 +91,7 @@ func (o *options) planConda(n *node.Node, s proxyenv.Settings) ([]string, error)
 		}
 	}
 	if len(prefixes) == 0 {
-		if len(mirrors) > 0 {
+		if len(o.condaProxies) > 0 {
 			return nil, fmt.Errorf("%w: -conda-proxy given, but no conda installation found under the root (%s)", node.ErrUsage, strings.Join(condaPrefixes, ", "))
 		}
 		return pythonBundles, nil

@@ -34,6 +34,7 @@ import (
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/probe"
+	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/truststore"
 )
 
@@ -120,13 +121,16 @@ func probeBundles() []string {
 
 // options are docker-host's own flags.
 type options struct {
-	daemonJSON   bool          // -daemon-json
-	envFile      bool          // -daemon-env-file
-	image        bool          // -image
-	users        []string      // -user, repeatable
-	registries   []string      // -registry, repeatable
-	condaProxies []string      // -conda-proxy MIRROR=URL, repeatable
-	compose      string        // -compose FILE
+	daemonJSON   bool     // -daemon-json
+	envFile      bool     // -daemon-env-file
+	image        bool     // -image
+	users        []string // -user, repeatable
+	registries   []string // -registry, repeatable
+	condaProxies []string // -conda-proxy MIRROR=URL, repeatable
+	compose      string   // -compose FILE
+	servers      []string // -server-mirror 'CHANNEL/NAME SOURCE PROXY', repeatable
+	mirrorFiles  []string // -mirror-password-file ID=FILE, repeatable
+	serverList   []proxyenv.ServerMirror
 	services     []string      // -service NAME, repeatable
 	ca           caSources     // -ca-url, -ca-from-proxy, -fingerprint
 	fetchTimeout time.Duration // -fetch-timeout
@@ -146,6 +150,8 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.Func("conda-proxy", "conda reaches MIRROR (https://host, or host for any scheme) through its own proxy URL, which may carry its own user (password from $"+EnvCondaProxyPassword+"): `MIRROR=URL`; repeatable", appendTo(&o.condaProxies))
 	fs.StringVar(&o.compose, "compose", "", "a docker-compose `FILE` (e.g. Anaconda Server's) whose services get the proxy as ${…} references, the values going to the project's .env (0600); then docker-compose up -d of each")
 	fs.Func("service", "a service of the -compose file that gets the proxy (default repo_api and repo_worker): `NAME`; repeatable", appendTo(&o.services))
+	fs.Func("server-mirror", "an Anaconda Server mirror with a proxy of its own, `'CHANNEL/NAME SOURCE-URL PROXY-URL'` (the proxy may name a user; its password comes from $PROXYKIT_MIRROR_PASSWORD_CHANNEL_NAME or -mirror-password-file): a root-only script and REST bodies that create it go next to the -compose file, and conda's proxy_servers reach its source through it; repeatable", appendTo(&o.servers))
+	fs.Func("mirror-password-file", "the file holding the password of a mirror's own proxy, for a -server-mirror CHANNEL/NAME or a -conda-proxy MIRROR: `ID=FILE`; repeatable", appendTo(&o.mirrorFiles))
 	o.ca.register(fs)
 	fs.DurationVar(&o.fetchTimeout, "fetch-timeout", 20*time.Second, "bound on fetching a CA with -ca-url or -ca-from-proxy")
 }
