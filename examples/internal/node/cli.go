@@ -8,12 +8,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/proxykit/proxykit/examples/internal/plan"
 	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/probe"
 )
+
+// maxReplans bounds how often apply plans again after waiting for another
+// run that changed the files.
+const maxReplans = 3
 
 // Exit codes of every example program.
 const (
@@ -66,6 +72,9 @@ type Program struct {
 	// services and the PEM bundles it knows of.
 	Consumers probe.Discovery
 
+	// stderr is where RunReport reports waiting for another run.
+	stderr io.Writer
+
 	// warningsShown makes the text report refer to warnings already shown
 	// instead of repeating them (the demo's later steps).
 	warningsShown bool
@@ -103,7 +112,14 @@ func (p *Program) RunReport(args []string, stdout, stderr io.Writer) (int, *Repo
 	if cfg.Root, err = filepath.Abs(cfg.Root); err != nil {
 		return p.fail(stderr, err), nil
 	}
+	p.stderr = stderr
 	r, err := p.exec(context.Background(), cmd, cfg)
+	// Another run held the lock and changed the files meanwhile: nothing
+	// was written; plan again from what it left, a few times at most.
+	for i := 0; i < maxReplans && cmd == CmdApply && errors.Is(err, plan.ErrStale); i++ {
+		fmt.Fprintf(stderr, "%s: the files changed while this run waited for the other one: planning again\n", p.Name)
+		r, err = p.exec(context.Background(), cmd, cfg)
+	}
 	if r != nil {
 		r.Root = shown
 		r.warningsShown = p.warningsShown
@@ -209,7 +225,12 @@ func (p *Program) usage(w io.Writer, fs *flag.FlagSet) {
 // exec runs one subcommand. The report is returned even with an error when
 // part of the work was done, so that it can be shown.
 func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, error) {
-	t, err := plan.Open(cfg.Root, p.TargetOptions...)
+	opts := append(slices.Clip(p.TargetOptions), plan.WithLockBusy(func(wait time.Duration) {
+		if p.stderr != nil {
+			fmt.Fprintf(p.stderr, "%s: another run is changing %s: waiting for it (at most %v)\n", p.Name, cfg.Root, wait)
+		}
+	}))
+	t, err := plan.Open(cfg.Root, opts...)
 	if err != nil {
 		return nil, err
 	}

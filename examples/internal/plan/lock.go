@@ -32,6 +32,9 @@ func (t *Target) lock(ctx context.Context) (unlock func(), err error) {
 			d.Close()
 			return nil, fmt.Errorf("lock: %w", err)
 		}
+		if t.lockBusy != nil && pause == 5*time.Millisecond {
+			t.lockBusy(t.lockWait)
+		}
 		wait := time.Until(deadline)
 		if wait <= 0 {
 			d.Close()

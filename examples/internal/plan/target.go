@@ -32,6 +32,7 @@ type Target struct {
 	dir      string
 	manifest string
 	lockWait time.Duration
+	lockBusy func(wait time.Duration)       // see WithLockBusy
 	hook     func(point, path string) error // test hook, see export_test.go
 	noSync   bool                           // tests only, see export_test.go
 	clock    func() time.Time
@@ -43,6 +44,11 @@ type Option func(*Target)
 // WithManifest sets the manifest's path relative to the root (default
 // [DefaultManifest]). Steps may not touch the manifest's directory.
 func WithManifest(path string) Option { return func(t *Target) { t.manifest = path } }
+
+// WithLockBusy sets a function called once when Apply, Undo or Verify
+// finds another run holding the root's lock, before waiting up to wait for
+// it: a program says so on stderr.
+func WithLockBusy(f func(wait time.Duration)) Option { return func(t *Target) { t.lockBusy = f } }
 
 // WithLockWait sets how long Apply and Undo wait for the root's lock
 // before failing with [ErrLocked] (default [DefaultLockWait]; zero fails at
