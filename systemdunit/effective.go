@@ -3,7 +3,6 @@ package systemdunit
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -158,23 +157,11 @@ func (u *Unit) Effective(fsys fs.FS) (*Effective, error) {
 
 // readEnvFile reads an EnvironmentFile= file under the root of fsys.
 func readEnvFile(fsys fs.FS, name string) ([]byte, error) {
-	real, err := rootfs.Resolve(fsys, name)
-	if err != nil {
-		return nil, err
+	_, b, err := rootfs.ReadFile(fsys, name, maxEnvFile)
+	if errors.Is(err, rootfs.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: %w", err, ErrValue)
 	}
-	f, err := fsys.Open(real)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxEnvFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxEnvFile {
-		return nil, fmt.Errorf("%s: larger than %d bytes: %w", name, maxEnvFile, ErrValue)
-	}
-	return b, nil
+	return b, err
 }
 
 // An Override is a file that sets what a drop-in sets and takes precedence

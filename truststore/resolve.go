@@ -1,8 +1,8 @@
 package truststore
 
 import (
+	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 
 	"github.com/proxykit/proxykit/internal/rootfs"
@@ -17,23 +17,11 @@ func resolve(fsys fs.FS, name string) (string, error) { return rootfs.Resolve(fs
 // readResolved reads the file name inside fsys after resolving its links,
 // refusing more than limit bytes. It returns the resolved path too.
 func readResolved(fsys fs.FS, name string, limit int64) (string, []byte, error) {
-	p, err := resolve(fsys, name)
-	if err != nil {
-		return "", nil, err
+	p, b, err := rootfs.ReadFile(fsys, name, limit)
+	if errors.Is(err, rootfs.ErrTooLarge) {
+		return "", nil, fmt.Errorf("%w: %w", err, ErrMalformed)
 	}
-	f, err := fsys.Open(p)
-	if err != nil {
-		return "", nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return "", nil, err
-	}
-	if int64(len(b)) > limit {
-		return "", nil, fmt.Errorf("read %s: larger than %d bytes: %w", p, limit, ErrMalformed)
-	}
-	return p, b, nil
+	return p, b, err
 }
 
 func readFile(fsys fs.FS, name string, limit int64) ([]byte, error) {

@@ -9,6 +9,8 @@ package rootfs
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -84,4 +86,31 @@ func resolve(fsys fs.FS, name string, missingLast bool) (string, error) {
 		rest = append(strings.Split(target, "/"), rest...)
 	}
 	return done, nil
+}
+
+// ErrTooLarge is returned by [ReadFile] for a file larger than its limit.
+var ErrTooLarge = errors.New("file too large")
+
+// ReadFile reads the file name inside fsys after resolving its links
+// ([Resolve]), refusing more than limit bytes with an error wrapping
+// [ErrTooLarge]. It returns the resolved path too. A missing file gives an
+// error matching [fs.ErrNotExist].
+func ReadFile(fsys fs.FS, name string, limit int64) (string, []byte, error) {
+	p, err := Resolve(fsys, name)
+	if err != nil {
+		return "", nil, err
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return "", nil, err
+	}
+	if int64(len(b)) > limit {
+		return "", nil, fmt.Errorf("read %s: larger than %d bytes: %w", p, limit, ErrTooLarge)
+	}
+	return p, b, nil
 }

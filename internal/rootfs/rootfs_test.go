@@ -59,3 +59,19 @@ func TestResolveAndTarget(t *testing.T) {
 		})
 	}
 }
+
+func TestReadFileFollowsLinksAndBoundsTheSize(t *testing.T) {
+	fsys := fstest.MapFS{
+		"etc/ssl/cert.pem":    {Data: []byte("0123456789")},
+		"usr/lib/ssl/cert":    link("/etc/ssl/cert.pem"),
+		"usr/lib/ssl/nowhere": link("/nope"),
+	}
+	p, b, err := rootfs.ReadFile(fsys, "usr/lib/ssl/cert", 10)
+	require.NoError(t, err)
+	assert.Equal(t, "etc/ssl/cert.pem", p)
+	assert.Equal(t, "0123456789", string(b))
+	_, _, err = rootfs.ReadFile(fsys, "usr/lib/ssl/cert", 9)
+	require.ErrorIs(t, err, rootfs.ErrTooLarge)
+	_, _, err = rootfs.ReadFile(fsys, "usr/lib/ssl/nowhere", 9)
+	require.ErrorIs(t, err, fs.ErrNotExist)
+}

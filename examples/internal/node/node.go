@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -188,23 +187,8 @@ const maxRead = 16 << 20
 // at it), so nothing outside the root is read. A missing file gives an
 // error matching [fs.ErrNotExist].
 func (n *Node) ReadFile(name string) ([]byte, error) {
-	p, err := n.Resolve(name)
-	if err != nil {
-		return nil, err
-	}
-	f, err := n.FS.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxRead+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxRead {
-		return nil, fmt.Errorf("read %s: larger than %d bytes", name, maxRead)
-	}
-	return b, nil
+	_, b, err := rootfs.ReadFile(n.FS, name, maxRead)
+	return b, err
 }
 
 // Exists reports whether name exists under the root once its links are
