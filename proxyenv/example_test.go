@@ -137,3 +137,14 @@ func ExampleSettings_ProxyFor() {
 	fmt.Println(p)
 	// Output: http://proxy.corp.example:3128
 }
+
+func ExampleIsVariable() {
+	for _, name := range []string{"HTTPS_PROXY", "no_proxy", "All_Proxy", "JAVA_OPTS"} {
+		fmt.Println(name, proxyenv.IsVariable(name))
+	}
+	// Output:
+	// HTTPS_PROXY true
+	// no_proxy true
+	// All_Proxy true
+	// JAVA_OPTS false
+}

@@ -83,3 +83,14 @@ func FromEnvironment(environ []string) (Settings, []Conflict, error) {
 	s.NoProxy = ParseNoProxy(get("no_proxy", func(v string) string { return v }))
 	return s, conflicts, nil
 }
+
+// IsVariable reports whether name is one of the proxy variables clients
+// read from the environment, in either case: http_proxy, https_proxy,
+// ftp_proxy, no_proxy and all_proxy.
+func IsVariable(name string) bool {
+	switch strings.ToLower(name) {
+	case "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy":
+		return true
+	}
+	return false
+}

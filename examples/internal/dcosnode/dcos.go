@@ -1,16 +1,12 @@
 package dcosnode
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"io/fs"
 	"strings"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
-	"github.com/proxykit/proxykit/examples/internal/plan"
 	"github.com/proxykit/proxykit/proxyenv"
+	"github.com/proxykit/proxykit/systemdunit"
 	"github.com/proxykit/proxykit/truststore"
 )
 
@@ -48,11 +44,11 @@ func (o *options) build(n *node.Node) error {
 		return err
 	}
 	restarts = append(restarts, docker...)
-	if err := addFormat(n, etcEnvPath, "proxy for every login session (pam_env), both cases", false, 0o644, s.EtcEnvironment); err != nil {
+	if err := n.AddFormat(etcEnvPath, "proxy for every login session (pam_env), both cases", false, 0o644, s.EtcEnvironment); err != nil {
 		return err
 	}
 	if dcos {
-		if err := addFormat(n, proxyEnvPath, "proxy for DC/OS services (EnvironmentFile=), both cases", true, 0, s.DCOSProxyEnv); err != nil {
+		if err := n.AddFormat(proxyEnvPath, "proxy for DC/OS services (EnvironmentFile=), both cases", true, 0, s.DCOSProxyEnv); err != nil {
 			return err
 		}
 		if err := o.planDCOSEnvironment(n); err != nil {
@@ -100,43 +96,18 @@ func describe(n *node.Node, dcos bool) {
 	n.Note("%s; DC/OS %s %s", osName, version, strings.Join(roles, ", "))
 }
 
-// formatFunc is a proxyenv consumer format's constructor.
-type formatFunc func() (proxyenv.Edit, []proxyenv.Warning, error)
-
-// addFormat adds the step that writes a consumer format to path.
-func addFormat(n *node.Node, path, why string, secret bool, mode fs.FileMode, f formatFunc, actions ...string) error {
-	edit, warns, err := f()
-	if err != nil {
-		return fmt.Errorf("/%s: %w", path, err)
-	}
-	for _, w := range warns {
-		n.Warn("/"+path, "%s", warningText(w))
-	}
-	n.Edit(plan.Step{Path: path, Edit: edit, Why: why, Secret: secret, Mode: mode, Actions: actions})
-	return nil
-}
-
-// warningText is a format warning without its format name, which the
-// topic (the file) says already.
-func warningText(w proxyenv.Warning) string {
-	if w.Item != "" {
-		return w.Item + ": " + w.Message
-	}
-	return w.Message
-}
-
 // planYum configures yum.conf, and dnf.conf where present.
 func planYum(n *node.Node, s proxyenv.Settings) error {
 	found := false
 	for _, c := range []struct {
 		path string
-		f    formatFunc
+		f    func() (proxyenv.Edit, []proxyenv.Warning, error)
 	}{{yumConfPath, s.YumConf}, {dnfConfPath, s.DNFConf}} {
 		if !n.Exists(c.path) {
 			continue
 		}
 		found = true
-		if err := addFormat(n, c.path, "proxy for package downloads", s.HasCredentials(), 0, c.f); err != nil {
+		if err := n.AddFormat(c.path, "proxy for package downloads", s.HasCredentials(), 0, c.f); err != nil {
 			return err
 		}
 	}
@@ -154,10 +125,9 @@ func (o *options) planDCOSEnvironment(n *node.Node) error {
 		return nil
 	}
 	var found []string
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		k, _, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
-		if ok && isProxyVar(k) {
+	env, _ := systemdunit.ParseEnvironmentFile(b) // DC/OS's units read it with EnvironmentFile=
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); proxyenv.IsVariable(k) {
 			found = append(found, k)
 		}
 	}
@@ -171,13 +141,5 @@ func (o *options) planDCOSEnvironment(n *node.Node) error {
 		return nil
 	}
 	// Proxy settings with no proxy remove every proxy variable, both cases.
-	return addFormat(n, dcosEnvPath, "remove proxy variables, which break dcos-diagnostics and the UI", false, 0, proxyenv.Settings{}.EtcEnvironment)
-}
-
-func isProxyVar(k string) bool {
-	switch strings.ToLower(k) {
-	case "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy":
-		return true
-	}
-	return false
+	return n.AddFormat(dcosEnvPath, "remove proxy variables, which break dcos-diagnostics and the UI", false, 0, proxyenv.Settings{}.EtcEnvironment)
 }

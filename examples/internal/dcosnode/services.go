@@ -52,9 +52,7 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
 		n.Warn(u.Name, "systemd refuses to load the unit (%v): the daemon's proxy is written but Docker will not start until the unit is fixed", err)
 	}
 	env, warns := s.DockerDaemonEnv()
-	for _, w := range warns {
-		n.Warn("/"+dockerDropIn, "%s", warningText(w))
-	}
+	n.WarnFormat(dockerDropIn, warns)
 	var keys []string
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")

@@ -120,7 +120,7 @@ func planImage(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificat
 		if err != nil {
 			return nil, fmt.Errorf("/%s: %w", aptConfPath, err)
 		}
-		warnAll(n, aptConfPath, warns)
+		n.WarnFormat(aptConfPath, warns)
 		n.Edit(plan.Step{Path: aptConfPath, Edit: edit, Secret: secret, Why: "apt's proxy"})
 	case "rhel":
 		p, f := "etc/yum.conf", s.YumConf
@@ -131,7 +131,7 @@ func planImage(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificat
 		if err != nil {
 			return nil, fmt.Errorf("/%s: %w", p, err)
 		}
-		warnAll(n, p, warns)
+		n.WarnFormat(p, warns)
 		n.Edit(plan.Step{Path: p, Edit: edit, Secret: secret, Why: "the package manager's proxy"})
 	}
 	if secret {

@@ -93,7 +93,7 @@ func (o *options) planClients(n *node.Node, s proxyenv.Settings) error {
 			return fmt.Errorf("-user %s: home directory is /", u)
 		}
 		p := path.Join(home, ".docker/config.json")
-		warnAll(n, p, warns)
+		n.WarnFormat(p, warns)
 		actions := []string{}
 		if acc.UID != 0 {
 			// The engine creates files as root; the client must be able to

@@ -78,7 +78,7 @@ func (o *options) planCompose(n *node.Node, s proxyenv.Settings, certs []*trusts
 			actions = append(actions, n.Action("compose trust "+svc, argv...))
 		}
 	}
-	warnAll(n, file, warns)
+	n.WarnFormat(file, warns)
 	n.Note("docker-compose project /%s: services %s", dir, strings.Join(services, ", "))
 	n.Edit(plan.Step{Path: file, Edit: composeEdit, Actions: actions,
 		Why: "the proxy for " + strings.Join(services, " and ") + ", as ${…} references to .env"})

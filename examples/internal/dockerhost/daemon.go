@@ -108,7 +108,7 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 		if err != nil {
 			return fmt.Errorf("/%s: %w", daemonJSONPath, err)
 		}
-		warnAll(n, daemonJSONPath, warns)
+		n.WarnFormat(daemonJSONPath, warns)
 		n.Edit(plan.Step{Path: daemonJSONPath, Edit: edit, Secret: secret,
 			Why: "the daemon's proxy in daemon.json (Docker 23+)", Actions: []string{restart}})
 		if b, err := n.ReadFile(dropPath); err == nil && (setsProxy(b) || namesEnvFile(b)) {
@@ -152,7 +152,7 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 			Why: "the daemon's proxy, root-only (EnvironmentFile= of docker.service)", Actions: []string{restart}})
 		drop = dropInEdit(systemdunit.DropIn{Unset: proxyVars}, true)
 	} else {
-		warnAll(n, dropPath, warns)
+		n.WarnFormat(dropPath, warns)
 		var unset []string
 		for _, v := range proxyVars {
 			if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, v+"=") }) {
@@ -302,20 +302,4 @@ func daemonJSONProxies(b []byte) bool {
 		}
 	}
 	return false
-}
-
-// warnAll passes a format's warnings on to the report.
-func warnAll(n *node.Node, p string, warns []proxyenv.Warning) {
-	for _, w := range warns {
-		n.Warn("/"+p, "%s", warningText(w))
-	}
-}
-
-// warningText is a format's warning without its format name: the item, if
-// any, and the message.
-func warningText(w proxyenv.Warning) string {
-	if w.Item != "" {
-		return w.Item + ": " + w.Message
-	}
-	return w.Message
 }

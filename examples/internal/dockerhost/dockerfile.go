@@ -95,7 +95,7 @@ func dockerfile(s proxyenv.Settings, certs []*truststore.Certificate, layout tru
 	creds := s.HasCredentials()
 	args, argWarns := s.DockerBuildArgs()
 	for _, w := range argWarns {
-		warns = append(warns, warningText(w))
+		warns = append(warns, node.WarningText(w))
 	}
 	proxy := s.HTTPSProxy
 	if proxy == nil {
@@ -153,7 +153,7 @@ func dockerfile(s proxyenv.Settings, certs []*truststore.Certificate, layout tru
 				return "", nil, err
 			}
 			for _, w := range aptWarns {
-				warns = append(warns, warningText(w))
+				warns = append(warns, node.WarningText(w))
 			}
 			conf, err := edit(nil)
 			if err != nil {
