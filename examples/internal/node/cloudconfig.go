@@ -141,24 +141,24 @@ func (p *Program) cloudConfig(r *Report, n *Node, ch *plan.Changes, cfg *Config)
 		}
 	}
 	d := &cloudDoc{program: p.Name, notes: n.Notes()}
-	anchorActions := map[string]bool{}
+	wanted := map[string]bool{} // the actions of the files the document carries, and of the CA
 	var updates [][]string
 	for _, l := range truststore.Layouts() {
 		updates = append(updates, l.Update)
 	}
 	created := map[string]fs.FileMode{} // the mode each file is created with
 	for _, st := range n.Plan.Steps {
-		p := strings.TrimPrefix(st.Path, "/")
-		if _, ok := created[p]; ok {
+		name := strings.TrimPrefix(st.Path, "/")
+		if _, ok := created[name]; ok {
 			continue
 		}
 		switch {
 		case st.Mode != 0:
-			created[p] = st.Mode.Perm()
+			created[name] = st.Mode.Perm()
 		case st.Secret:
-			created[p] = 0o600
+			created[name] = 0o600
 		default:
-			created[p] = 0o644
+			created[name] = 0o644
 		}
 	}
 	secret := false
@@ -172,7 +172,7 @@ func (p *Program) cloudConfig(r *Report, n *Node, ch *plan.Changes, cfg *Config)
 			// cloud-init's ca_certs writes the anchor and runs the
 			// update, which rebuilds the system bundle.
 			for _, a := range f.Actions {
-				anchorActions[a] = true
+				wanted[a] = true
 			}
 			continue
 		case nodeOnly(f):
@@ -190,14 +190,14 @@ func (p *Program) cloudConfig(r *Report, n *Node, ch *plan.Changes, cfg *Config)
 		}
 		d.files = append(d.files, cloudFile{path: "/" + f.Path, content: f.New, mode: fmt.Sprintf("%04o", mode), secret: f.Secret})
 		for _, a := range f.Actions {
-			anchorActions[a] = true
+			wanted[a] = true
 		}
 	}
 	for _, c := range certs {
 		d.cas = append(d.cas, string(c.PEM()))
 	}
 	for _, a := range ch.Actions() {
-		if !anchorActions[a.Name] || slices.ContainsFunc(updates, func(u []string) bool { return slices.Equal(u, a.Argv) }) {
+		if !wanted[a.Name] || slices.ContainsFunc(updates, func(u []string) bool { return slices.Equal(u, a.Argv) }) {
 			continue
 		}
 		argv := slices.Clone(a.Argv)
