@@ -110,6 +110,12 @@ func Discover(fsys fs.FS, d Discovery) ([]Consumer, error) {
 			return nil, err
 		}
 		env := envLines(data)
+		if f.path == DCOSProxyEnv {
+			// DC/OS's units read it as an EnvironmentFile=.
+			if env, err = systemdunit.ParseEnvironmentFile(data); err != nil {
+				return nil, fmt.Errorf("/%s: %w", f.path, err)
+			}
+		}
 		s, _, err := proxyenv.FromEnvironment(env)
 		if err != nil {
 			return nil, fmt.Errorf("/%s: %w", f.path, err)
@@ -244,8 +250,7 @@ func readFile(fsys fs.FS, p string) ([]byte, error) {
 	return fs.ReadFile(fsys, real)
 }
 
-// envLines reads KEY=value lines (/etc/environment, proxy.env, an
-// EnvironmentFile=): comments and blank lines skipped, "export " and one pair
+// envLines reads KEY=value lines as pam_env reads /etc/environment: comments and blank lines skipped, "export " and one pair
 // of surrounding quotes removed.
 func envLines(data []byte) []string {
 	var env []string
@@ -282,24 +287,12 @@ func dockerEnv(fsys fs.FS) (env []string, ok bool, err error) {
 		return nil, false, err
 	default:
 		ok = true
-		if env, err = u.Environment(); err != nil {
+		e, err := u.Effective(fsys)
+		if err != nil {
 			return nil, false, fmt.Errorf("%s: %w", DockerUnit, err)
 		}
-		var files []string
-		for _, f := range u.Files {
-			for _, v := range f.Values("Service", "EnvironmentFile") {
-				if v == "" {
-					files = nil
-					continue
-				}
-				files = append(files, v)
-			}
-		}
-		for _, v := range files {
-			data, err := readFile(fsys, strings.TrimPrefix(v, "-"))
-			if err == nil {
-				env = append(env, envLines(data)...)
-			}
+		for _, v := range e.Environment {
+			env = append(env, v.String())
 		}
 	}
 	data, err := readFile(fsys, DockerDaemon)
@@ -356,11 +349,9 @@ type javaService struct {
 // unit in etc/systemd/system when names is nil).
 func javaServices(fsys fs.FS, names []string) ([]javaService, error) {
 	if names == nil {
-		ents, _ := fs.ReadDir(fsys, "etc/systemd/system")
-		for _, e := range ents {
-			if strings.HasSuffix(e.Name(), ".service") && !e.IsDir() {
-				names = append(names, e.Name())
-			}
+		var err error
+		if names, err = systemdunit.Find(fsys, "*.service"); err != nil {
+			return nil, err
 		}
 	}
 	var out []javaService
@@ -372,7 +363,14 @@ func javaServices(fsys fs.FS, names []string) ([]javaService, error) {
 		// The JVM reads JAVA_TOOL_OPTIONS first; the command line's -D
 		// options override it. A start script hides the command line: the
 		// tool options (and JAVA_HOME) are then all there is.
-		env, _ := u.Environment()
+		e, err := u.Effective(fsys)
+		if err != nil {
+			continue // a command line systemd refuses: nothing runs
+		}
+		var env []string
+		for _, v := range e.Environment {
+			env = append(env, v.String())
+		}
 		props := map[string]string{}
 		setProps := func(words []string) {
 			for _, w := range words {
@@ -388,7 +386,7 @@ func javaServices(fsys fs.FS, names []string) ([]javaService, error) {
 			}
 		}
 		launcher := ""
-		if cmds, err := u.Commands("ExecStart"); err == nil && len(cmds) > 0 {
+		if cmds := e.ExecStart; len(cmds) > 0 {
 			if c, err := jvmflags.ParseCommand(cmds[len(cmds)-1].Argv); err == nil {
 				launcher = c.Launcher()
 				for _, o := range c.Options() {
