@@ -168,7 +168,7 @@ func checkContract(t *testing.T, e editor, in []byte) {
 		}
 		return
 	}
-	if in != nil && len(in) > 0 {
+	if len(in) > 0 {
 		if rerr := e.read(in); rerr != nil {
 			t.Fatalf("%s: edited input its reader refuses (%v)\ninput %q", e, rerr, bounded(in))
 		}
