@@ -87,7 +87,9 @@ func validAssignment(s string) bool {
 // systemd drops (invalid names, unknown specifiers, everything after an
 // invalid escape or unbalanced quotes) are dropped; [File.Problems] says
 // which. Environment does not read EnvironmentFile= files. The error is
-// reserved for a file systemd would not load; a parsed File always loads.
+// reserved; whether systemd loads the unit at all is for [File.Check] (or
+// [Unit.Check]) to say, as a setting elsewhere (a bad ExecStart=) makes it
+// refuse the unit whatever its environment.
 func (f *File) Environment() ([]string, error) {
 	env, _ := environment([]*File{f})
 	return env, nil
