@@ -1,9 +1,11 @@
 package plan
 
 // SetHook installs a function the engine calls at each named point of Apply
-// and Undo ("locked", "temp-created", "temp-synced", "renamed",
-// "manifest-written", "files-written", "action") with the file or action
-// concerned. Crash tests stop the process there; an error returned at
+// and Undo ("locked", "journal-written", "temp-created", "temp-synced",
+// "renamed", "mode-set", "removed", "files-written", "manifest-written",
+// "journal-removed", "action") with the file or action concerned: every
+// file operation passes one, so a test that stops the process at the Nth
+// point, for every N, kills the run at every write. Crash tests stop the process there; an error returned at
 // "temp-created" or "temp-synced" fails that write, as a full disk would.
 func SetHook(t *Target, h func(point, path string) error) { t.hook = h }
 
