@@ -1,6 +1,7 @@
 package truststore_test
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -238,4 +239,19 @@ func ExampleChanges() {
 	// write /usr/local/share/ca-certificates/corp-proxy.crt: the proxy's CA in the system store (debian), then update-ca-certificates
 	// write /opt/conda/ssl/cacert.pem: the proxy's CA in a PEM bundle
 	// leave /usr/lib/jvm/java-21-openjdk-amd64/lib/security/cacerts: rebuilt by update-ca-certificates from the system store
+}
+
+func ExampleSystemPool() {
+	node := fstest.MapFS{ // os.DirFS("/") on a real node
+		"etc/os-release": {Data: []byte("ID=rocky\nID_LIKE=\"rhel centos fedora\"\n")},
+		"etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem": {Data: []byte(proxyCAPEM)},
+	}
+	pool, err := truststore.SystemPool(node)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = mustCA().X509().Verify(x509.VerifyOptions{Roots: pool, CurrentTime: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)})
+	fmt.Println("the proxy's CA is trusted system-wide:", err == nil)
+	// Output: the proxy's CA is trusted system-wide: true
 }

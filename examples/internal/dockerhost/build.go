@@ -16,7 +16,8 @@ const aptConfPath = "etc/apt/apt.conf.d/80proxykit-proxy"
 
 // build plans the node: a Docker host, or with -image an image's root.
 func (o *options) build(n *node.Node) error {
-	fetched, err := o.ca.fetch(n.Config.Settings, rootPool(n), o.fetchTimeout, n.Note)
+	roots, _ := truststore.SystemPool(n.FS) // nil: the fetch uses the host's
+	fetched, err := o.ca.fetch(n.Config.Settings, roots, o.fetchTimeout, n.Note)
 	if err != nil {
 		return err
 	}

@@ -155,21 +155,3 @@ func describeOffer(o *cafetch.Offer) string {
 	b.WriteString("  compare the fingerprint with one from your security team, then rerun with -fingerprint")
 	return b.String()
 }
-
-// rootPool returns the CAs of the node's system bundle, to tell whether a
-// chain is publicly trusted there; nil when the node has none.
-func rootPool(n *node.Node) *x509.CertPool {
-	layout, ok := truststore.DetectLayout(n.FS)
-	if !ok {
-		return nil
-	}
-	b, err := n.ReadFile(layout.Bundle)
-	if err != nil {
-		return nil
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(b) {
-		return nil
-	}
-	return pool
-}
