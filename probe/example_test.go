@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"testing/fstest"
 
 	"github.com/proxykit/proxykit/probe"
 	"github.com/proxykit/proxykit/proxyenv"
@@ -35,4 +36,27 @@ func ExampleProbe() {
 	// Output:
 	// bypassed: /etc/environment (curl, trusting /etc/ssl/certs/ca-certificates.crt): no-proxy entry ".corp.example"
 	// https://registry-1.docker.io/ goes through http://svc:xxxxx@proxy.corp.example:3128
+}
+
+// Discover the consumer configurations of a node from its root file
+// system (here an in-memory one): each with the client whose rules apply,
+// its proxy (credentials redacted) and the store it trusts.
+func ExampleDiscover() {
+	node := fstest.MapFS{
+		"etc/os-release": {Data: []byte("ID=debian\n")},
+		"etc/systemd/system/docker.service.d/http-proxy.conf": {Data: []byte(
+			"[Service]\nEnvironment=\"HTTPS_PROXY=http://svc:s3cret@proxy.corp.example:3128\" NO_PROXY=.corp.example\n")},
+		"etc/environment": {Data: []byte("https_proxy=http://proxy.corp.example:3128\n")},
+	}
+	consumers, err := probe.Discover(node, probe.Discovery{})
+	if err != nil {
+		panic(err)
+	}
+	for _, c := range consumers {
+		fmt.Printf("%s (%s): %s, trusting %s\n", c.Name, c.Client, c.Settings.HTTPSProxy, c.Store)
+	}
+	// Output:
+	// docker.service (go): http://svc:xxxxx@proxy.corp.example:3128, trusting /etc/ssl/certs/ca-certificates.crt
+	// /etc/environment (curl): http://proxy.corp.example:3128, trusting /etc/ssl/certs/ca-certificates.crt
+	// trust store /etc/ssl/certs/ca-certificates.crt (curl): http://proxy.corp.example:3128, trusting /etc/ssl/certs/ca-certificates.crt
 }
