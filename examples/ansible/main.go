@@ -246,7 +246,10 @@ func (p *params) absent(prog *node.Program, argv []string, root string) *result 
 	if r != nil {
 		res.Changed = countFiles(r, "restored", "removed") > 0
 		res.Msg = fmt.Sprintf("%s undo: %d files restored, %d removed", prog.Name, countFiles(r, "restored"), countFiles(r, "removed"))
-		if len(r.Notes) > 0 && !res.Changed {
+		if n := countFiles(r, "left"); n > 0 {
+			// Files changed since apply are left; the warnings say how to go on.
+			res.Msg += fmt.Sprintf(", %d left because they changed since apply (see the warnings)", n)
+		} else if len(r.Notes) > 0 && !res.Changed {
 			res.Msg = r.Notes[len(r.Notes)-1]
 		}
 	}
