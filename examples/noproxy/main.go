@@ -22,13 +22,12 @@ import (
 	"github.com/proxykit/proxykit/proxyenv"
 )
 
-// Exit codes.
+// Exit statuses, as in every example program (see the usage text).
 const (
-	exitOK      = 0
-	exitError   = 1 // an argument is not a URL
-	exitUsage   = 2 // bad flags or arguments
-	exitLossy   = 3 // -strict: the list has invalid entries or Java() losses
-	programName = "noproxy"
+	exitOK         = 0 // explained
+	exitError      = 1 // an error: bad flags or arguments, an argument that is not a URL
+	exitIncomplete = 3 // -strict: the list has invalid entries or Java() losses, each named
+	programName    = "noproxy"
 )
 
 const usage = `usage: noproxy [-no-proxy LIST | -java LIST] [-strict] URL...
@@ -43,6 +42,11 @@ entry that form could not carry over exactly.
 Columns: go, curl (8.18+), java (the entries joined by "|", as a hand
 translation does), python (urllib), and java* (the converted list printed
 below). A URL without a scheme is taken as http.
+
+Exit status: 0 explained; 1 error (usage errors too); 3 incomplete: with
+-strict, the list has invalid entries or entries Java's form cannot carry
+exactly, each named. (Statuses 0 to 3 mean the same in every example
+program; 2, changes pending, is not one noproxy has.)
 
 Example:
   noproxy -no-proxy 'localhost,.corp.example,10.0.0.0/8,registry:5000' \
@@ -75,10 +79,13 @@ func main() {
 // run is the program with its arguments and output injected.
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(programName, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
+	// The flag package's own messages are left out: errors are reported
+	// once, as "noproxy: error: …", and -h prints the usage to stdout.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	usageError := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "%s: error: usage: %s\nrun '%s -h' for usage\n", programName, fmt.Sprintf(format, a...), programName)
+		return exitError
 	}
 	var (
 		commaList = fs.String("no-proxy", "", "the no-proxy `LIST` in the comma form of no_proxy")
@@ -87,9 +94,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
 			return exitOK
 		}
-		return exitUsage
+		return usageError("%v", err)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -100,18 +110,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	)
 	switch {
 	case set["no-proxy"] && set["java"]:
-		fmt.Fprintf(stderr, "%s: error: give -no-proxy or -java, not both\n", programName)
-		return exitUsage
+		return usageError("give -no-proxy or -java, not both")
 	case set["java"]:
 		list, form = proxyenv.ParseJavaNonProxyHosts(*javaList), "http.nonProxyHosts"
 	case set["no-proxy"]:
 		list, form = proxyenv.ParseNoProxy(*commaList), "no_proxy"
 	case len(urls) == 0:
-		fmt.Fprintf(stdout, "No arguments: explaining a sample list (run %s -h for usage).\n\n", programName)
+		fmt.Fprintf(stderr, "%s: note: no arguments: explaining a sample list (run 'go run ./examples/noproxy -h' for usage)\n", programName)
 		list, form, urls = proxyenv.ParseNoProxy(sampleList), "no_proxy", sampleURLs
 	default:
-		fmt.Fprintf(stderr, "%s: error: URLs given without a list: add -no-proxy LIST or -java LIST\n", programName)
-		return exitUsage
+		return usageError("URLs given without a list: add -no-proxy LIST or -java LIST")
 	}
 	parsed := make([]*url.URL, len(urls))
 	for i, s := range urls {
@@ -124,8 +132,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	lossy := explain(stdout, list, form, parsed)
 	if *strict && lossy {
-		fmt.Fprintf(stderr, "%s: error: the list has invalid entries or entries Java cannot carry exactly (-strict)\n", programName)
-		return exitLossy
+		fmt.Fprintf(stderr, "%s: warning: -strict: the list has invalid entries or entries Java cannot carry exactly, each named above\n", programName)
+		return exitIncomplete
 	}
 	return exitOK
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/proxykit/proxykit/examples/internal/scripttest"
 )
 
 func TestMain(m *testing.M) {
@@ -15,5 +17,8 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the program end to end on the scripts in testdata/script.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	testscript.Run(t, testscript.Params{
+		Dir:  "testdata/script",
+		Cmds: map[string]scripttest.Cmd{"status": scripttest.Status},
+	})
 }

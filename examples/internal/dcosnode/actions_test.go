@@ -97,14 +97,14 @@ func TestMesosphereEnvironmentNeverGetsTheProxy(t *testing.T) {
 	require.NoError(t, err)
 
 	var out strings.Builder
-	require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(sampleArgs(root, "apply"), &out, io.Discard))
+	require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(sampleArgs(root, "apply"), io.Discard, &out))
 	after, err := os.ReadFile(envFile)
 	require.NoError(t, err)
 	require.Equal(t, string(before), string(after))
-	require.Contains(t, out.String(), "warning: /opt/mesosphere/environment: sets http_proxy, https_proxy: ")
+	require.Contains(t, out.String(), "dcos-node: warning: /opt/mesosphere/environment: sets http_proxy, https_proxy: ")
 
 	out.Reset()
-	require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(sampleArgs(root, "-fix-mesosphere-environment", "apply"), &out, io.Discard))
+	require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(sampleArgs(root, "-fix-mesosphere-environment", "apply"), io.Discard, &out))
 	after, err = os.ReadFile(envFile)
 	require.NoError(t, err)
 	want := strings.ReplaceAll(string(before), "http_proxy=http://proxy.example.com:3128\nhttps_proxy=http://proxy.example.com:3128\n", "")
@@ -159,8 +159,8 @@ func TestCAInDERAndOtherAlias(t *testing.T) {
 	args := sampleArgs(root, "-ca-alias", "example_corp", "apply")
 	args[slices.Index(args, "-ca")+1] = der
 	var out strings.Builder
-	require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(args, &out, io.Discard), out.String())
-	require.Contains(t, out.String(), `as "example_corp"`)
+	require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(args, io.Discard, &out), out.String())
+	require.Contains(t, out.String(), `as "example_corp"`, "the CA's alias is in a note, on stderr")
 	anchor, err := os.ReadFile(filepath.Join(root, "etc/pki/ca-trust/source/anchors/example_corp.crt"))
 	require.NoError(t, err)
 	require.Equal(t, string(pemData), string(anchor))

@@ -57,12 +57,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 func program(env node.Env) *node.Program {
 	o := new(options)
 	return &node.Program{
-		Name:     "dcos-node",
-		Synopsis: synopsis,
-		Example:  example,
-		Flags:    o.register,
-		Build:    o.build,
-		Env:      env,
+		Name:       "dcos-node",
+		Source:     "./examples/dcos-node",
+		Synopsis:   synopsis,
+		Example:    example,
+		Flags:      o.register,
+		Build:      o.build,
+		Env:        env,
+		Sample:     writeSample,
+		SampleArgs: "-proxy " + demoProxy + " -ca {}/root/corporate-proxy-ca.pem",
 		// verify -probe: the Java services are found in
 		// /etc/systemd/system, where DC/OS links its units.
 		Consumers: probe.Discovery{Stores: truststore.Discovery{Bundles: truststore.DCOSBundleGlobs()}},

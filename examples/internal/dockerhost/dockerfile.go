@@ -22,7 +22,7 @@ const cmdDockerfile = "dockerfile"
 // runDockerfile runs "docker-host dockerfile [flags]".
 func runDockerfile(env node.Env, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(name+" "+cmdDockerfile, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are reported once, as "docker-host: error: …"
 	var opts node.Options
 	opts.Register(fs)
 	var ca caSources
@@ -30,20 +30,18 @@ func runDockerfile(env node.Env, args []string, stdout, stderr io.Writer) int {
 	family := fs.String("family", "debian", "the image's distribution `FAMILY`: debian (and ubuntu), rhel (and centos, fedora), suse or alpine")
 	conda := fs.String("conda-prefix", "/opt/conda", "the conda installation `DIR` in the image whose bundles get the CA; empty for none")
 	timeout := fs.Duration("fetch-timeout", 20e9, "bound on fetching a CA with -ca-url or -ca-from-proxy")
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, "usage: %s %s [flags]\n\nPrints the Dockerfile lines and the docker build arguments an image build\nbehind the proxy needs. Nothing is written.\n\nflags:\n", name, cmdDockerfile)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() {} // -h prints the usage to stdout; errors are reported once
 	fail := func(err error) int {
-		fmt.Fprintf(stderr, "%s: error: %v\n", name, err)
-		return node.ExitError
+		return node.Fail(name, cmdDockerfile, stdout, stderr, node.WantsJSON(args), err)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "usage: %s %s [flags]\n\nPrints the Dockerfile lines and the docker build arguments an image build\nbehind the proxy needs. Nothing is written.\n\n%s\n\nflags:\n", name, cmdDockerfile, node.ExitStatuses)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
 			return node.ExitOK
 		}
-		return fail(err)
+		return fail(fmt.Errorf("%w: %v", node.ErrUsage, err))
 	}
 	if fs.NArg() > 0 {
 		return fail(fmt.Errorf("%w: unexpected argument %q", node.ErrUsage, quote.Bounded(fs.Arg(0))))
@@ -73,7 +71,7 @@ func runDockerfile(env node.Env, args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	for _, n := range notes {
-		fmt.Fprintf(stderr, "%s: %s\n", name, n)
+		fmt.Fprintf(stderr, "%s: note: %s\n", name, n)
 	}
 	if _, err := io.WriteString(stdout, out); err != nil {
 		return fail(err)

@@ -95,12 +95,15 @@ func runEnv(env node.Env, args []string, stdout, stderr io.Writer) int {
 func program(env node.Env) *node.Program {
 	o := &options{env: env}
 	return &node.Program{
-		Name:     name,
-		Synopsis: synopsis,
-		Example:  example,
-		Flags:    o.register,
-		Build:    o.build,
-		Env:      env,
+		Name:       name,
+		Source:     "./examples/docker-host",
+		Synopsis:   synopsis,
+		Example:    example,
+		Flags:      o.register,
+		Build:      o.build,
+		Env:        env,
+		Sample:     func(dir string) error { return writeSample(dir, "host") },
+		SampleArgs: "-proxy " + demoProxy + " -ca {}/root/corp-proxy-ca.pem -user alice",
 		Consumers: probe.Discovery{
 			Stores: truststore.Discovery{Bundles: probeBundles()},
 		},

@@ -59,7 +59,6 @@ func TestScripts(t *testing.T) {
 			"unitenv":    cmdUnitenv,
 			"pemcount":   cmdPemcount,
 			"jsonkeys":   cmdJSONKeys,
-			"nowarn":     cmdNowarn,
 			"composeenv": cmdComposeenv,
 		}),
 	})
@@ -107,23 +106,6 @@ func cmdUnitenv(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Logf("%s", oracle.Version(tool))
 	_, err = ts.Stdout().Write([]byte(b.String()))
-	ts.Check(err)
-}
-
-// nowarn prints the last command's stdout without its "warning:" lines, so
-// that a golden plan does not change with the wording of other packages'
-// warnings; scripts check the warnings that matter with stdout patterns.
-func cmdNowarn(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 0 {
-		ts.Fatalf("usage: nowarn")
-	}
-	var b strings.Builder
-	for _, l := range strings.SplitAfter(ts.ReadFile("stdout"), "\n") {
-		if !strings.HasPrefix(l, "warning: ") {
-			b.WriteString(l)
-		}
-	}
-	_, err := ts.Stdout().Write([]byte(b.String()))
 	ts.Check(err)
 }
 

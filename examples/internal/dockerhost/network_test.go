@@ -120,7 +120,7 @@ func TestCAFromProxyIsTrustedAfterApply(t *testing.T) {
 	pasted := strings.ToLower(strings.ReplaceAll(fp, ":", " "))
 	code, stdout, stderr = runTest(t, append(args, "-fingerprint", pasted, "apply")...)
 	require.Equal(t, node.ExitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-	assert.Contains(t, stdout, fp)
+	assert.Contains(t, stderr, fp, "the fingerprint is in a note")
 
 	for _, b := range []string{system, condaBundle} {
 		body, err := get(t, px.URL, b, target)
@@ -157,7 +157,7 @@ func TestCAURL(t *testing.T) {
 
 	code, stdout, stderr := runTest(t, append(args, "-fingerprint", clusterCA.Fingerprint().String(), "apply")...)
 	require.Equal(t, node.ExitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-	assert.Contains(t, stdout, clusterCA.Fingerprint().String())
+	assert.Contains(t, stderr, clusterCA.Fingerprint().String(), "the fingerprint is in a note")
 	got, err := os.ReadFile(filepath.Join(dir, "etc/docker/certs.d/127.0.0.1:5000/ca.crt"))
 	require.NoError(t, err)
 	assert.Equal(t, string(clusterCA.PEM()), string(got))

@@ -21,15 +21,28 @@ import (
 // run that changed the files.
 const maxReplans = 3
 
-// Exit codes of every example program.
+// Exit statuses of every example program (dcos-node, docker-host and its
+// dockerfile subcommand, noproxy), as each one's -h says.
 const (
-	ExitOK      = 0 // nothing to do, or done
-	ExitError   = 1 // an error; nothing was written, or the message says what was
-	ExitPending = 2 // plan (or verify) found changes pending
-	// ExitIncomplete: done, but some files were left (undo: changed since
-	// apply), each named.
+	// ExitOK: nothing to do, or done.
+	ExitOK = 0
+	// ExitError: an error, usage errors included; nothing was changed, or
+	// the message says what was.
+	ExitError = 1
+	// ExitPending: plan found changes pending, or verify found drift or a
+	// probe that failed.
+	ExitPending = 2
+	// ExitIncomplete: done, but something was left (undo: files changed
+	// since apply), each named in a warning.
 	ExitIncomplete = 3
 )
+
+// ExitStatuses is the usage text's paragraph on exit statuses, the same in
+// every program.
+const ExitStatuses = `exit status: 0 nothing to do or done; 1 error (usage errors too), nothing
+changed; 2 changes pending (plan), or drift or a probe not ok (verify);
+3 incomplete: done, but something was left (undo: files changed since
+apply), each named`
 
 // The subcommands.
 const (
@@ -46,6 +59,10 @@ const (
 type Program struct {
 	// Name is the program's name, the prefix of its messages: "dcos-node".
 	Name string
+	// Source is the program's package as go run names it from the
+	// module's root: "./examples/dcos-node". The demo and -sample show
+	// commands in that form, which works before anything is installed.
+	Source string
 	// Synopsis is the usage text's first paragraph, after the usage line.
 	Synopsis string
 	// Example is a worked example shown by -h.
@@ -71,6 +88,14 @@ type Program struct {
 	// configurations besides the default places: the program's Java
 	// services and the PEM bundles it knows of.
 	Consumers probe.Discovery
+	// Sample, when not nil, writes the program's sample node into an empty
+	// directory that exists: the -sample DIR flag, for trying plan, apply
+	// and undo by hand.
+	Sample func(dir string) error
+	// SampleArgs are the flags a plan of the written sample needs besides
+	// -root, with "{}" for the sample's directory:
+	// "-proxy http://svc@proxy.example.com:3128 -ca {}/root/ca.pem".
+	SampleArgs string
 
 	// stderr is where RunReport reports waiting for another run.
 	stderr io.Writer
@@ -90,13 +115,21 @@ func (p *Program) Run(args []string, stdout, stderr io.Writer) int {
 
 // RunReport is [Program.Run] that also returns the report it printed (nil
 // when it failed before having one).
+//
+// Text goes to stdout (the report: the diff, the result) and stderr (notes,
+// warnings and errors); with -json, stdout holds one JSON object whatever
+// happens, a usage error included, with "error" and "exit" set on failure.
 func (p *Program) RunReport(args []string, stdout, stderr io.Writer) (int, *Report) {
 	cmd, opts, err := p.parse(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK, nil
 	}
+	asJSON := WantsJSON(args)
 	if err != nil {
-		return p.fail(stderr, err), nil
+		return p.fail(stdout, stderr, asJSON, cmd, err), nil
+	}
+	if opts.Sample != "" {
+		return p.writeSample(stdout, stderr, asJSON, opts.Sample), nil
 	}
 	cfg, err := opts.Config(p.Env, cmd != CmdUndo && cmd != CmdVerify)
 	if err == nil {
@@ -106,45 +139,82 @@ func (p *Program) RunReport(args []string, stdout, stderr io.Writer) (int, *Repo
 		err = checkProbe(cmd, cfg)
 	}
 	if err != nil {
-		return p.fail(stderr, err), nil
+		return p.fail(stdout, stderr, asJSON, cmd, err), nil
 	}
+	asJSON = cfg.JSON
 	shown := cfg.Root
 	if cfg.Root, err = filepath.Abs(cfg.Root); err != nil {
-		return p.fail(stderr, err), nil
+		return p.fail(stdout, stderr, asJSON, cmd, err), nil
 	}
 	p.stderr = stderr
 	r, err := p.exec(context.Background(), cmd, cfg)
 	// Another run held the lock and changed the files meanwhile: nothing
 	// was written; plan again from what it left, a few times at most.
 	for i := 0; i < maxReplans && cmd == CmdApply && errors.Is(err, plan.ErrStale); i++ {
-		fmt.Fprintf(stderr, "%s: the files changed while this run waited for the other one: planning again\n", p.Name)
+		fmt.Fprintf(stderr, "%s: note: the files changed while this run waited for the other one: planning again\n", p.Name)
 		r, err = p.exec(context.Background(), cmd, cfg)
 	}
-	if r != nil {
-		r.Root = shown
-		r.warningsShown = p.warningsShown
+	if r == nil {
+		return p.fail(stdout, stderr, asJSON, cmd, err), nil
 	}
-	if r != nil && r.document != nil {
-		if werr := r.writeDocument(stdout, stderr); werr != nil && err == nil {
-			err = werr
+	r.Root = shown
+	r.warningsShown = p.warningsShown
+	if err != nil {
+		r.Exit = ExitError
+		if r.Error == "" {
+			r.Error = err.Error()
 		}
-	} else if r != nil {
-		if werr := r.write(stdout, cfg.JSON); werr != nil && err == nil {
-			err = werr
-		}
+	}
+	var werr error
+	if r.document != nil {
+		werr = r.writeDocument(stdout, stderr)
+	} else {
+		werr = r.write(stdout, stderr, asJSON)
+	}
+	if err == nil {
+		err = werr
 	}
 	if err != nil {
-		return p.fail(stderr, err), r
+		return p.fail(nil, stderr, false, cmd, err), r
 	}
 	return r.Exit, r
 }
 
-func (p *Program) fail(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "%s: error: %v\n", p.Name, err)
+func (p *Program) fail(stdout, stderr io.Writer, asJSON bool, cmd string, err error) int {
+	return Fail(p.Name, cmd, stdout, stderr, asJSON, err)
+}
+
+// Fail reports err of the program name on stderr as "NAME: error: …" (with
+// a pointer to -h for a usage error) and, when asJSON and stdout is not nil,
+// also as a JSON object on stdout with "error" and "exit" set. It returns
+// [ExitError], the status of every error, usage errors included.
+func Fail(name, cmd string, stdout, stderr io.Writer, asJSON bool, err error) int {
+	if asJSON && stdout != nil {
+		r := &Report{Program: name, Command: cmd, Error: err.Error(), Exit: ExitError}
+		if werr := r.write(stdout, stderr, true); werr != nil {
+			err = errors.Join(err, werr)
+		}
+	}
+	fmt.Fprintf(stderr, "%s: error: %v\n", name, err)
 	if errors.Is(err, ErrUsage) || errors.Is(err, ErrNoProxy) {
-		fmt.Fprintf(stderr, "run '%s -h' for usage\n", p.Name)
+		fmt.Fprintf(stderr, "run '%s -h' for usage\n", name)
 	}
 	return ExitError
+}
+
+// WantsJSON reports whether args ask for JSON output (-json, or -format
+// json), for errors found before the flags are all parsed.
+func WantsJSON(args []string) bool {
+	for i, a := range args {
+		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		switch {
+		case a == "json" || a == "json=true" || a == "format=json":
+			return true
+		case a == "format" && i+1 < len(args) && args[i+1] == "json":
+			return true
+		}
+	}
+	return false
 }
 
 // parse parses flags given before and after the subcommand.
@@ -159,6 +229,9 @@ func (p *Program) parse(args []string, stdout io.Writer) (string, *Options, erro
 	if p.Flags != nil {
 		p.Flags(fs)
 	}
+	if p.Sample != nil {
+		fs.StringVar(&opts.Sample, "sample", "", "write the sample node the demo uses into `DIR` (new or empty), to try plan, apply and undo on it by hand; nothing else is done")
+	}
 	parse := func(args []string) error {
 		err := fs.Parse(args)
 		switch {
@@ -172,6 +245,12 @@ func (p *Program) parse(args []string, stdout io.Writer) (string, *Options, erro
 	}
 	if err := parse(args); err != nil {
 		return "", nil, err
+	}
+	if opts.Sample != "" {
+		if fs.NArg() > 0 {
+			return "", nil, fmt.Errorf("%w: -sample DIR writes the sample node and does nothing else: drop %q", ErrUsage, quote.Bounded(fs.Arg(0)))
+		}
+		return "", opts, nil
 	}
 	cmd := CmdPlan
 	if fs.NArg() > 0 {
@@ -213,8 +292,7 @@ func (p *Program) usage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "          needed); with the settings, also with what they ask for; with -probe URL,\n")
 	fmt.Fprintf(w, "          on the wire: whether each consumer of the node gets through its proxy\n")
 	fmt.Fprintf(w, "          to URL and trusts what it presents (connecting from this host)\n\n")
-	fmt.Fprintf(w, "exit status: 0 nothing to do or done, 1 error, 2 changes pending (plan) or drift\n")
-	fmt.Fprintf(w, "(verify) or a probe not ok, 3 incomplete (undo left files changed since apply)\n\nflags:\n")
+	fmt.Fprintf(w, "%s\n\nflags:\n", ExitStatuses)
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	if p.Example != "" {
@@ -227,7 +305,7 @@ func (p *Program) usage(w io.Writer, fs *flag.FlagSet) {
 func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, error) {
 	opts := append(slices.Clip(p.TargetOptions), plan.WithLockBusy(func(wait time.Duration) {
 		if p.stderr != nil {
-			fmt.Fprintf(p.stderr, "%s: another run is changing %s: waiting for it (at most %v)\n", p.Name, cfg.Root, wait)
+			fmt.Fprintf(p.stderr, "%s: note: another run is changing %s: waiting for it (at most %v)\n", p.Name, cfg.Root, wait)
 		}
 	}))
 	t, err := plan.Open(cfg.Root, opts...)

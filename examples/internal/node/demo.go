@@ -99,7 +99,18 @@ func (d *Demo) Run(stdout, stderr io.Writer) int {
 		same = "NOT as before the first step"
 	}
 	fmt.Fprintf(stdout, "undo:        %d files restored, %d removed: %s\n", undone.count("restored"), undone.count("removed"), same)
-	fmt.Fprintf(stdout, "run '%s -h' to configure a real node\n", d.Program.Name)
+	run := d.Program.Name
+	if d.Program.Source != "" {
+		run = "go run " + d.Program.Source
+	}
+	fmt.Fprintf(stdout, "\nnext: '%s -h' shows how to configure a real node", run)
+	if d.Program.Source != "" {
+		fmt.Fprintf(stdout, " (or '%s -h' once\ninstalled with 'go install ./examples/...')", d.Program.Name)
+	}
+	if d.Program.Sample != nil {
+		fmt.Fprintf(stdout, ";\n'%s -sample DIR' writes this sample node to DIR to try it by hand", run)
+	}
+	fmt.Fprintln(stdout)
 	if before != after {
 		return ExitError
 	}

@@ -28,6 +28,7 @@ const EnvStorePass = "PROXYKIT_STOREPASS"
 // FlagSet, parse, then call [Options.Config].
 type Options struct {
 	Root         string        // -root: the node's root directory, "/" by default
+	Sample       string        // -sample: write the program's sample node into this directory, and nothing else
 	Proxy        string        // -proxy: proxy URL for http and https
 	HTTPSProxy   string        // -https-proxy: proxy URL for https when it differs
 	NoProxy      string        // -no-proxy: comma-separated hosts reached directly

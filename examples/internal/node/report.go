@@ -124,7 +124,11 @@ func (r *Report) count(statuses ...string) int {
 	return n
 }
 
-func (r *Report) write(w io.Writer, asJSON bool) error {
+// write prints the report: with asJSON, one JSON object on stdout that holds
+// everything, notes and warnings included; as text, the report on stdout
+// and its notes and warnings on stderr, as "NAME: note: …" and
+// "NAME: warning: …", so that stdout holds the diff or the result alone.
+func (r *Report) write(stdout, stderr io.Writer, asJSON bool) error {
 	if r.Files == nil {
 		r.Files = []FileReport{}
 	}
@@ -135,25 +139,52 @@ func (r *Report) write(w io.Writer, asJSON bool) error {
 		r.Warnings = []Warning{}
 	}
 	if asJSON {
-		e := json.NewEncoder(w)
+		e := json.NewEncoder(stdout)
 		e.SetIndent("", "  ")
 		return e.Encode(r)
 	}
 	var b strings.Builder
+	r.notes(&b)
+	if _, err := io.WriteString(stderr, b.String()); err != nil {
+		return err
+	}
+	b.Reset()
 	r.text(&b)
-	_, err := io.WriteString(w, b.String())
+	if _, err := io.WriteString(stdout, b.String()); err != nil {
+		return err
+	}
+	b.Reset()
+	r.warnings(&b)
+	_, err := io.WriteString(stderr, b.String())
 	return err
 }
 
+// notes writes the notes for stderr: the first says what the node is.
+func (r *Report) notes(b *strings.Builder) {
+	for i, n := range r.Notes {
+		label := "note"
+		if i == 0 && r.Command != CmdUndo {
+			label = "node"
+		}
+		fmt.Fprintf(b, "%s: %s: %s\n", r.Program, label, n)
+	}
+}
+
+// warnings writes the warnings for stderr.
+func (r *Report) warnings(b *strings.Builder) {
+	if r.warningsShown && len(r.Warnings) > 0 {
+		fmt.Fprintf(b, "%s: (the %d warnings shown above still apply)\n", r.Program, len(r.Warnings))
+		return
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(b, "%s: warning: %s\n", r.Program, w)
+	}
+}
+
+// text writes the report for stdout: what was found, the diff or the
+// result, and the summary.
 func (r *Report) text(b *strings.Builder) {
 	fmt.Fprintf(b, "%s %s: root %s\n", r.Program, r.Command, r.Root)
-	for i, n := range r.Notes {
-		label := "note: "
-		if i == 0 {
-			label = "node: "
-		}
-		fmt.Fprintf(b, "  %s %s\n", label, n)
-	}
 	if p := r.Proxy; p != nil {
 		if p.HTTP == p.HTTPS {
 			fmt.Fprintf(b, "  proxy: %s (http and https)\n", p.HTTP)
@@ -252,13 +283,6 @@ func (r *Report) text(b *strings.Builder) {
 		} else {
 			fmt.Fprintf(b, "apply: %d files written, %d actions run\n", r.count("created", "written"), ran)
 		}
-	}
-	if r.warningsShown && len(r.Warnings) > 0 {
-		fmt.Fprintf(b, "(the %d warnings shown above still apply)\n", len(r.Warnings))
-		return
-	}
-	for _, w := range r.Warnings {
-		fmt.Fprintf(b, "warning: %s\n", w)
 	}
 }
 

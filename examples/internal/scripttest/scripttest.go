@@ -7,13 +7,16 @@ package scripttest
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -41,10 +44,12 @@ func With(password string, own map[string]Cmd) map[string]Cmd {
 //	                           target, SHA-256; with -meta also inode and mtime)
 //	eachof NOW A B             every line of snapshot NOW is in snapshot A or B
 //	nosecret [FILE...]         no FILE (default stdout and stderr) holds password in any encoding
+//	status N PROG [ARG...]     runs PROG as exec does and checks that it exits with status N
 func Commands(password string) map[string]Cmd {
 	return map[string]Cmd{
 		"snapshot": snapshot,
 		"eachof":   eachof,
+		"status":   Status,
 		"nosecret": func(ts *testscript.TestScript, neg bool, args []string) { nosecret(ts, neg, args, password) },
 	}
 }
@@ -173,4 +178,30 @@ func Condition(cond string) (bool, error) {
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}
 	return oracle.Available(tool)
+}
+
+// Status is the command "status N PROG [ARG...]": it runs PROG with the
+// arguments as exec does, keeping its stdout and stderr for the commands
+// that follow, and fails unless PROG exits with status N. The example
+// programs' exit statuses (0 to 3) mean the same in each, and exec alone
+// tells only zero from non-zero.
+func Status(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N PROG [ARG...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("status: %q is not a number", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("status: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
 }
