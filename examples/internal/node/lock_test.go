@@ -78,7 +78,7 @@ func TestSecondApplyWaitsAndPlansAgain(t *testing.T) {
 
 	code := <-done
 	require.Equal(t, node.ExitOK, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-	require.Contains(t, stderr.String(), "locktest: another run is changing "+dir+": waiting for it (at most 30s)")
+	require.Contains(t, stderr.String(), "locktest: note: another run is changing "+dir+": waiting for it (at most 30s)")
 	require.NotContains(t, stderr.String(), "file changed since the plan was computed")
 	b, err := os.ReadFile(env)
 	require.NoError(t, err)
