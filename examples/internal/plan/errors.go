@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/proxykit/proxykit/internal/quote"
+	"github.com/proxykit/proxykit/internal/rootfs"
 )
 
 // Conditions callers may branch on with [errors.Is].
@@ -20,7 +21,7 @@ var (
 	// non-regular file, or goes through a file as if it were a directory.
 	ErrNotRegular = errors.New("not a regular file")
 	// ErrTooManyLinks: resolving a path followed too many symbolic links.
-	ErrTooManyLinks = errors.New("too many levels of symbolic links")
+	ErrTooManyLinks = rootfs.ErrTooManyLinks
 	// ErrTooLarge: a file is larger than the engine reads.
 	ErrTooLarge = errors.New("file too large")
 	// ErrNotIdempotent: an edit applied to its own output changed it again.
