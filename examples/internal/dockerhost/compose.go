@@ -59,7 +59,9 @@ func (o *options) planCompose(n *node.Node, s proxyenv.Settings, certs []*trusts
 	}
 	dir := path.Dir(file)
 	compose := []string{"docker-compose", "--project-directory", "/" + dir, "-f", "/" + file}
-	if len(certs) > 0 {
+	if len(certs) > 0 || n.Exists(path.Join(dir, composeOverride)) {
+		// With -f, docker-compose reads no override by itself: name it,
+		// ours or the project's own.
 		compose = append(compose, "-f", "/"+path.Join(dir, composeOverride))
 	}
 	var actions []string
