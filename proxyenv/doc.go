@@ -23,9 +23,34 @@
 //     makes Java decide as Go does, with a [Loss] for every entry Java cannot
 //     carry exactly (widened, narrowed or dropped).
 //
-// The consumer file formats (/etc/environment, yum, apt, Docker, .condarc,
-// DC/OS proxy.env, a docker-compose.yml's services and the project's .env)
-// are edits built from [Settings]; see the format_*.go files.
+// [Settings.ProxyFor] picks Go's proxy for a URL, and
+// [Settings.HasCredentials] says whether the files will hold a credential.
+//
+// # Consumer files
+//
+// Each file a proxy must be written into is an [Edit] built by a method of
+// [Settings], which also returns a [Warning] for each loss the format had to
+// accept, or an error (a *[FormatError] wrapping [ErrUnsafeValue] or
+// [ErrMalformed]) when a value cannot be written safely in it:
+//
+//   - /etc/environment: [Settings.EtcEnvironment]
+//   - /etc/profile.d/proxy.sh: [Settings.ProfileScript]
+//   - DC/OS's /opt/mesosphere/etc/proxy.env: [Settings.DCOSProxyEnv], with
+//     DC/OS's own [DCOSBypassList]
+//   - /etc/yum.conf and /etc/dnf/dnf.conf: [Settings.YumConf], [Settings.DNFConf]
+//   - /etc/apt/apt.conf.d/…: [Settings.AptConf]
+//   - /etc/docker/daemon.json: [Settings.DockerDaemonJSON]; the daemon's
+//     systemd drop-in takes the values of [Settings.DockerDaemonEnv]
+//   - ~/.docker/config.json: [Settings.DockerClientConfig]; an image build
+//     takes [Settings.DockerBuildArgs]
+//   - .condarc: [Settings.Condarc], or [Settings.CondarcWithMirrors] with a
+//     proxy per mirror ([CondaMirror])
+//   - a docker-compose.yml's services and the project's .env:
+//     [Settings.ComposeFile], [Settings.ComposeDotEnv]
+//   - an Anaconda Server's mirror script: [ServerMirrorsScript]
+//
+// Every such edit is pure and idempotent, keeps every byte it does not own,
+// and refuses input larger than [MaxFileSize] or that is not text.
 //
 // The command examples/noproxy prints, for a list and some URLs, what each
 // client does, and the Java form with its losses:

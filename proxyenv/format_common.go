@@ -1,27 +1,8 @@
 package proxyenv
 
-// The consumer formats: each file a proxy must be written into is an [Edit]
-// built by a method of [Settings], which also returns the [Warning]s the
-// format had to accept, or an error (*[FormatError], [ErrUnsafeValue]) when a
-// value cannot be written safely in it:
-//
-//	/etc/environment                  Settings.EtcEnvironment   format_envfile.go
-//	/etc/profile.d/proxy.sh           Settings.ProfileScript    format_envfile.go
-//	/opt/mesosphere/etc/proxy.env     Settings.DCOSProxyEnv     format_dcos.go
-//	/etc/yum.conf, /etc/dnf/dnf.conf  Settings.YumConf, DNFConf format_yum.go
-//	/etc/apt/apt.conf.d/…             Settings.AptConf          format_apt.go
-//	/etc/docker/daemon.json           Settings.DockerDaemonJSON format_docker.go
-//	~/.docker/config.json             Settings.DockerClientConfig
-//	.condarc                          Settings.Condarc          format_condarc.go
-//	                                  Settings.CondarcWithMirrors
-//	docker-compose.yml services       Settings.ComposeFile      format_compose.go
-//	a compose project's .env          Settings.ComposeDotEnv    format_compose.go
-//	Anaconda Server mirror script     ServerMirrorsScript       format_anaconda.go
-//
-// and two value lists that are no file of their own: Settings.DockerDaemonEnv
-// (for a systemd drop-in) and Settings.DockerBuildArgs. Shared machinery:
-// format_lines.go (line-preserving keyed edits), format_json.go (JSON
-// splicing).
+// What the consumer formats share: the [Edit] type, the input checks and
+// the proxy variables in the order formats write them. The formats
+// themselves are listed in the package documentation (doc.go).
 
 import (
 	"fmt"

@@ -2,7 +2,7 @@ package proxyenv
 
 // DC/OS's own proxy file and bypass list: the one consumer format of this
 // package that belongs to a distribution, kept apart from the generic
-// environment-file writers of format_envfile.go.
+// environment-file writers ([Settings.EtcEnvironment] and its kin).
 
 const formatDCOSProxyEnv = "DC/OS proxy.env"
 
