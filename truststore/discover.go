@@ -74,6 +74,17 @@ type Discovery struct {
 	// Bundles are PEM bundles to report: paths or patterns relative to the
 	// root ("opt/mesosphere/packages/python-requests--*/lib/python3*/site-packages/requests/cacert.pem").
 	Bundles []string
+	// BundleRoots are directories (paths or patterns relative to the root)
+	// walked for PEM bundles: every file named as BundleNames below them,
+	// at most [MaxWalkDepth] levels down, is a bundle, told by its content
+	// (one that does not read as PEM certificates is reported with its
+	// Problem). Links are followed inside the root and each directory is
+	// entered once. Nil walks nothing; [DCOSBundleRoots] and
+	// [DefaultBundleRoots] are the usual places.
+	BundleRoots []string
+	// BundleNames are the file names the walk takes for bundles; nil means
+	// [DefaultBundleNames].
+	BundleNames []string
 	// KeystoreFiles are the keystores of a JDK or JRE home, relative to
 	// it; nil means [DefaultKeystoreFiles].
 	KeystoreFiles []string
@@ -152,18 +163,21 @@ func Discover(fsys fs.FS, d Discovery) ([]Store, error) {
 	if globs == nil {
 		globs = DefaultJDKGlobs()
 	}
+	// The usual places first, then the homes given: a home given that is
+	// reached through a link (DC/OS's /opt/mesosphere/active/java) is
+	// reported as a link to the store found in its package.
 	var homes []string
-	for _, h := range d.JavaHomes {
-		if h = relative(h); h != "" {
-			homes = append(homes, h)
-		}
-	}
 	for _, g := range globs {
 		m, err := glob(fsys, g)
 		if err != nil {
 			return nil, err
 		}
 		homes = append(homes, m...)
+	}
+	for _, h := range d.JavaHomes {
+		if h = relative(h); h != "" {
+			homes = append(homes, h)
+		}
 	}
 	keystoreFiles := d.KeystoreFiles
 	if keystoreFiles == nil {
@@ -185,6 +199,26 @@ func Discover(fsys fs.FS, d Discovery) ([]Store, error) {
 				}
 			}
 		}
+	}
+	var walked []string
+	var walkErr error
+	if len(d.BundleRoots) > 0 {
+		names := d.BundleNames
+		if names == nil {
+			names = DefaultBundleNames()
+		}
+		walked, walkErr = walkBundles(fsys, d.BundleRoots, names)
+		if walkErr != nil && !isWalkLimit(walkErr) {
+			return nil, walkErr
+		}
+	}
+	for _, p := range walked {
+		if err := add(KindBundle, p); err != nil {
+			return nil, err
+		}
+	}
+	if walkErr != nil {
+		stores = append(stores, Store{Kind: KindBundle, Path: relative(d.BundleRoots[0]), Problem: walkErr.Error() + ": PEM bundles past it were not looked for"})
 	}
 	for _, pattern := range d.Bundles {
 		m, err := glob(fsys, relative(pattern))

@@ -4,20 +4,48 @@ package truststore
 // only, kept apart from the logic that reads it, as crypto/x509 keeps its
 // root_linux.go. Each list is returned fresh, so a caller may change it; the
 // fields of [Discovery] replace any of them, in tests and for nodes laid out
-// otherwise. A later discovery may walk the tree instead (every PEM bundle
-// and JDK found by content); these lists then become its starting points.
+// otherwise. The bundle roots are where the walk starts; what it finds there
+// is told by name and content.
 
 // DefaultJDKGlobs returns where JDKs live on Linux: the distribution's JVM
-// directory, /opt (vendor tarballs, container images' /opt/java/openjdk),
-// Oracle's RPMs under /usr/java, and DC/OS's packaged JRE.
+// directory, Oracle's RPMs under /usr/java, vendor tarballs unpacked one or
+// two levels under /usr/local and /opt (container images' /opt/java/openjdk
+// among them), and DC/OS's packaged JRE. Each match is a JDK or JRE home
+// when one of [DefaultKeystoreFiles] exists under it.
 func DefaultJDKGlobs() []string {
 	return []string{
 		"usr/lib/jvm/*",
 		"usr/java/*",
+		"usr/local/*",
+		"usr/local/*/*",
 		"opt/*",
-		"opt/java/*",
-		"opt/mesosphere/packages/java-*/usr/java",
+		"opt/*/*",
+		"opt/mesosphere/packages/java--*/usr/java",
 	}
+}
+
+// DefaultBundleRoots returns the directories walked for Python's and
+// conda's own PEM bundles (see [Discovery.BundleRoots]): the system's and
+// /usr/local's Python libraries and the usual conda prefixes.
+func DefaultBundleRoots() []string {
+	return []string{
+		"usr/lib/python3*",
+		"usr/lib64/python3*",
+		"usr/lib/python3/dist-packages",
+		"usr/local/lib/python3*",
+		"usr/local/lib64/python3*",
+		"opt/conda",
+		"opt/miniconda*",
+		"opt/anaconda*",
+	}
+}
+
+// DCOSBundleRoots returns [DefaultBundleRoots] and DC/OS's package store,
+// /opt/mesosphere/packages, where every pkgpanda package keeps its Python
+// libraries: pip's vendored requests, requests, websocket-client and
+// botocore each carry a cacert.pem there.
+func DCOSBundleRoots() []string {
+	return append([]string{"opt/mesosphere/packages"}, DefaultBundleRoots()...)
 }
 
 // DefaultBundleGlobs returns where Python and conda keep their own PEM
@@ -42,17 +70,18 @@ func DefaultBundleGlobs() []string {
 }
 
 // DCOSBundleGlobs returns where DC/OS's own Python packages keep PEM
-// bundles, which DC/OS's proxy notes list and no other discovery finds:
-// pip's and certifi's, requests', and those of the websocket and botocore
-// packages in dcos-image-deps.
+// bundles, as DC/OS's proxy notes list them: pip's vendored requests in the
+// python package, requests, websocket in dcos-image-deps and botocore's
+// vendored requests in boto. The walk of [DCOSBundleRoots] finds these and
+// any others; the list stays for callers that want only these.
 func DCOSBundleGlobs() []string {
 	return []string{
+		"opt/mesosphere/packages/python--*/lib/python3*/site-packages/pip/_vendor/requests/cacert.pem",
 		"opt/mesosphere/packages/python--*/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem",
-		"opt/mesosphere/packages/python--*/lib/python3*/site-packages/certifi/cacert.pem",
 		"opt/mesosphere/packages/python-requests--*/lib/python3*/site-packages/requests/cacert.pem",
 		"opt/mesosphere/packages/dcos-image-deps--*/lib/python3*/site-packages/websocket/cacert.pem",
+		"opt/mesosphere/packages/boto--*/lib/python3*/site-packages/botocore/vendored/requests/cacert.pem",
 		"opt/mesosphere/packages/dcos-image-deps--*/lib/python3*/site-packages/botocore/vendored/requests/cacert.pem",
-		"opt/mesosphere/packages/dcos-image-deps--*/lib/python3*/site-packages/certifi/cacert.pem",
 	}
 }
 

@@ -61,7 +61,7 @@ func (o *options) build(n *node.Node) error {
 		restarts = append(restarts, java...)
 		warnDCOSServices(n)
 	}
-	if err := node.AddCA(n, node.CAOptions{Bundles: truststore.DCOSBundleGlobs(), Then: restarts}); err != nil {
+	if err := node.AddCA(n, node.CAOptions{BundleRoots: truststore.DCOSBundleRoots(), JavaHomes: javaHomes(n), Then: restarts}); err != nil {
 		return err
 	}
 	return nil

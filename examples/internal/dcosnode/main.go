@@ -68,7 +68,7 @@ func program(env node.Env) *node.Program {
 		SampleArgs: "-proxy " + demoProxy + " -ca {}/root/corporate-proxy-ca.pem",
 		// verify -probe: the Java services are found in
 		// /etc/systemd/system, where DC/OS links its units.
-		Consumers: probe.Discovery{Stores: truststore.Discovery{Bundles: truststore.DCOSBundleGlobs()}},
+		Consumers: probe.Discovery{Stores: truststore.Discovery{BundleRoots: truststore.DCOSBundleRoots()}},
 	}
 }
 

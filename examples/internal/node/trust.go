@@ -16,6 +16,12 @@ type CAOptions struct {
 	// Bundles are PEM bundles (root-relative paths or globs) to add the CA
 	// to where they exist, besides those given with -bundle.
 	Bundles []string
+	// BundleRoots are directories walked for PEM bundles (see
+	// [truststore.Discovery.BundleRoots]).
+	BundleRoots []string
+	// JavaHomes are JDK or JRE homes to look in besides the usual places:
+	// the node's JAVA_HOME values.
+	JavaHomes []string
 	// Then are actions (names from [Node.Action]) that must follow a change
 	// of any trust store: restarts of services that read their CAs once, at
 	// start (the Docker daemon, JVMs).
@@ -42,9 +48,13 @@ func AddCA(n *Node, o CAOptions) error {
 		}
 	}
 	p, err := truststore.Changes(n.FS, certs, truststore.ChangeOptions{
-		Alias:     n.Config.CAAlias,
-		Password:  n.Config.StorePass,
-		Discovery: truststore.Discovery{Bundles: append(slices.Clone(o.Bundles), n.Config.Bundles...)},
+		Alias:    n.Config.CAAlias,
+		Password: n.Config.StorePass,
+		Discovery: truststore.Discovery{
+			Bundles:     append(slices.Clone(o.Bundles), n.Config.Bundles...),
+			BundleRoots: o.BundleRoots,
+			JavaHomes:   o.JavaHomes,
+		},
 	})
 	if err != nil {
 		return err

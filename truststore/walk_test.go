@@ -1,0 +1,82 @@
+package truststore_test
+
+import (
+	"fmt"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/proxykit/proxykit/truststore"
+)
+
+// TestWalkFindsDCOSBundlesWhereTheyAre plans on a tree that has exactly the
+// four bundles DC/OS's proxy notes name, at their exact paths, besides
+// decoys: the walk of DCOSBundleRoots finds all four by name and content,
+// each once though active/ links (and a loop) reach them again, and reports
+// the cacert.pem that is not PEM with its problem.
+func TestWalkFindsDCOSBundlesWhereTheyAre(t *testing.T) {
+	bundle := file(testCA(t, "Alpha Root CA").PEM())
+	const pkgs = "opt/mesosphere/packages/"
+	fsys := fstest.MapFS{
+		"etc/os-release": file([]byte("ID=centos\nID_LIKE=\"rhel fedora\"\n")),
+		pkgs + "python--5f7a1e3c/lib/python3.4/site-packages/pip/_vendor/requests/cacert.pem":                      bundle,
+		pkgs + "python-requests--8b2c9d0e/lib/python3.4/site-packages/requests/cacert.pem":                         bundle,
+		pkgs + "dcos-image-deps--1d4e6f7a/lib/python3.4/site-packages/websocket/cacert.pem":                        bundle,
+		pkgs + "boto--9c0b1a2d/lib/python3.4/site-packages/botocore/vendored/requests/cacert.pem":                  bundle,
+		pkgs + "boto--9c0b1a2d/lib/python3.4/site-packages/botocore/vendored/requests/__pycache__/cacert.pem":      bundle, // never entered
+		pkgs + "dcos-image-deps--1d4e6f7a/lib/python3.4/site-packages/websocket/tests/data/cacert.pem":             file([]byte("not a certificate\n")),
+		pkgs + "python--5f7a1e3c/lib/python3.4/site-packages/pip/_vendor/requests/README.rst":                      file([]byte("docs\n")),
+		"opt/mesosphere/active/python-requests":                                                                    link("/opt/mesosphere/packages/python-requests--8b2c9d0e"),
+		"opt/mesosphere/active/boto":                                                                               link("../packages/boto--9c0b1a2d"),
+		"opt/mesosphere/packages/dcos-image-deps--1d4e6f7a/lib/python3.4/site-packages/loop":                       link("/opt/mesosphere/packages"),
+		"opt/mesosphere/packages/dcos-image-deps--1d4e6f7a/lib/python3.4/site-packages/websocket/outside/link.pem": link("/../../etc/passwd"),
+	}
+	stores, err := truststore.Discover(fsys, truststore.Discovery{BundleRoots: append(truststore.DCOSBundleRoots(), "opt/mesosphere/active")})
+	require.NoError(t, err)
+	require.Equal(t, []string{
+		"system store etc/pki/ca-trust/source/anchors by update-ca-trust extract",
+		"PEM bundle " + pkgs + "boto--9c0b1a2d/lib/python3.4/site-packages/botocore/vendored/requests/cacert.pem",
+		"PEM bundle " + pkgs + "dcos-image-deps--1d4e6f7a/lib/python3.4/site-packages/websocket/cacert.pem",
+		"PEM bundle " + pkgs + "dcos-image-deps--1d4e6f7a/lib/python3.4/site-packages/websocket/tests/data/cacert.pem PROBLEM",
+		"PEM bundle " + pkgs + "python--5f7a1e3c/lib/python3.4/site-packages/pip/_vendor/requests/cacert.pem",
+		"PEM bundle " + pkgs + "python-requests--8b2c9d0e/lib/python3.4/site-packages/requests/cacert.pem",
+	}, summary(stores))
+}
+
+// TestJDKsFoundWhereVendorsUnpackThem finds keystores of JDKs unpacked one
+// or two levels under /usr/local and /opt, and of a JAVA_HOME given.
+func TestJDKsFoundWhereVendorsUnpackThem(t *testing.T) {
+	jks := file(readKeystore(t, "debian-cacerts.jks"))
+	fsys := fstest.MapFS{
+		"usr/local/jdk1.8.0_202/jre/lib/security/cacerts":     jks,
+		"usr/local/java/jdk-17.0.9/lib/security/cacerts":      jks,
+		"opt/vendor/jre/lib/security/cacerts":                 jks,
+		"opt/zulu/zulu11/lib/security/cacerts":                jks,
+		"srv/apps/jre8/lib/security/cacerts":                  jks,
+		"usr/local/lib/python3.11/site-packages/x/cacert.pem": file(testCA(t, "Alpha Root CA").PEM()),
+	}
+	stores, err := truststore.Discover(fsys, truststore.Discovery{JavaHomes: []string{"/srv/apps/jre8"}})
+	require.NoError(t, err)
+	require.Equal(t, []string{
+		"Java keystore usr/local/jdk1.8.0_202/jre/lib/security/cacerts [JKS]",
+		"Java keystore usr/local/java/jdk-17.0.9/lib/security/cacerts [JKS]",
+		"Java keystore opt/vendor/jre/lib/security/cacerts [JKS]",
+		"Java keystore opt/zulu/zulu11/lib/security/cacerts [JKS]",
+		"Java keystore srv/apps/jre8/lib/security/cacerts [JKS]",
+	}, summary(stores))
+}
+
+// TestWalkIsBounded: the walk stops after MaxWalkEntries entries and says
+// so as a store with a problem, keeping what it found.
+func TestWalkIsBounded(t *testing.T) {
+	fsys := fstest.MapFS{"opt/conda/ssl/cacert.pem": file(testCA(t, "Alpha Root CA").PEM())}
+	for i := range truststore.MaxWalkEntries + 1 {
+		fsys[fmt.Sprintf("opt/conda/pkgs/f%06d", i)] = file(nil)
+	}
+	stores, err := truststore.Discover(fsys, truststore.Discovery{BundleRoots: []string{"opt/conda"}})
+	require.NoError(t, err)
+	require.Len(t, stores, 1)
+	require.Equal(t, "opt/conda", stores[0].Path)
+	require.Contains(t, stores[0].Problem, "walk stopped after")
+}
