@@ -2,11 +2,11 @@ package dcosnode
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/proxyenv"
-	"github.com/proxykit/proxykit/systemdunit"
 	"github.com/proxykit/proxykit/truststore"
 )
 
@@ -15,6 +15,7 @@ const (
 	mesosphereDir   = "opt/mesosphere"
 	proxyEnvPath    = "opt/mesosphere/etc/proxy.env"
 	dcosEnvPath     = "opt/mesosphere/environment"
+	dcosExportPath  = "opt/mesosphere/environment.export" // /etc/profile.d/dcos.sh links to it
 	dcosVersionPath = "opt/mesosphere/etc/dcos-version.json"
 	rolesDir        = "etc/mesosphere/roles"
 	etcEnvPath      = "etc/environment"
@@ -117,29 +118,57 @@ func planYum(n *node.Node, s proxyenv.Settings) error {
 	return nil
 }
 
-// planDCOSEnvironment checks /opt/mesosphere/environment, which dcos-node
-// never writes proxy variables to, and offers to remove them.
+// planDCOSEnvironment checks /opt/mesosphere/environment, which every DC/OS
+// unit reads with EnvironmentFile=, and /opt/mesosphere/environment.export,
+// which every login shell sources (/etc/profile.d/dcos.sh links to it):
+// dcos-node never writes proxy variables to either, warns about those a
+// person put there and, with -fix-mesosphere-environment, removes them.
 func (o *options) planDCOSEnvironment(n *node.Node) error {
-	b, err := n.ReadFile(dcosEnvPath)
-	if err != nil {
-		return nil
+	for _, f := range []struct {
+		path, why string // why: what the variables break, and where the proxy goes instead
+		edit      func() (proxyenv.Edit, []proxyenv.Warning, error)
+	}{
+		// Proxy settings with no proxy remove every proxy variable, both cases.
+		{dcosEnvPath, "every DC/OS service reads this file, and dcos-diagnostics takes http_proxy from it but not no_proxy, " +
+			"so its calls to the other nodes go to the proxy and the UI's health and node pages fail; dcos-node writes the proxy to /" + proxyEnvPath + " instead",
+			proxyenv.Settings{}.EtcEnvironment},
+		{dcosExportPath, "every login shell sources this file (/etc/profile.d/dcos.sh links to it), so the DC/OS CLI and the scripts run " +
+			"from a shell send the other nodes' calls to the proxy, without DC/OS's no_proxy; dcos-node writes the proxy to /" + etcEnvPath + " instead",
+			proxyenv.Settings{}.ProfileScript},
+	} {
+		b, err := n.ReadFile(f.path)
+		if err != nil {
+			continue
+		}
+		found := proxyVariables(b)
+		if len(found) == 0 {
+			continue
+		}
+		if !o.fixDCOSEnv {
+			n.Warn("/"+f.path, "sets %s: %s; rerun with -fix-mesosphere-environment to remove these lines", strings.Join(found, ", "), f.why)
+			continue
+		}
+		if err := n.AddFormat(f.path, "remove proxy variables, which break dcos-diagnostics and the UI", false, 0, f.edit); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// proxyVariables returns the proxy variables (either case) that the lines
+// of an environment file or of a script of "export NAME=value" lines
+// assign, in order, each once.
+func proxyVariables(b []byte) []string {
 	var found []string
-	env, _ := systemdunit.ParseEnvironmentFile(b) // DC/OS's units read it with EnvironmentFile=
-	for _, kv := range env {
-		if k, _, _ := strings.Cut(kv, "="); proxyenv.IsVariable(k) {
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimLeft(l, " \t")
+		if rest, ok := strings.CutPrefix(l, "export"); ok && rest != "" && (rest[0] == ' ' || rest[0] == '\t') {
+			l = strings.TrimLeft(rest, " \t")
+		}
+		k, _, ok := strings.Cut(l, "=")
+		if ok && proxyenv.IsVariable(k) && !slices.Contains(found, k) {
 			found = append(found, k)
 		}
 	}
-	if len(found) == 0 {
-		return nil
-	}
-	if !o.fixDCOSEnv {
-		n.Warn("/"+dcosEnvPath, "sets %s: every DC/OS service reads this file, and dcos-diagnostics takes http_proxy from it but not no_proxy, "+
-			"so its calls to the other nodes go to the proxy and the UI's health and node pages fail; dcos-node writes the proxy to "+
-			"/%s instead; rerun with -fix-mesosphere-environment to remove these lines", strings.Join(found, ", "), proxyEnvPath)
-		return nil
-	}
-	// Proxy settings with no proxy remove every proxy variable, both cases.
-	return n.AddFormat(dcosEnvPath, "remove proxy variables, which break dcos-diagnostics and the UI", false, 0, proxyenv.Settings{}.EtcEnvironment)
+	return found
 }

@@ -80,5 +80,5 @@ type options struct {
 
 func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.noDCOSBypass, "no-dcos-bypass", false, "do not merge DC/OS's own bypass entries ("+dcosBypassList+") into -no-proxy")
-	fs.BoolVar(&o.fixDCOSEnv, "fix-mesosphere-environment", false, "remove proxy variables from /opt/mesosphere/environment, where they break the DC/OS UI")
+	fs.BoolVar(&o.fixDCOSEnv, "fix-mesosphere-environment", false, "remove proxy variables from /opt/mesosphere/environment and environment.export, where they break the DC/OS UI and CLI")
 }
