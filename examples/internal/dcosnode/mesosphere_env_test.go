@@ -31,7 +31,7 @@ func TestEnvironmentExportIsCheckedLikeEnvironment(t *testing.T) {
 				"export HTTPS_PROXY=http://proxy.example.com:3128\n" +
 				"export JAVA_HOME=\"/opt/mesosphere/active/java/usr/java\"\n" +
 				"export no_proxy='.mesos,localhost'\n",
-			wantWarning: "warning: /opt/mesosphere/environment.export: sets HTTPS_PROXY, no_proxy: every login shell sources this file",
+			wantWarning: "dcos-node: warning: /opt/mesosphere/environment.export: sets HTTPS_PROXY, no_proxy: every login shell sources this file",
 			wantFixed: "export PATH=\"/opt/mesosphere/bin:$PATH\"\n" +
 				"export JAVA_HOME=\"/opt/mesosphere/active/java/usr/java\"\n",
 		},
@@ -51,7 +51,7 @@ func TestEnvironmentExportIsCheckedLikeEnvironment(t *testing.T) {
 			require.NoError(t, err)
 
 			var out strings.Builder
-			require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(sampleArgs(root, "apply"), &out, io.Discard))
+			require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(sampleArgs(root, "apply"), io.Discard, &out))
 			got, err := os.ReadFile(exportFile)
 			require.NoError(t, err)
 			require.Equal(t, tt.export, string(got), "apply without -fix-mesosphere-environment leaves the file alone")
@@ -63,7 +63,7 @@ func TestEnvironmentExportIsCheckedLikeEnvironment(t *testing.T) {
 			}
 
 			out.Reset()
-			require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(sampleArgs(root, "-fix-mesosphere-environment", "apply"), &out, io.Discard))
+			require.Equal(t, node.ExitOK, testProgram(plan.NoActions).Run(sampleArgs(root, "-fix-mesosphere-environment", "apply"), io.Discard, &out))
 			got, err = os.ReadFile(exportFile)
 			require.NoError(t, err)
 			require.Equal(t, tt.wantFixed, string(got))
