@@ -35,6 +35,10 @@ var (
 	// ErrNoService: a compose file has no service of the name asked for.
 	ErrNoService = errors.New("no such service")
 
+	// ErrServerMirror: an Anaconda Server mirror cannot be read or written
+	// (see [ParseServerMirror]).
+	ErrServerMirror = errors.New("invalid Anaconda Server mirror")
+
 	// ErrNoUser: [FromValues] was given a password for a proxy URL that
 	// names no user, so the password would have nothing to join.
 	ErrNoUser = errors.New("a proxy password was given but the proxy URL has no user name (write it as http://USER@host:port)")

@@ -1,17 +1,12 @@
 package proxyenv
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/proxykit/proxykit/internal/quote"
 )
-
-// ErrServerMirror: an Anaconda Server mirror cannot be read or written (see
-// [ParseServerMirror]).
-var ErrServerMirror = errors.New("invalid Anaconda Server mirror")
 
 // ServerMirror is a mirror of an Anaconda Server (Team Edition, now Package
 // Security Manager) channel that reaches its source through a proxy of its

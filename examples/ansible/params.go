@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // params are the module's arguments, as Ansible writes them: the task's
@@ -82,7 +84,7 @@ func parseParams(data []byte) (*params, error) {
 			err = boolean(v, &p.diff)
 		default:
 			if !strings.HasPrefix(k, "_ansible_") {
-				unknown = append(unknown, bounded(k))
+				unknown = append(unknown, quote.Bounded(k))
 			}
 		}
 		if err != nil {
@@ -102,9 +104,9 @@ func (p *params) validate() error {
 	case p.Profile == "":
 		return errors.New("profile is required: dcos or docker-host")
 	case p.Profile != "dcos" && p.Profile != "docker-host":
-		return fmt.Errorf("profile: want dcos or docker-host, not %q", bounded(p.Profile))
+		return fmt.Errorf("profile: want dcos or docker-host, not %q", quote.Bounded(p.Profile))
 	case p.State != "present" && p.State != "absent":
-		return fmt.Errorf("state: want present or absent, not %q", bounded(p.State))
+		return fmt.Errorf("state: want present or absent, not %q", quote.Bounded(p.State))
 	case p.Root == "":
 		return errors.New("root: empty; leave it out for /")
 	case p.Profile != "docker-host" && len(p.Users)+len(p.Registries) > 0:
@@ -174,11 +176,4 @@ func boolean(v json.RawMessage, dst *bool) error {
 		}
 	}
 	return errors.New("want true or false")
-}
-
-func bounded(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

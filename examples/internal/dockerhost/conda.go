@@ -108,7 +108,7 @@ func (o *options) planConda(n *node.Node, s proxyenv.Settings) ([]string, error)
 	for _, prefix := range prefixes {
 		rc := path.Join(prefix, ".condarc")
 		n.WarnFormat(rc, warns)
-		n.Edit(plan.Step{Path: rc, Edit: plan.Edit(edit), Secret: secret, Mode: 0o644, Why: "conda's proxy_servers"})
+		n.Edit(plan.Step{Path: rc, Edit: edit, Secret: secret, Mode: 0o644, Why: "conda's proxy_servers"})
 		n.Note("conda installation /%s", prefix)
 		for _, b := range condaBundles {
 			bundles = append(bundles, path.Join(prefix, b))

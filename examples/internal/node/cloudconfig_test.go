@@ -243,7 +243,7 @@ func ExampleFormatCloudConfig() {
 			if err != nil {
 				return err
 			}
-			n.Edit(plan.Step{Path: "etc/environment", Edit: plan.Edit(edit), Why: "proxy for login sessions",
+			n.Edit(plan.Step{Path: "etc/environment", Edit: edit, Why: "proxy for login sessions",
 				Actions: []string{n.Restart("app.service")}})
 			return nil
 		},
