@@ -71,9 +71,11 @@ func (o *options) planCompose(n *node.Node, s proxyenv.Settings, certs []*trusts
 	if len(certs) > 0 {
 		// After the containers are (re)created: the CA in conda's bundle
 		// where it is missing (a container that kept running), and the
-		// system store rebuilt from the mounted anchor.
+		// system store rebuilt from the mounted anchor where its bundle
+		// lacks the CA; in a container with the override's mounts both
+		// hold it already, and the step changes nothing.
 		for _, svc := range services {
-			argv := append(slices.Clone(compose), "exec", "-T", svc, "sh", "-c", containerTrustScript, "sh", containerCondaBundle, containerAnchor)
+			argv := append(slices.Clone(compose), "exec", "-T", svc, "sh", "-c", containerTrustScript, "sh", containerCondaBundle, containerAnchor, containerSystemBundle)
 			for _, c := range certs {
 				argv = append(argv, pemMarker(c))
 			}
@@ -95,27 +97,35 @@ func (o *options) planCompose(n *node.Node, s proxyenv.Settings, certs []*trusts
 	n.Edit(plan.Step{Path: path.Join(dir, composeCADir, "proxy-ca.pem"), Edit: caFile(certs), Mode: 0o644, Actions: actions,
 		Why: "the proxy's CA, mounted as the containers' trust anchor"})
 	n.Edit(plan.Step{Path: path.Join(dir, composeCADir, "cacert.pem"), Edit: seededBundle(composeBundleSeed(n), certs), Mode: 0o644, Actions: actions,
-		Why: "conda's CA bundle with the proxy's CA, mounted over " + containerCondaBundle})
+		Why: "a CA bundle with the proxy's CA, mounted over " + containerCondaBundle + " and " + containerSystemBundle})
 	n.Edit(plan.Step{Path: path.Join(dir, composeOverride), Edit: overrideEdit(services), Mode: 0o644, Actions: actions,
 		Why: "mounts the CA into " + strings.Join(services, " and ") + " read-only, so that it survives recreating them"})
 	return nil
 }
 
 // The container side of the CA: Anaconda Server's images keep conda's
-// bundle in /conda/ssl and use the RHEL trust store.
+// bundle in /conda/ssl and use the RHEL trust store, whose clients (OpenSSL,
+// Python's ssl, curl; /etc/pki/tls/certs/ca-bundle.crt and
+// /etc/pki/tls/cert.pem are links to it) read the PEM bundle
+// update-ca-trust extracts.
 const (
-	composeOverride      = "docker-compose.override.yml" // read by docker-compose next to docker-compose.yml
-	composeCADir         = "proxykit"                    // in the project directory
-	containerCondaBundle = "/conda/ssl/cacert.pem"
-	containerAnchor      = "/usr/share/pki/ca-trust-source/anchors/proxykit-proxy-ca.pem"
-	overrideHeader       = "# Written by proxykit (docker-host -compose); undo removes it.\n"
+	composeOverride       = "docker-compose.override.yml" // read by docker-compose next to docker-compose.yml
+	composeCADir          = "proxykit"                    // in the project directory
+	containerCondaBundle  = "/conda/ssl/cacert.pem"
+	containerAnchor       = "/usr/share/pki/ca-trust-source/anchors/proxykit-proxy-ca.pem"
+	containerSystemBundle = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
+	overrideHeader        = "# Written by proxykit (docker-host -compose); undo removes it.\n"
 )
 
 // containerTrustScript runs in a container: $1 is conda's bundle, $2 the
-// anchor holding the CAs, $3… a line of each CA's PEM. The anchor is
-// appended to the bundle only when a CA is missing from it, so that running
-// it twice appends nothing; then update-ca-trust rebuilds the system store.
-const containerTrustScript = `b=$1 a=$2; shift 2; for m; do grep -qF -- "$m" "$b" || { cat "$a" >>"$b"; break; }; done; update-ca-trust`
+// anchor holding the CAs, $3 the system bundle, $4… a line of each CA's
+// PEM. The anchor is appended to conda's bundle only when a CA is missing
+// from it, and update-ca-trust runs only when a CA is missing from the
+// system bundle, so that running it twice changes nothing. In a container
+// the override mounts both bundles into, both hold the CAs already: nothing
+// is appended (the mount is read-only) and update-ca-trust, which could not
+// replace the mounted file, does not run.
+const containerTrustScript = `b=$1 a=$2 s=$3; shift 3; for m; do grep -qF -- "$m" "$b" || { cat "$a" >>"$b"; break; }; done; for m; do grep -qF -- "$m" "$s" || { update-ca-trust; break; }; done`
 
 // pemMarker returns a line from the middle of a certificate's PEM body: a
 // bundle holding the certificate holds that line.
@@ -140,9 +150,15 @@ func caFile(certs []*truststore.Certificate) edit.Edit {
 	}
 }
 
-// composeBundleSeed returns the bundle the containers' conda bundle starts
-// from: the host's conda bundle (like the image's, certifi's), or the
-// system bundle. The image's own cannot be read without a Docker engine.
+// composeBundleSeed returns the bundle the containers' bundle starts from
+// when proxykit/cacert.pem does not exist yet (one that does is kept, the
+// CAs added): the host's conda bundle (certifi's copy of Mozilla's roots,
+// like the image's conda bundle), else the host's system bundle (Mozilla's
+// roots too, as the image's RHEL one is). It cannot be the image's own: the
+// plan shows the file's content before anything runs, and reading the image
+// takes a Docker engine, which planning never touches; a step at apply time
+// that read it would write other bytes than the plan showed. To start from
+// the image's own, copy it to proxykit/cacert.pem before the first apply.
 func composeBundleSeed(n *node.Node) []byte {
 	var candidates []string
 	for _, g := range condaPrefixes {
@@ -183,13 +199,23 @@ func seededBundle(seed []byte, certs []*truststore.Certificate) edit.Edit {
 // which docker-compose merges into docker-compose.yml by itself: the CA
 // files mounted read-only into each service. The file is ours whole; one
 // that proxykit did not write is refused, to be merged by hand.
+//
+// The bundle is mounted over the system bundle too, so that the trust
+// survives recreating a container with nothing run at its start: a start
+// wrapper would replace the image's entrypoint and command (which compose
+// resets together, and which the image may change), and needs root in the
+// container for update-ca-trust; Anaconda Server has no setting of its own
+// for a CA. The anchor stays mounted so that an update-ca-trust run in the
+// container by hand puts the CA in the other formats it extracts (Java's
+// cacerts, OpenSSL's trust bundle).
 func overrideEdit(services []string) edit.Edit {
 	var b strings.Builder
 	b.WriteString(overrideHeader)
-	b.WriteString("# The proxy's CA for the containers, mounted read-only so that it survives\n# recreating them.\nservices:\n")
+	b.WriteString("# The proxy's CA for the containers, mounted read-only so that it survives\n# recreating them: the bundle over conda's and the system's, which needs no\n# update-ca-trust at start, and the CA as the system's anchor.\nservices:\n")
 	for _, svc := range services {
 		fmt.Fprintf(&b, "  %s:\n    volumes:\n", svc)
 		fmt.Fprintf(&b, "      - ./%s/cacert.pem:%s:ro\n", composeCADir, containerCondaBundle)
+		fmt.Fprintf(&b, "      - ./%s/cacert.pem:%s:ro\n", composeCADir, containerSystemBundle)
 		fmt.Fprintf(&b, "      - ./%s/proxy-ca.pem:%s:ro\n", composeCADir, containerAnchor)
 	}
 	want := b.String()

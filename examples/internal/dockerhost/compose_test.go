@@ -17,8 +17,8 @@ import (
 
 // standInCompose is a recording stand-in for docker-compose: it logs its
 // arguments, and runs the command of "exec -T SERVICE CMD…" here, with the
-// container paths it is given (/conda/…, /usr/…) moved under
-// $FAKE/SERVICE, the service's file system.
+// container paths it is given (/conda/…, /usr/…, /etc/…) moved under
+// $FAKE/SERVICE, the service's file system, and $SVC naming the service.
 const standInCompose = `#!/bin/sh
 printf '%s\n' "$*" >>"$LOG"
 while [ $# -gt 0 ] && [ "$1" != exec ]; do shift; done
@@ -28,10 +28,10 @@ svc=$1
 shift
 for a do
 	shift
-	case $a in /conda/*|/usr/*) a=$FAKE/$svc$a ;; esac
+	case $a in /conda/*|/usr/*|/etc/*) a=$FAKE/$svc$a ;; esac
 	set -- "$@" "$a"
 done
-exec "$@"
+SVC=$svc exec "$@"
 `
 
 // composeOnly runs the compose actions with a real Exec and skips every
@@ -48,8 +48,9 @@ func (r composeOnly) Run(ctx context.Context, a plan.Action) error {
 // TestComposeContainerStepsRunOnce applies the compose mode with a CA
 // against the stand-in: each docker-compose command runs once, in order;
 // the CA is appended to the bundle of the container that lacks it and not
-// to that of the one that has it; update-ca-trust runs in each; a second
-// apply runs nothing; and running the step again appends nothing.
+// to that of the one that has it; update-ca-trust runs only in the one
+// whose system bundle lacks it (the other has the override's mount); a
+// second apply runs nothing; and running the step again changes nothing.
 func TestComposeContainerStepsRunOnce(t *testing.T) {
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
@@ -57,7 +58,9 @@ func TestComposeContainerStepsRunOnce(t *testing.T) {
 	bin, fake, log := filepath.Join(dir, "bin"), filepath.Join(dir, "containers"), filepath.Join(dir, "log")
 	require.NoError(t, os.MkdirAll(bin, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(bin, "docker-compose"), []byte(standInCompose), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(bin, "update-ca-trust"), []byte("#!/bin/sh\necho update-ca-trust >>\"$LOG\"\n"), 0o755))
+	// update-ca-trust: logs, and puts the anchor in the system bundle.
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "update-ca-trust"), []byte("#!/bin/sh\necho update-ca-trust >>\"$LOG\"\n"+
+		"cat \"$FAKE/$SVC"+containerAnchor+"\" >>\"$FAKE/$SVC"+containerSystemBundle+"\"\n"), 0o755))
 
 	caPath := filepath.Join(root, "root", "corp-proxy-ca.pem")
 	caPEM, err := os.ReadFile(caPath)
@@ -68,13 +71,16 @@ func TestComposeContainerStepsRunOnce(t *testing.T) {
 	require.NoError(t, err)
 	withCA, err := truststore.AddToBundle(ca)(seed)
 	require.NoError(t, err)
-	// repo_api kept running with the image's bundle; repo_worker's already
-	// holds the CA. Both see the anchor as mounted.
+	// repo_api kept running with the image's bundles; repo_worker's
+	// already hold the CA, as the override mounts them. Both see the
+	// anchor as mounted.
 	bundles := map[string][]byte{"repo_api": seed, "repo_worker": withCA}
 	for svc, b := range bundles {
-		p := filepath.Join(fake, svc, "conda/ssl/cacert.pem")
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, b, 0o644))
+		for _, p := range []string{containerCondaBundle, containerSystemBundle} {
+			p = filepath.Join(fake, svc, p)
+			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+			require.NoError(t, os.WriteFile(p, b, 0o644))
+		}
 		a := filepath.Join(fake, svc, containerAnchor)
 		require.NoError(t, os.MkdirAll(filepath.Dir(a), 0o755))
 		require.NoError(t, os.WriteFile(a, ca.PEM(), 0o644))
@@ -110,16 +116,22 @@ func TestComposeContainerStepsRunOnce(t *testing.T) {
 		want = append(want, project+"up -d "+svc)
 	}
 	for _, svc := range []string{"repo_api", "repo_worker"} {
-		want = append(want, project+"exec -T "+svc+" sh -c "+containerTrustScript+" sh "+containerCondaBundle+" "+containerAnchor+" "+pemMarker(ca), "update-ca-trust")
+		want = append(want, project+"exec -T "+svc+" sh -c "+containerTrustScript+" sh "+containerCondaBundle+" "+containerAnchor+" "+containerSystemBundle+" "+pemMarker(ca))
+		if svc == "repo_api" {
+			want = append(want, "update-ca-trust")
+		}
 	}
 	require.Equal(t, strings.Join(want, "\n")+"\n", string(logged))
 	got := func(svc string) []byte {
-		b, err := os.ReadFile(filepath.Join(fake, svc, "conda/ssl/cacert.pem"))
+		b, err := os.ReadFile(filepath.Join(fake, svc, containerCondaBundle))
 		require.NoError(t, err)
 		return b
 	}
 	require.Equal(t, string(seed)+string(ca.PEM()), string(got("repo_api")), "the CA appended where it was missing")
 	require.Equal(t, string(withCA), string(got("repo_worker")), "nothing appended where it was")
+	system, err := os.ReadFile(filepath.Join(fake, "repo_worker", containerSystemBundle))
+	require.NoError(t, err)
+	require.Equal(t, string(withCA), string(system), "no update-ca-trust where the mounted system bundle holds the CA")
 
 	// A second apply changes no file, so runs nothing.
 	out := apply()
@@ -129,8 +141,48 @@ func TestComposeContainerStepsRunOnce(t *testing.T) {
 	require.Equal(t, string(logged), string(again))
 
 	// Run the step in repo_api again (as after an undo and apply): the CA
-	// is there, nothing is appended.
+	// is in both bundles, nothing is appended and update-ca-trust does not
+	// run.
 	require.NoError(t, runner.Run(context.Background(), plan.Action{Name: "compose trust repo_api", Argv: []string{
-		"docker-compose", "exec", "-T", "repo_api", "sh", "-c", containerTrustScript, "sh", containerCondaBundle, containerAnchor, pemMarker(ca)}}))
+		"docker-compose", "exec", "-T", "repo_api", "sh", "-c", containerTrustScript, "sh", containerCondaBundle, containerAnchor, containerSystemBundle, pemMarker(ca)}}))
 	require.Equal(t, string(seed)+string(ca.PEM()), string(got("repo_api")))
+	again, err = os.ReadFile(log)
+	require.NoError(t, err)
+	require.Equal(t, "exec -T repo_api sh -c "+containerTrustScript+" sh "+containerCondaBundle+" "+containerAnchor+" "+containerSystemBundle+" "+pemMarker(ca)+"\n",
+		strings.TrimPrefix(string(again), string(logged)), "the step logged once, and no update-ca-trust")
+}
+
+// TestComposeBundleBase: the containers' bundle starts from the seed (the
+// host's bundle) only when proxykit/cacert.pem is absent; one already there
+// (say the image's own, copied out) is kept, the CA added once.
+func TestComposeBundleBase(t *testing.T) {
+	caPEM, err := os.ReadFile("sample/host/root/corp-proxy-ca.pem")
+	require.NoError(t, err)
+	ca, err := truststore.ParseCertificate(caPEM)
+	require.NoError(t, err)
+	seed, err := os.ReadFile("sample/host/opt/conda/ssl/cacert.pem")
+	require.NoError(t, err)
+	image, err := os.ReadFile("sample/image/conda/ssl/cacert.pem")
+	require.NoError(t, err)
+	add := func(b []byte) string {
+		out, err := truststore.AddToBundle(ca)(b)
+		require.NoError(t, err)
+		return string(out)
+	}
+	tests := []struct {
+		name string
+		old  []byte
+		want string
+	}{
+		{"absent: the seed and the CA", nil, add(seed)},
+		{"the image's own: kept, the CA added", image, add(image)},
+		{"already holding the CA: unchanged", []byte(add(image)), add(image)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := seededBundle(seed, []*truststore.Certificate{ca})(tt.old)
+			require.NoError(t, err)
+			require.Equal(t, tt.want, string(got))
+		})
+	}
 }

@@ -51,8 +51,11 @@ changed. With -image, the root is an unpacked image or container file system:
 apt's proxy, the CA and conda, no daemon. With -compose FILE, the services
 of a docker-compose project (-service, by default Anaconda Server's repo_api
 and repo_worker) get the proxy as ${…} references, its values going to the
-project's .env (0600), then docker-compose up -d recreates them. With no
-arguments at all it runs a demo on a built-in sample host.
+project's .env (0600), then docker-compose up -d recreates them; with a CA,
+a docker-compose.override.yml mounts a bundle holding it read-only over
+/conda/ssl/cacert.pem and the system bundle, so that a container recreated
+later trusts it with nothing run at its start. With no arguments at all it
+runs a demo on a built-in sample host.
 
   docker-host dockerfile [flags]   prints the Dockerfile lines and the
                                    docker build arguments an image build needs
