@@ -1,10 +1,15 @@
 package dcosnode
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -57,4 +62,111 @@ func BenchmarkPlanManyPackages(b *testing.B) {
 			}
 		})
 	}
+}
+
+// The sample's DC/OS JRE keystore and one of its Python bundles.
+const (
+	sampleKeystore = "opt/mesosphere/packages/java--a4fcaafbfd646f34641226bd8732095525c6e229/usr/java/jre/lib/security/cacerts"
+	sampleBundle   = "opt/mesosphere/packages/python-requests--5e482a8a1a830d55b849679ab26b23146e90ceb9/lib/python3.6/site-packages/requests/cacert.pem"
+)
+
+// TestStoresLeftAreNamedAndIncomplete: each reason a store found is not
+// changed makes plan and apply exit 3 and names the store and the reason on
+// stderr and under "left" in -json; the rest is applied; verify counts the
+// store as drift (exit 2); -skip leaves it out on purpose, said once, and
+// exit 0.
+func TestStoresLeftAreNamedAndIncomplete(t *testing.T) {
+	jceks, err := os.ReadFile("../../../truststore/testdata/keystore/store.jceks")
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name   string
+		store  string
+		break_ func(t *testing.T, root string, env *node.Env) []string // extra args
+		reason string
+	}{
+		{"wrong password", sampleKeystore, func(t *testing.T, root string, env *node.Env) []string {
+			return []string{"-storepass", "not-the-one"}
+		}, "wrong password: does not open with -storepass"},
+		{"unsupported format", sampleKeystore, func(t *testing.T, root string, env *node.Env) []string {
+			require.NoError(t, os.WriteFile(filepath.Join(root, sampleKeystore), jceks, 0o644))
+			return nil
+		}, "unsupported format: keystore format JCEKS is not edited here"},
+		{"unknown format", sampleKeystore, func(t *testing.T, root string, env *node.Env) []string {
+			require.NoError(t, os.WriteFile(filepath.Join(root, sampleKeystore), []byte("\x00\x01garbage"), 0o644))
+			return nil
+		}, "unknown format: keystore format unknown is not edited here"},
+		{"not valid PEM", sampleBundle, func(t *testing.T, root string, env *node.Env) []string {
+			require.NoError(t, os.WriteFile(filepath.Join(root, sampleBundle), []byte("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"), 0o644))
+			return nil
+		}, "not valid PEM: "},
+		{"read-only", sampleBundle, func(t *testing.T, root string, env *node.Env) []string {
+			dir := filepath.Join(root, filepath.Dir(sampleBundle))
+			env.Writable = func(name string) error {
+				if name == dir {
+					return syscall.EROFS
+				}
+				return nil
+			}
+			return nil
+		}, "read-only: a new file cannot be written in /" + filepath.Dir(sampleBundle)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := sampleRoot(t)
+			env := testEnv()
+			extra := c.break_(t, root, &env)
+			p := program(env)
+			p.Runner = plan.NoActions
+			run := func(args ...string) (int, string, string) {
+				var out, errb strings.Builder
+				code := p.Run(sampleArgs(root, append(slices.Clone(extra), args...)...), &out, &errb)
+				return code, out.String(), errb.String()
+			}
+			want := "dcos-node: left: /" + c.store + ": " + c.reason
+			code, _, stderr := run("plan")
+			require.Equal(t, node.ExitIncomplete, code, stderr)
+			require.Contains(t, stderr, want)
+
+			code, stdout, _ := run("-json", "plan")
+			require.Equal(t, node.ExitIncomplete, code)
+			var rep struct {
+				Left []node.Left `json:"left"`
+				Exit int         `json:"exit"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+			require.Equal(t, node.ExitIncomplete, rep.Exit)
+			require.Len(t, rep.Left, 1)
+			require.Equal(t, "/"+c.store, rep.Left[0].Path)
+			require.Contains(t, "dcos-node: left: "+rep.Left[0].Path+": "+rep.Left[0].Reason, want)
+
+			code, _, stderr = run("apply")
+			require.Equal(t, node.ExitIncomplete, code, stderr)
+			require.Contains(t, stderr, want)
+			code, _, stderr = run("verify")
+			require.Equal(t, node.ExitPending, code, stderr)
+			require.Contains(t, stderr, want)
+
+			// Left out on purpose: said once, exit 0.
+			code, _, stderr = run("-skip", "/"+path.Dir(c.store), "apply")
+			require.Equal(t, node.ExitOK, code, stderr)
+			require.NotContains(t, stderr, "left:")
+			require.Equal(t, 1, strings.Count(stderr, "left out on purpose (-skip /"+path.Dir(c.store)+")"), stderr)
+		})
+	}
+}
+
+// TestSkipMatchingNothingWarns: a -skip that matches no store says so.
+func TestSkipMatchingNothingWarns(t *testing.T) {
+	root := sampleRoot(t)
+	var errb strings.Builder
+	require.Equal(t, node.ExitPending, testProgram(plan.NoActions).Run(sampleArgs(root, "-skip", "/nowhere/*", "plan"), io.Discard, &errb))
+	require.Contains(t, errb.String(), "dcos-node: warning: -skip /nowhere/*: matches no trust store found under the root")
+}
+
+func testEnv() node.Env {
+	return node.Env{Getenv: func(k string) string {
+		if k == node.EnvProxyPassword {
+			return testPassword
+		}
+		return ""
+	}}
 }

@@ -32,17 +32,20 @@ const (
 	// ExitPending: plan found changes pending, or verify found drift or a
 	// probe that failed.
 	ExitPending = 2
-	// ExitIncomplete: done, but something was left (undo: files changed
-	// since apply), each named in a warning.
+	// ExitIncomplete: done (apply) or planned (plan), but something was
+	// left, each named: trust stores that could not be changed ([Left]),
+	// or (undo) files changed since apply.
 	ExitIncomplete = 3
 )
 
 // ExitStatuses is the usage text's paragraph on exit statuses, the same in
 // every program.
-const ExitStatuses = `exit status: 0 nothing to do or done; 1 error (usage errors too), nothing
-changed; 2 changes pending (plan), or drift or a probe not ok (verify);
-3 incomplete: done, but something was left (undo: files changed since
-apply), each named`
+const ExitStatuses = `exit status: 0 nothing to do or done (stores left out with -skip are said
+once); 1 error (usage errors too), nothing changed; 2 changes pending (plan),
+or drift, a store left or a probe not ok (verify); 3 incomplete: the rest is
+done (apply) or planned (plan), but trust stores were left (wrong -storepass,
+a format not edited, not valid PEM, read-only), each named on stderr and
+under "left" with -json (undo: files changed since apply were left)`
 
 // The subcommands.
 const (
@@ -363,6 +366,7 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 	}
 	defer root.Close()
 	n := NewNode(cfg, root.FS())
+	n.writable = func(name string) error { return p.Env.writable(filepath.Join(cfg.Root, filepath.FromSlash(name))) }
 	if err := p.Build(n); err != nil {
 		return nil, err
 	}
@@ -380,6 +384,7 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 	}
 	r.Notes = n.Notes()
 	r.Warnings = append(r.Warnings, n.Warnings()...)
+	r.Left = n.left
 	r.changes(ch)
 	r.Warnings = append(r.Warnings, secretWarnings(ch)...)
 	if p.Inspect != nil {
@@ -392,7 +397,10 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 				"an interrupted %s left its work half done; this plan shows the files as they are now, but apply (or undo, or verify) first puts them back as they were before it", op)})
 		}
 		r.Diff = ch.Diff()
-		if !ch.Empty() {
+		switch {
+		case len(r.Left) > 0:
+			r.Exit = ExitIncomplete
+		case !ch.Empty():
 			r.Exit = ExitPending
 		}
 		if cfg.Format == FormatCloudConfig {
@@ -400,12 +408,18 @@ func (p *Program) exec(ctx context.Context, cmd string, cfg *Config) (*Report, e
 		}
 		return r, nil
 	case CmdVerify:
-		if !ch.Empty() || len(r.Drift) > 0 {
+		if !ch.Empty() || len(r.Drift) > 0 || len(r.Left) > 0 {
 			r.Exit = ExitPending
 		}
 		return r, nil
 	}
-	return r, p.apply(ctx, t, ch, cfg, r)
+	if err := p.apply(ctx, t, ch, cfg, r); err != nil {
+		return r, err
+	}
+	if len(r.Left) > 0 && r.Exit == ExitOK {
+		r.Exit = ExitIncomplete
+	}
+	return r, nil
 }
 
 // secretWarnings warns about existing files that hold a credential and that

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/proxykit/proxykit/examples/internal/plan"
@@ -37,6 +39,7 @@ type Options struct {
 	CAAlias      string        // -ca-alias: alias and file name of the CA in the stores
 	StorePass    string        // -storepass: Java keystore password
 	Bundles      []string      // -bundle: extra PEM bundles (paths or globs under the root), repeatable
+	Skip         []string      // -skip: trust stores (paths or globs) left out on purpose, repeatable
 	NoActions    bool          // -no-actions: never run follow-up commands
 	JSON         bool          // -json: print the plan or result as JSON
 	Format       string        // -format: text, json or cloud-config (see [FormatCloudConfig])
@@ -69,6 +72,13 @@ func (o *Options) Register(fs *flag.FlagSet) {
 		o.Bundles = append(o.Bundles, s)
 		return nil
 	})
+	fs.Func("skip", "leave the trust store at `PATH` (a glob, or a directory above stores) out on purpose, said once in the report; repeatable", func(s string) error {
+		if _, err := path.Match(s, ""); err != nil {
+			return fmt.Errorf("-skip %q: %w", quote.Bounded(s), err)
+		}
+		o.Skip = append(o.Skip, s)
+		return nil
+	})
 	fs.BoolVar(&o.NoActions, "no-actions", false, "never run follow-up commands (update-ca-trust, systemctl); list them instead")
 	fs.BoolVar(&o.JSON, "json", false, "print the plan or result as JSON")
 	fs.BoolVar(&o.Force, "force", false, "with undo: restore the files named after it even if changed since apply, keeping that version as PATH.proxykit-TIME")
@@ -94,6 +104,7 @@ type Config struct {
 	CAAlias      string
 	StorePass    proxyenv.Secret
 	Bundles      []string
+	Skip         []string      // -skip: stores left out on purpose
 	Probes       []*url.URL    // -probe
 	ProbeTimeout time.Duration // -probe-timeout
 	NoActions    bool
@@ -133,6 +144,9 @@ var (
 type Env struct {
 	Getenv   func(string) string
 	ReadFile func(string) ([]byte, error)
+	// Writable reports why the directory at the absolute path name cannot
+	// take a new file (nil when it can); nil means access(2) with W_OK.
+	Writable func(name string) error
 }
 
 func (e Env) getenv(k string) string {
@@ -149,6 +163,13 @@ func (e Env) readFile(name string) ([]byte, error) {
 	return e.ReadFile(name)
 }
 
+func (e Env) writable(name string) error {
+	if e.Writable != nil {
+		return e.Writable(name)
+	}
+	return syscall.Access(name, 2) // W_OK
+}
+
 // Config resolves the parsed flags. needProxy says whether a proxy is
 // required (plan, apply and verify need one; undo does not).
 func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
@@ -156,6 +177,7 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 		Root:       o.Root,
 		CAAlias:    o.CAAlias,
 		Bundles:    o.Bundles,
+		Skip:       o.Skip,
 		NoActions:  o.NoActions,
 		JSON:       o.JSON,
 		Force:      o.ForcePaths,

@@ -31,7 +31,38 @@ type Node struct {
 
 	notes    []message
 	warnings []warning
+	left     []Left
 	mask     func(string) string // set once the plan is computed
+	writable func(name string) error
+}
+
+// Left is a file or store found that the plan should change and does not,
+// with the reason: a keystore that does not open with -storepass, a store
+// in a format not edited, a bundle that is not valid PEM, a read-only
+// store. Plan and apply exit [ExitIncomplete] when any is left; verify
+// counts each as drift.
+type Left struct {
+	Path   string `json:"path"`   // absolute, as found on the node
+	Reason string `json:"reason"` // why, for a person
+}
+
+// Leave records a store the plan leaves unchanged though it should not.
+func (n *Node) Leave(path, reason string) {
+	for _, l := range n.left {
+		if l.Path == path {
+			return
+		}
+	}
+	n.left = append(n.left, Left{Path: path, Reason: reason})
+}
+
+// Writable reports why the directory name (root-relative) cannot take a
+// new file, or nil when it can.
+func (n *Node) Writable(name string) error {
+	if n.writable == nil {
+		return nil
+	}
+	return n.writable(name)
 }
 
 // A Warning is something a person must read before applying a plan.

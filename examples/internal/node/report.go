@@ -19,11 +19,15 @@ type Report struct {
 	Root     string         `json:"root"`           // as given with -root
 	Notes    []string       `json:"node,omitempty"` // what the node is
 	Proxy    *ProxyReport   `json:"proxy,omitempty"`
-	Files    []FileReport   `json:"files"`           // every file the plan manages
-	Diff     string         `json:"diff,omitempty"`  // plan: the unified diff, secrets masked
-	Actions  []ActionReport `json:"actions"`         // follow-up commands
-	Warnings []Warning      `json:"warnings"`        // what a person must read
-	Error    string         `json:"error,omitempty"` // apply or undo failed part way
+	Files    []FileReport   `json:"files"`          // every file the plan manages
+	Diff     string         `json:"diff,omitempty"` // plan: the unified diff, secrets masked
+	Actions  []ActionReport `json:"actions"`        // follow-up commands
+	Warnings []Warning      `json:"warnings"`       // what a person must read
+	// Left are the stores found that should change and do not, each with
+	// its reason: plan and apply exit 3 (incomplete), verify counts them as
+	// drift. A store left out with -skip is not among them.
+	Left  []Left `json:"left,omitempty"`
+	Error string `json:"error,omitempty"` // apply or undo failed part way
 	// Drift lists the files (and stores) that are not as the last apply
 	// left them (verify), from the manifest's hashes.
 	Drift []plan.Drift `json:"drift,omitempty"`
@@ -155,6 +159,7 @@ func (r *Report) write(stdout, stderr io.Writer, asJSON bool) error {
 	}
 	b.Reset()
 	r.warnings(&b)
+	r.leftText(&b)
 	_, err := io.WriteString(stderr, b.String())
 	return err
 }
@@ -178,6 +183,17 @@ func (r *Report) warnings(b *strings.Builder) {
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(b, "%s: warning: %s\n", r.Program, w)
+	}
+}
+
+// leftText writes the stores left for stderr, one line each, and what the
+// exit status means.
+func (r *Report) leftText(b *strings.Builder) {
+	for _, l := range r.Left {
+		fmt.Fprintf(b, "%s: left: %s: %s\n", r.Program, l.Path, l.Reason)
+	}
+	if len(r.Left) > 0 && r.Command != CmdVerify {
+		fmt.Fprintf(b, "%s: incomplete: %d trust stores left unchanged (exit status 3); fix each, or leave it out with -skip PATH\n", r.Program, len(r.Left))
 	}
 }
 

@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -62,7 +63,33 @@ func AddCA(n *Node, o CAOptions) error {
 	for _, ca := range p.CAs {
 		n.Note("CA %s as %q", ca.Cert, ca.Alias)
 	}
+	skipped := map[string]bool{} // stores left out with -skip, said once each
+	skip := func(st truststore.Store) bool {
+		pat, ok := skipPattern(n.Config.Skip, st)
+		if ok && !skipped[st.Path] {
+			skipped[st.Path] = true
+			n.Note("/%s: left out on purpose (-skip %s)", st.Path, pat)
+		}
+		return ok
+	}
+	readOnly := map[string]error{}
 	for _, c := range p.Changes {
+		if skip(c.Store) {
+			continue
+		}
+		if c.Kind != truststore.KindSystem && c.Store.Real != "" {
+			err, seen := readOnly[c.Store.Real]
+			if !seen {
+				err = n.Writable(path.Dir(c.Store.Real))
+				readOnly[c.Store.Real] = err
+				if err != nil {
+					n.Leave("/"+c.Store.Path, fmt.Sprintf("read-only: a new file cannot be written in /%s (%v)", path.Dir(c.Store.Real), err))
+				}
+			}
+			if err != nil {
+				continue
+			}
+		}
 		actions := o.Then
 		if c.Update != nil {
 			actions = append([]string{n.Action(strings.Join(c.Update, " "), c.Update...)}, o.Then...)
@@ -78,13 +105,62 @@ func AddCA(n *Node, o CAOptions) error {
 			if st.Real != st.Path {
 				n.Note("/%s leads to /%s, which %s rebuilds from the system store", st.Path, st.Real, strings.Join(st.Update, " "))
 			}
+		case skip(st):
 		case errors.Is(l.Err, truststore.ErrWrongPassword):
-			n.Warn("/"+st.Path, "does not open with -storepass: left alone; give its password with -storepass (or $%s)", EnvStorePass)
+			n.Leave("/"+st.Path, fmt.Sprintf("wrong password: does not open with -storepass; give its password with -storepass (or $%s), or -skip it", EnvStorePass))
+		case errors.Is(l.Err, truststore.ErrUnsupportedFormat),
+			st.Kind == truststore.KindKeystore && st.Format != truststore.FormatUnknown && st.Problem != "":
+			n.Leave("/"+st.Path, fmt.Sprintf("unsupported format: %s", l.Reason))
+		case st.Kind == truststore.KindKeystore:
+			n.Leave("/"+st.Path, fmt.Sprintf("unknown format: %s", l.Reason))
+		case st.Kind == truststore.KindBundle:
+			n.Leave("/"+st.Path, fmt.Sprintf("not valid PEM: %s", l.Reason))
 		default:
-			n.Warn("/"+st.Path, "%s: left alone", l.Reason)
+			n.Leave("/"+st.Path, l.Reason)
+		}
+	}
+	for _, pat := range n.Config.Skip {
+		if !slices.ContainsFunc(append(slices.Clone(p.Changes), leftChanges(p.Left)...), func(c truststore.Change) bool {
+			_, ok := skipPattern([]string{pat}, c.Store)
+			return ok
+		}) {
+			n.Warn("-skip "+pat, "matches no trust store found under the root")
 		}
 	}
 	return nil
+}
+
+// leftChanges wraps the stores left as changes, for matching -skip.
+func leftChanges(left []truststore.Left) []truststore.Change {
+	out := make([]truststore.Change, len(left))
+	for i, l := range left {
+		out[i] = truststore.Change{Store: l.Store}
+	}
+	return out
+}
+
+// skipPattern returns the first -skip pattern that matches the store: its
+// path as found, the file it resolves to, or a link to it, each absolute,
+// or a directory above any of them.
+func skipPattern(patterns []string, st truststore.Store) (string, bool) {
+	if st.Path == "" {
+		return "", false
+	}
+	paths := append([]string{st.Path, st.Real}, st.Links...)
+	for _, pat := range patterns {
+		pat = "/" + strings.Trim(pat, "/")
+		for _, p := range paths {
+			if p == "" {
+				continue
+			}
+			for q := "/" + p; q != "/"; q = path.Dir(q) {
+				if ok, _ := path.Match(pat, q); ok {
+					return strings.TrimSuffix(pat, "/"), true
+				}
+			}
+		}
+	}
+	return "", false
 }
 
 // parseCAs reads the -ca files and checks them as trust anchors.
