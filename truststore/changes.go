@@ -20,6 +20,10 @@ type ChangeOptions struct {
 	// without blanks or slashes; "" means "corporate_proxy". The n-th CA
 	// (n > 1) gets Alias-n: "corporate_proxy-2".
 	Alias string
+	// Aliases name particular CAs, by fingerprint, instead of Alias: a
+	// cluster's CA and the proxy's, each under its own name, can be trusted
+	// and removed apart. Each must be a plain name, as Alias.
+	Aliases map[Fingerprint]string
 	// Password opens and protects the Java keystores; the zero value means
 	// [DefaultJavaPassword] ("changeit").
 	Password Password
@@ -110,13 +114,21 @@ func Changes(fsys fs.FS, certs []*Certificate, opts ChangeOptions) (Plan, error)
 		return Plan{}, fmt.Errorf("alias %q: want a plain name without blanks or slashes: %w", quote.Bounded(alias), ErrMalformed)
 	}
 	var p Plan
+	defaults := 0 // CAs named after alias so far
 	for _, c := range certs {
 		if c == nil || slices.ContainsFunc(p.CAs, func(t CA) bool { return t.Cert.Fingerprint() == c.Fingerprint() }) {
 			continue
 		}
-		a := alias
-		if len(p.CAs) > 0 {
-			a = fmt.Sprintf("%s-%d", alias, len(p.CAs)+1)
+		a, own := opts.Aliases[c.Fingerprint()]
+		switch {
+		case own && (a == "" || strings.ContainsAny(a, "/\\ \t\r\n")):
+			return Plan{}, fmt.Errorf("alias %q: want a plain name without blanks or slashes: %w", quote.Bounded(a), ErrMalformed)
+		case own:
+		case defaults == 0:
+			a, defaults = alias, 1
+		default:
+			defaults++
+			a = fmt.Sprintf("%s-%d", alias, defaults)
 		}
 		p.CAs = append(p.CAs, CA{Cert: c, Alias: a})
 	}

@@ -140,3 +140,40 @@ func TestChangesRefuseAnAliasWithASlash(t *testing.T) {
 	_, err := truststore.Changes(fstest.MapFS{}, []*truststore.Certificate{testCA(t, "A")}, truststore.ChangeOptions{Alias: "../x"})
 	require.ErrorIs(t, err, truststore.ErrMalformed)
 }
+
+// TestChangesNameEachCAByItsOwnAlias checks ChangeOptions.Aliases: a CA with
+// an alias of its own keeps it, the others are named after Alias, counted
+// among themselves only, so the proxy's CA and a cluster's are anchored under
+// names that can be removed apart.
+func TestChangesNameEachCAByItsOwnAlias(t *testing.T) {
+	proxyCA, clusterCA, other := testCA(t, "Corp Proxy Root"), testCA(t, "DC/OS Root CA"), testCA(t, "Second Proxy Root")
+	fsys := fstest.MapFS{"etc/os-release": file([]byte("ID=rhel\n"))}
+	tests := []struct {
+		name    string
+		certs   []*truststore.Certificate
+		aliases map[truststore.Fingerprint]string
+		want    []string
+	}{
+		{"none of its own", []*truststore.Certificate{proxyCA, clusterCA}, nil, []string{"corporate_proxy", "corporate_proxy-2"}},
+		{"the cluster's first", []*truststore.Certificate{clusterCA, proxyCA, other},
+			map[truststore.Fingerprint]string{clusterCA.Fingerprint(): "dcos-root-ca"}, []string{"dcos-root-ca", "corporate_proxy", "corporate_proxy-2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := truststore.Changes(fsys, tt.certs, truststore.ChangeOptions{Aliases: tt.aliases})
+			require.NoError(t, err)
+			var got []string
+			for _, ca := range p.CAs {
+				got = append(got, ca.Alias)
+			}
+			require.Equal(t, tt.want, got)
+			var anchors []string
+			for _, c := range p.Changes {
+				anchors = append(anchors, c.Path)
+			}
+			require.Len(t, anchors, len(tt.want), "one anchor file per CA")
+		})
+	}
+	_, err := truststore.Changes(fsys, []*truststore.Certificate{clusterCA}, truststore.ChangeOptions{Aliases: map[truststore.Fingerprint]string{clusterCA.Fingerprint(): "a b"}})
+	require.ErrorIs(t, err, truststore.ErrMalformed)
+}

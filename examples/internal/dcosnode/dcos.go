@@ -35,6 +35,9 @@ func (o *options) build(n *node.Node) error {
 	s := n.Config.Settings
 	dcos := n.Exists(mesosphereDir)
 	describe(n, dcos)
+	if err := n.FetchCAs(&o.ca); err != nil { // through the proxy, but not to the cluster (DC/OS's bypass)
+		return err
+	}
 
 	if err := planYum(n, s); err != nil {
 		return err

@@ -31,6 +31,13 @@ Java proxy properties, and the proxy's CA in the system store, every Java
 keystore and the Python bundles under /opt/mesosphere/packages. With no
 arguments at all it runs a demo on a built-in sample node.
 
+The cluster's own CA (DC/OS serves it at https://MASTER/ca/dcos-ca.crt) comes
+with -ca-url, the intercepting proxy's with -ca-from-proxy HOST: either is
+fetched over a connection nothing can verify yet, so it is refused unless its
+SHA-256 fingerprint matches -fingerprint; the fingerprint is always printed.
+The cluster's CA is named by its subject in the stores, the proxy's by
+-ca-alias, so each can be removed apart.
+
 The proxy password is read from $PROXYKIT_PROXY_PASSWORD or from
 -proxy-password-file, never needed on the command line.`
 
@@ -74,11 +81,13 @@ func program(env node.Env) *node.Program {
 
 // options are dcos-node's own flags.
 type options struct {
-	noDCOSBypass bool // -no-dcos-bypass
-	fixDCOSEnv   bool // -fix-mesosphere-environment
+	noDCOSBypass bool           // -no-dcos-bypass
+	fixDCOSEnv   bool           // -fix-mesosphere-environment
+	ca           node.CASources // -ca-url, -ca-from-proxy, -fingerprint, -fetch-timeout
 }
 
 func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.noDCOSBypass, "no-dcos-bypass", false, "do not merge DC/OS's own bypass entries ("+dcosBypassList+") into -no-proxy")
 	fs.BoolVar(&o.fixDCOSEnv, "fix-mesosphere-environment", false, "remove proxy variables from /opt/mesosphere/environment and environment.export, where they break the DC/OS UI and CLI")
+	o.ca.Register(fs)
 }

@@ -16,18 +16,15 @@ const aptConfPath = "etc/apt/apt.conf.d/80proxykit-proxy"
 
 // build plans the node: a Docker host, or with -image an image's root.
 func (o *options) build(n *node.Node) error {
-	roots, _ := truststore.SystemPool(n.FS) // nil: the fetch uses the host's
-	fetched, err := o.ca.fetch(n.Config.Settings, roots, o.fetchTimeout, n.Note)
-	if err != nil {
+	describe(n) // first: the first note says what the node is
+	if err := n.FetchCAs(&o.ca); err != nil {
 		return err
 	}
-	n.Config.CAs = append(n.Config.CAs, fetched...)
 	certs, err := parseCAs(n, n.Config.CAs)
 	if err != nil {
 		return err
 	}
 	s := n.Config.Settings
-	describe(n)
 
 	var bundles []string
 	if o.image {

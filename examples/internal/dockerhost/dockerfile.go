@@ -25,11 +25,10 @@ func runDockerfile(env node.Env, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard) // errors are reported once, as "docker-host: error: …"
 	var opts node.Options
 	opts.Register(fs)
-	var ca caSources
-	ca.register(fs)
+	var ca node.CASources
+	ca.Register(fs)
 	family := fs.String("family", "debian", "the image's distribution `FAMILY`: debian (and ubuntu), rhel (and centos, fedora), suse or alpine")
 	conda := fs.String("conda-prefix", "/opt/conda", "the conda installation `DIR` in the image whose bundles get the CA; empty for none")
-	timeout := fs.Duration("fetch-timeout", 20e9, "bound on fetching a CA with -ca-url or -ca-from-proxy")
 	fs.Usage = func() {} // -h prints the usage to stdout; errors are reported once
 	fail := func(err error) int {
 		return node.Fail(name, cmdDockerfile, stdout, stderr, node.WantsJSON(args), err)
@@ -51,7 +50,7 @@ func runDockerfile(env node.Env, args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	var notes []string
-	fetched, err := ca.fetch(cfg.Settings, nil, *timeout, func(f string, a ...any) { notes = append(notes, fmt.Sprintf(f, a...)) })
+	fetched, err := ca.Fetch(cfg.Settings, nil, func(f string, a ...any) { notes = append(notes, fmt.Sprintf(f, a...)) })
 	if err != nil {
 		return fail(err)
 	}

@@ -30,7 +30,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/probe"
@@ -137,10 +136,9 @@ type options struct {
 	servers      []string // -server-mirror 'CHANNEL/NAME SOURCE PROXY', repeatable
 	mirrorFiles  []string // -mirror-password-file ID=FILE, repeatable
 	serverList   []proxyenv.ServerMirror
-	services     []string      // -service NAME, repeatable
-	ca           caSources     // -ca-url, -ca-from-proxy, -fingerprint
-	fetchTimeout time.Duration // -fetch-timeout
-	env          node.Env      // for the conda mirror proxies' password
+	services     []string       // -service NAME, repeatable
+	ca           node.CASources // -ca-url, -ca-from-proxy, -fingerprint, -fetch-timeout
+	env          node.Env       // for the conda mirror proxies' password
 }
 
 // EnvCondaProxyPassword names the environment variable that carries the
@@ -158,8 +156,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.Func("service", "a service of the -compose file that gets the proxy (default repo_api and repo_worker): `NAME`; repeatable", appendTo(&o.services))
 	fs.Func("server-mirror", "an Anaconda Server mirror with a proxy of its own, `'CHANNEL/NAME SOURCE-URL PROXY-URL'` (the proxy may name a user; its password comes from $PROXYKIT_MIRROR_PASSWORD_CHANNEL_NAME or -mirror-password-file): a root-only script and REST bodies that create it go next to the -compose file, and conda's proxy_servers reach its source through it; repeatable", appendTo(&o.servers))
 	fs.Func("mirror-password-file", "the file holding the password of a mirror's own proxy, for a -server-mirror CHANNEL/NAME or a -conda-proxy MIRROR: `ID=FILE`; repeatable", appendTo(&o.mirrorFiles))
-	o.ca.register(fs)
-	fs.DurationVar(&o.fetchTimeout, "fetch-timeout", 20*time.Second, "bound on fetching a CA with -ca-url or -ca-from-proxy")
+	o.ca.Register(fs)
 }
 
 func appendTo(l *[]string) func(string) error {

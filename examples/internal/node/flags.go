@@ -125,8 +125,9 @@ type Config struct {
 
 // CA is a certificate file given with -ca.
 type CA struct {
-	Name string // the file name as given
-	Data []byte // its contents, PEM or DER
+	Name  string // the file name as given
+	Data  []byte // its contents, PEM or DER
+	Alias string // its name in the stores; "" for -ca-alias
 }
 
 // Errors of the flags, for callers to branch on.

@@ -48,8 +48,22 @@ func AddCA(n *Node, o CAOptions) error {
 			n.Warn(b, "no such bundle under the root (-bundle)")
 		}
 	}
+	aliases := make(map[truststore.Fingerprint]string) // the CAs named apart from -ca-alias
+	for _, ca := range n.Config.CAs {
+		if ca.Alias == "" {
+			continue
+		}
+		cs, err := truststore.ParseCertificates(ca.Data)
+		if err != nil {
+			return fmt.Errorf("-ca %s: %w", ca.Name, err)
+		}
+		for _, c := range cs {
+			aliases[c.Fingerprint()] = ca.Alias
+		}
+	}
 	p, err := truststore.Changes(n.FS, certs, truststore.ChangeOptions{
 		Alias:    n.Config.CAAlias,
+		Aliases:  aliases,
 		Password: n.Config.StorePass,
 		Discovery: truststore.Discovery{
 			Bundles:     append(slices.Clone(o.Bundles), n.Config.Bundles...),

@@ -1,4 +1,4 @@
-package dockerhost
+package node
 
 import (
 	"context"
@@ -12,33 +12,61 @@ import (
 	"time"
 
 	"github.com/proxykit/proxykit/examples/internal/cafetch"
-	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/truststore"
 )
 
-// caSources are the flags that fetch a CA instead of reading it from a file.
-type caSources struct {
-	urls         []string // -ca-url
-	fromProxy    []string // -ca-from-proxy
-	fingerprints []string // -fingerprint
+// CASources are the flags that fetch a CA instead of reading it from a
+// file, shared by the programs: -ca-url, -ca-from-proxy, -fingerprint and
+// -fetch-timeout. Register them with [CASources.Register], then add what
+// they fetch with [Node.FetchCAs] (or [CASources.Fetch] where there is no
+// node).
+type CASources struct {
+	urls         []string      // -ca-url
+	fromProxy    []string      // -ca-from-proxy
+	fingerprints []string      // -fingerprint
+	Timeout      time.Duration // -fetch-timeout
 }
 
-func (c *caSources) register(fs *flag.FlagSet) {
+// Register adds the flags to fs.
+func (c *CASources) Register(fs *flag.FlagSet) {
+	fs.DurationVar(&c.Timeout, "fetch-timeout", 20*time.Second, "bound on fetching a CA with -ca-url or -ca-from-proxy")
 	fs.Func("ca-url", "fetch the CA from `URL` (https://CLUSTER fetches DC/OS's /ca/dcos-ca.crt); refused unless it matches -fingerprint; repeatable", appendTo(&c.urls))
 	fs.Func("ca-from-proxy", "discover the intercepting proxy's CA: CONNECT through the proxy to `HOST[:PORT]` and offer the root of the chain it presents; refused unless it matches -fingerprint; repeatable", appendTo(&c.fromProxy))
 	fs.Func("fingerprint", "the SHA-256 `FINGERPRINT` a fetched CA must have (colons, spaces or none; any case); repeatable", appendTo(&c.fingerprints))
 }
 
-func (c *caSources) any() bool { return len(c.urls)+len(c.fromProxy) > 0 }
+func (c *CASources) any() bool { return len(c.urls)+len(c.fromProxy) > 0 }
 
-// fetch gets every CA the flags name, checks it against the fingerprints,
-// and returns it as a [node.CA] for the same stores as -ca. Each CA's
-// fingerprint is noted, trusted or not.
-func (c *caSources) fetch(s proxyenv.Settings, roots *x509.CertPool, timeout time.Duration, note func(string, ...any)) ([]node.CA, error) {
+// FetchCAs fetches every CA the flags of c name, trusting the node's own
+// system store (the host's when the root has none) for -ca-url, and adds
+// them to the node's CAs, for the same stores as -ca.
+func (n *Node) FetchCAs(c *CASources) error {
+	if !c.any() && len(c.fingerprints) == 0 {
+		return nil
+	}
+	roots, _ := truststore.SystemPool(n.FS) // nil: the fetch uses the host's
+	fetched, err := c.Fetch(n.Config.Settings, roots, n.Note)
+	if err != nil {
+		return err
+	}
+	n.Config.CAs = append(n.Config.CAs, fetched...)
+	return nil
+}
+
+// Fetch gets every CA the flags name, checks it against the fingerprints,
+// and returns it as a [CA] for the same stores as -ca. Each CA's
+// fingerprint is noted, trusted or not. A CA from -ca-url is a cluster's,
+// not the proxy's: it is named by its own subject ([truststore.Certificate.Alias]),
+// so that it and the proxy's CA (named by -ca-alias) can be removed apart.
+func (c *CASources) Fetch(s proxyenv.Settings, roots *x509.CertPool, note func(string, ...any)) ([]CA, error) {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = 20 * time.Second
+	}
 	if !c.any() {
 		if len(c.fingerprints) > 0 {
-			return nil, fmt.Errorf("%w: -fingerprint without -ca-url or -ca-from-proxy", node.ErrUsage)
+			return nil, fmt.Errorf("%w: -fingerprint without -ca-url or -ca-from-proxy", ErrUsage)
 		}
 		return nil, nil
 	}
@@ -46,7 +74,7 @@ func (c *caSources) fetch(s proxyenv.Settings, roots *x509.CertPool, timeout tim
 	for _, f := range c.fingerprints {
 		fp, err := truststore.ParseFingerprint(f)
 		if err != nil {
-			return nil, fmt.Errorf("%w: -fingerprint: %w", node.ErrUsage, err)
+			return nil, fmt.Errorf("%w: -fingerprint: %w", ErrUsage, err)
 		}
 		want = append(want, fp)
 	}
@@ -56,7 +84,7 @@ func (c *caSources) fetch(s proxyenv.Settings, roots *x509.CertPool, timeout tim
 	if roots != nil {
 		opts = append(opts, cafetch.WithRoots(roots))
 	}
-	var out []node.CA
+	var out []CA
 	var errs []error
 	for _, raw := range c.urls {
 		cert, err := fetchURL(ctx, raw, s, want, opts)
@@ -65,7 +93,7 @@ func (c *caSources) fetch(s proxyenv.Settings, roots *x509.CertPool, timeout tim
 			continue
 		}
 		note("CA from %s: %s, matches -fingerprint", redactURL(raw), cert)
-		out = append(out, node.CA{Name: redactURL(raw), Data: cert.PEM()})
+		out = append(out, CA{Name: redactURL(raw), Data: cert.PEM(), Alias: cert.Alias()})
 	}
 	for _, host := range c.fromProxy {
 		p := s.HTTPSProxy
@@ -73,7 +101,7 @@ func (c *caSources) fetch(s proxyenv.Settings, roots *x509.CertPool, timeout tim
 			p = s.HTTPProxy
 		}
 		if p == nil {
-			return nil, fmt.Errorf("%w: -ca-from-proxy needs -proxy", node.ErrUsage)
+			return nil, fmt.Errorf("%w: -ca-from-proxy needs -proxy", ErrUsage)
 		}
 		o, err := cafetch.FromProxy(ctx, *p, host, opts...)
 		if err != nil {
@@ -99,7 +127,7 @@ func (c *caSources) fetch(s proxyenv.Settings, roots *x509.CertPool, timeout tim
 		for _, w := range o.Warnings {
 			note("CA from %s: %s", source, w)
 		}
-		out = append(out, node.CA{Name: source, Data: o.CA.PEM()})
+		out = append(out, CA{Name: source, Data: o.CA.PEM()})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -154,4 +182,16 @@ func describeOffer(o *cafetch.Offer) string {
 	}
 	b.WriteString("  compare the fingerprint with one from your security team, then rerun with -fingerprint")
 	return b.String()
+}
+
+// appendTo is a flag.Func that appends each non-blank value to l.
+func appendTo(l *[]string) func(string) error {
+	return func(s string) error {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return fmt.Errorf("empty value")
+		}
+		*l = append(*l, s)
+		return nil
+	}
 }
