@@ -25,9 +25,9 @@
 //	users        docker-host: users whose ~/.docker/config.json gets the proxy
 //	registries   docker-host: registries whose certs.d/REGISTRY/ca.crt gets the CA
 //
-// With profile dcos, ca_url is fetched by the module itself, directly (the
-// cluster is one the node reaches without the proxy); with docker-host, by
-// the program, through the proxy unless no_proxy names the cluster.
+// ca_url is fetched by the program (-ca-url), through the proxy unless
+// no_proxy names the cluster; the cluster's CA is named by its subject in the
+// stores, apart from the proxy's.
 //
 // It returns changed, msg, files (each managed file and its status),
 // restarts (the units the change needs restarted), warnings, diff (with
@@ -49,7 +49,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/proxykit/proxykit/examples/internal/cafetch"
 	"github.com/proxykit/proxykit/examples/internal/dcosnode"
 	"github.com/proxykit/proxykit/examples/internal/dockerhost"
 	"github.com/proxykit/proxykit/examples/internal/node"
@@ -178,24 +177,9 @@ func (p *params) run() *result {
 		argv = append(argv, "-ca", name)
 	}
 	if p.CAURL != "" {
-		switch p.Profile {
-		case "docker-host":
-			argv = append(argv, "-ca-url", p.CAURL, "-fingerprint", p.Fingerprint)
-		default:
-			fp, err := truststore.ParseFingerprint(p.Fingerprint)
-			if err != nil {
-				return failed("fingerprint: %v", err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), cafetch.DefaultTimeout)
-			defer cancel()
-			c, err := cafetch.FromURL(ctx, p.CAURL, fp)
-			if err != nil {
-				return failed("ca_url: %v", err)
-			}
-			name := "ca_url " + p.CAURL
-			cas[name] = c.PEM()
-			argv = append(argv, "-ca", name)
-		}
+		// Fetched by the program, through the proxy unless no_proxy names
+		// the cluster (dcos-node adds DC/OS's own bypass entries).
+		argv = append(argv, "-ca-url", p.CAURL, "-fingerprint", p.Fingerprint)
 	}
 	cmd := node.CmdApply
 	if p.check {

@@ -12,6 +12,7 @@ import (
 	"github.com/proxykit/proxykit/examples/internal/cafetch/cafetchtest"
 	"github.com/proxykit/proxykit/examples/internal/dcosnode"
 	"github.com/proxykit/proxykit/examples/internal/dockerhost"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // runModule runs the module on args in check mode and returns its result.
@@ -36,13 +37,16 @@ func TestModuleFetchesTheCAFromTheCluster(t *testing.T) {
 	ca := cafetchtest.NewCA("proxykit ansible test cluster CA")
 	cluster := cafetchtest.NewCluster(t, ca, nil)
 	other := cafetchtest.NewCA("another CA")
+	certs, err := truststore.ParseCertificates(ca.PEM())
+	require.NoError(t, err)
+	alias := certs[0].Alias() // the cluster's CA is named by its subject, apart from the proxy's
 	for _, tc := range []struct {
 		profile, anchor string
 		sample          func(dir string) error
 		args            map[string]any
 	}{
-		{profile: "dcos", anchor: "etc/pki/ca-trust/source/anchors/corporate_proxy.crt", sample: dcosnode.WriteSample},
-		{profile: "docker-host", anchor: "usr/local/share/ca-certificates/corporate_proxy.crt",
+		{profile: "dcos", anchor: "etc/pki/ca-trust/source/anchors/" + alias + ".crt", sample: dcosnode.WriteSample},
+		{profile: "docker-host", anchor: "usr/local/share/ca-certificates/" + alias + ".crt",
 			sample: func(dir string) error { return dockerhost.WriteSample(dir, "host") },
 			args:   map[string]any{"users": "alice,root", "registries": []string{"registry.corp.example:5000"}}},
 	} {
