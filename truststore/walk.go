@@ -3,7 +3,10 @@ package truststore
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"slices"
+	"strings"
 )
 
 // Limits of the walk [Discover] makes under [Discovery.BundleRoots]: it
@@ -55,7 +58,7 @@ func walkBundles(fsys fs.FS, roots, names []string) ([]string, error) {
 			if err != nil {
 				continue
 			}
-			if err := w.walk(dir, real, 0); err != nil {
+			if err := w.walk(dir, real, nil, 0); err != nil {
 				return w.found, err
 			}
 		}
@@ -65,15 +68,24 @@ func walkBundles(fsys fs.FS, roots, names []string) ([]string, error) {
 
 // walk lists dir, found at that path, whose links resolve to real. A
 // subdirectory's real path is real's plus its name; only links are
-// resolved again, which keeps the walk to one ReadDir per directory.
-func (w *walker) walk(dir, real string, depth int) error {
+// resolved again. Where the file system hands out open directories
+// (os.Root's does), a subdirectory is opened relative to its parent
+// (without following a link), which keeps the walk to a few system calls
+// per directory; otherwise each is listed by its path.
+func (w *walker) walk(dir, real string, f *os.File, depth int) error {
 	if w.seen[real] {
+		if f != nil {
+			f.Close()
+		}
 		return nil
 	}
 	w.seen[real] = true
-	entries, err := fs.ReadDir(w.fsys, real)
+	entries, f, err := w.list(real, f)
 	if err != nil {
 		return nil
+	}
+	if f != nil {
+		defer f.Close()
 	}
 	for _, e := range entries {
 		if w.entries++; w.entries > MaxWalkEntries {
@@ -82,7 +94,8 @@ func (w *walker) walk(dir, real string, depth int) error {
 		name := e.Name()
 		p, r := path.Join(dir, name), path.Join(real, name)
 		t := e.Type()
-		if t&fs.ModeSymlink != 0 {
+		link := t&fs.ModeSymlink != 0
+		if link {
 			if r, err = resolve(w.fsys, p); err != nil {
 				continue
 			}
@@ -94,16 +107,47 @@ func (w *walker) walk(dir, real string, depth int) error {
 		}
 		switch {
 		case t.IsDir():
-			if depth+1 < MaxWalkDepth && !walkSkip[name] {
-				if err := w.walk(p, r, depth+1); err != nil {
-					return err
-				}
+			if depth+1 >= MaxWalkDepth || walkSkip[name] || w.seen[r] {
+				continue
+			}
+			var child *os.File
+			if f != nil && !link {
+				child, _ = openChild(f, name)
+			}
+			if err := w.walk(p, r, child, depth+1); err != nil {
+				return err
 			}
 		case t.IsRegular() && w.names[name]:
 			w.found = append(w.found, p)
 		}
 	}
 	return nil
+}
+
+// list returns the entries of the directory real, sorted by name: read
+// from f when open, else from the directory opened by path, which is kept
+// open for its subdirectories when it is an *os.File.
+func (w *walker) list(real string, f *os.File) ([]fs.DirEntry, *os.File, error) {
+	if f == nil {
+		if g, err := w.fsys.Open(real); err == nil {
+			if osf, ok := g.(*os.File); ok {
+				f = osf
+			} else {
+				g.Close()
+			}
+		}
+	}
+	if f == nil {
+		entries, err := fs.ReadDir(w.fsys, real)
+		return entries, nil, err
+	}
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, f, nil
 }
 
 // DefaultBundleNames returns the file names the walk takes for PEM bundles:

@@ -2,6 +2,8 @@ package truststore_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"testing/fstest"
 
@@ -79,4 +81,33 @@ func TestWalkIsBounded(t *testing.T) {
 	require.Len(t, stores, 1)
 	require.Equal(t, "opt/conda", stores[0].Path)
 	require.Contains(t, stores[0].Problem, "walk stopped after")
+}
+
+// TestWalkOnDisk walks a real directory, where subdirectories are opened
+// relative to their parent: the same four bundles are found, and a link
+// that leads out of the root is followed inside it.
+func TestWalkOnDisk(t *testing.T) {
+	root := t.TempDir()
+	pem := testCA(t, "Alpha Root CA").PEM()
+	for _, p := range []string{
+		"opt/mesosphere/packages/python--5f7a/lib/python3.4/site-packages/pip/_vendor/requests/cacert.pem",
+		"opt/mesosphere/packages/python-requests--8b2c/lib/python3.4/site-packages/requests/cacert.pem",
+		"opt/mesosphere/packages/dcos-image-deps--1d4e/lib/python3.4/site-packages/websocket/cacert.pem",
+		"opt/mesosphere/packages/boto--9c0b/lib/python3.4/site-packages/botocore/vendored/requests/cacert.pem",
+		"etc/cacert.pem",
+	} {
+		require.NoError(t, os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(root, p), pem, 0o644))
+	}
+	// Absolute: resolved inside the root, to its etc/, not the host's.
+	require.NoError(t, os.Symlink("/etc", filepath.Join(root, "opt/mesosphere/packages/boto--9c0b/lib/etc")))
+	stores, err := truststore.Discover(os.DirFS(root), truststore.Discovery{BundleRoots: []string{"opt/mesosphere/packages"}})
+	require.NoError(t, err)
+	require.Equal(t, []string{
+		"PEM bundle opt/mesosphere/packages/boto--9c0b/lib/etc/cacert.pem -> etc/cacert.pem",
+		"PEM bundle opt/mesosphere/packages/boto--9c0b/lib/python3.4/site-packages/botocore/vendored/requests/cacert.pem",
+		"PEM bundle opt/mesosphere/packages/dcos-image-deps--1d4e/lib/python3.4/site-packages/websocket/cacert.pem",
+		"PEM bundle opt/mesosphere/packages/python--5f7a/lib/python3.4/site-packages/pip/_vendor/requests/cacert.pem",
+		"PEM bundle opt/mesosphere/packages/python-requests--8b2c/lib/python3.4/site-packages/requests/cacert.pem",
+	}, summary(stores))
 }
