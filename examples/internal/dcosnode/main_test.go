@@ -41,6 +41,7 @@ func TestScripts(t *testing.T) {
 		Condition: scripttest.Condition,
 		Cmds: scripttest.With(testPassword, map[string]scripttest.Cmd{
 			"mksample": cmdMksample,
+			"mkdcos":   cmdMkdcos,
 		}),
 	})
 }

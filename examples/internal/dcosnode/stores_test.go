@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/stretchr/testify/require"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
@@ -169,4 +170,24 @@ func testEnv() node.Env {
 		}
 		return ""
 	}}
+}
+
+// fixtureDir is testdata/dcos, absolute: the DC/OS master and agent trees.
+var fixtureDir = func() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return filepath.Join(wd, "testdata", "dcos")
+}()
+
+// mkdcos ROLE DIR writes the DC/OS fixture node ROLE (master or agent) into
+// DIR: testdata/dcos/ROLE and what testdata/dcos/ROLE.setup adds.
+func cmdMkdcos(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 || (args[0] != "master" && args[0] != "agent") {
+		ts.Fatalf("usage: mkdcos master|agent DIR")
+	}
+	dir := ts.MkAbs(args[1])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	ts.Check(node.Materialize(dir, os.DirFS(fixtureDir), args[0], args[0]+".setup"))
 }
