@@ -255,3 +255,29 @@ func ExampleSystemPool() {
 	fmt.Println("the proxy's CA is trusted system-wide:", err == nil)
 	// Output: the proxy's CA is trusted system-wide: true
 }
+
+// Discovery.BundleRoots walks DC/OS's package store for Python's PEM
+// bundles: each is found where it is, whatever the package.
+func ExampleDiscovery_bundleRoots() {
+	bundle := &fstest.MapFile{Data: []byte(proxyCAPEM), Mode: 0o644}
+	fsys := fstest.MapFS{
+		"opt/mesosphere/packages/python--0a1b/lib/python3.4/site-packages/pip/_vendor/requests/cacert.pem":     bundle,
+		"opt/mesosphere/packages/boto--2c3d/lib/python3.4/site-packages/botocore/vendored/requests/cacert.pem": bundle,
+		"opt/mesosphere/packages/dcos-image-deps--4e5f/lib/python3.4/site-packages/websocket/cacert.pem":       bundle,
+		"opt/mesosphere/packages/python-requests--6a7b/lib/python3.4/site-packages/requests/cacert.pem":        bundle,
+		"opt/mesosphere/packages/python-requests--6a7b/lib/python3.4/site-packages/requests/__init__.py":       {Data: []byte("\n")},
+	}
+	stores, err := truststore.Discover(fsys, truststore.Discovery{BundleRoots: truststore.DCOSBundleRoots()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range stores {
+		fmt.Println(s.Kind, "/"+s.Path)
+	}
+	// Output:
+	// PEM bundle /opt/mesosphere/packages/boto--2c3d/lib/python3.4/site-packages/botocore/vendored/requests/cacert.pem
+	// PEM bundle /opt/mesosphere/packages/dcos-image-deps--4e5f/lib/python3.4/site-packages/websocket/cacert.pem
+	// PEM bundle /opt/mesosphere/packages/python--0a1b/lib/python3.4/site-packages/pip/_vendor/requests/cacert.pem
+	// PEM bundle /opt/mesosphere/packages/python-requests--6a7b/lib/python3.4/site-packages/requests/cacert.pem
+}

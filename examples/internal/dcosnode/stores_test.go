@@ -2,6 +2,7 @@ package dcosnode
 
 import (
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"os"
@@ -190,4 +191,28 @@ func cmdMkdcos(ts *testscript.TestScript, neg bool, args []string) {
 	dir := ts.MkAbs(args[1])
 	ts.Check(os.MkdirAll(dir, 0o755))
 	ts.Check(node.Materialize(dir, os.DirFS(fixtureDir), args[0], args[0]+".setup"))
+}
+
+// TestJavaHomesOfTheNode: a JDK named only by a JAVA_HOME, in
+// environment.export or in a unit's Environment=, gets the CA.
+func TestJavaHomesOfTheNode(t *testing.T) {
+	root := sampleRoot(t)
+	pemData, err := os.ReadFile("sample/certs/sample-public-root-ca-1.pem")
+	require.NoError(t, err)
+	block, _ := pem.Decode(pemData)
+	ks, err := node.SampleKeystore([]byte("changeit"), [][]byte{block.Bytes})
+	require.NoError(t, err)
+	for _, p := range []string{"srv/export-jdk/lib/security/cacerts", "srv/unit-jdk/jre/lib/security/cacerts"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(root, p), ks, 0o644))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(root, "opt/mesosphere/environment.export"), []byte("export JAVA_HOME=/srv/export-jdk\n"), 0o644))
+	// A unit's own JAVA_HOME (DC/OS's units take theirs from
+	// /opt/mesosphere/environment, whose EnvironmentFile= wins).
+	require.NoError(t, os.WriteFile(filepath.Join(root, "etc/systemd/system/vendor-app.service"),
+		[]byte("[Service]\nEnvironment=JAVA_HOME=/srv/unit-jdk\nExecStart=/srv/unit-jdk/bin/java -jar /srv/app.jar\n"), 0o644))
+	var out strings.Builder
+	require.Equal(t, node.ExitPending, testProgram(plan.NoActions).Run(sampleArgs(root, "plan"), &out, io.Discard))
+	require.Contains(t, out.String(), "# srv/export-jdk/lib/security/cacerts: the proxy's CA in a Java keystore\n")
+	require.Contains(t, out.String(), "# srv/unit-jdk/jre/lib/security/cacerts: the proxy's CA in a Java keystore\n")
 }
