@@ -61,7 +61,7 @@ func TestActionsRunOnceOnlyForWhatChanged(t *testing.T) {
 
 	require.Equal(t, node.ExitOK, run(sampleArgs(root, "apply")...))
 	require.Equal(t, []string{
-		"update-ca-trust extract", "daemon-reload", "restart docker",
+		"update-ca-trust extract", "daemon-reload", "restart docker", "restart dcos-mesos-master",
 		"restart dcos-cosmos", "restart dcos-marathon", "restart dcos-metronome",
 	}, rec.Ran())
 
@@ -71,12 +71,12 @@ func TestActionsRunOnceOnlyForWhatChanged(t *testing.T) {
 		require.Empty(t, rec.Ran())
 	})
 
-	t.Run("another no-proxy list: Docker and the JVMs restart, the CA stays", func(t *testing.T) {
+	t.Run("another no-proxy list: Docker, the JVMs and the readers of proxy.env restart, the CA stays", func(t *testing.T) {
 		rec.Reset()
 		args := sampleArgs(root, "apply")
 		args[slices.Index(args, "-no-proxy")+1] = ".corp.example"
 		require.Equal(t, node.ExitOK, run(args...))
-		require.Equal(t, []string{"daemon-reload", "restart docker", "restart dcos-cosmos", "restart dcos-marathon", "restart dcos-metronome"}, rec.Ran())
+		require.Equal(t, []string{"daemon-reload", "restart docker", "restart dcos-mesos-master", "restart dcos-cosmos", "restart dcos-marathon", "restart dcos-metronome"}, rec.Ran())
 	})
 
 	t.Run("undo runs the actions of what it restored", func(t *testing.T) {
@@ -187,7 +187,7 @@ func TestFailedActionIsAnErrorAfterTheFiles(t *testing.T) {
 	require.Contains(t, errb.String(), "dcos-node: error: action restart docker (systemctl restart docker.service): exit status 1")
 	require.Contains(t, out.String(), "failed   systemctl restart docker.service")
 	require.Contains(t, rec.Ran(), "restart dcos-cosmos")
-	require.Contains(t, out.String(), "apply: 13 files written, 5 actions run")
+	require.Contains(t, out.String(), "apply: 13 files written, 6 actions run")
 }
 
 // TestJSONReport checks the shape other tools read: plan, then apply, then
@@ -214,7 +214,7 @@ func TestJSONReport(t *testing.T) {
 	for _, a := range p.Actions {
 		statuses = append(statuses, a.Status)
 	}
-	require.Equal(t, slices.Repeat([]string{"pending"}, 6), statuses)
+	require.Equal(t, slices.Repeat([]string{"pending"}, 7), statuses)
 
 	a := run("apply")
 	require.Equal(t, node.ExitOK, a.Exit)

@@ -52,7 +52,13 @@ func (o *options) build(n *node.Node) error {
 		return err
 	}
 	if dcos {
-		if err := n.AddFormat(proxyEnvPath, "proxy for DC/OS services (EnvironmentFile=), both cases", true, 0, s.DCOSProxyEnv); err != nil {
+		// The units that read proxy.env restart when their environment
+		// changes, not merely the file.
+		var readers []string
+		if b, changes, err := planned(n, proxyEnvPath, s.DCOSProxyEnv); err == nil && changes {
+			readers = envRestarts(n, map[string][]byte{proxyEnvPath: b}, javaServices)
+		}
+		if err := n.AddFormat(proxyEnvPath, "proxy for DC/OS services (EnvironmentFile=), both cases", true, 0, s.DCOSProxyEnv, readers...); err != nil {
 			return err
 		}
 		if err := o.planDCOSEnvironment(n); err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
@@ -147,27 +146,10 @@ func warnOverrides(n *node.Node, unit, ours string, overrides []systemdunit.Over
 	}
 }
 
-// warnDCOSServices warns about what dcos-node cannot fix: services that read
-// the proxy from proxy.env themselves (they must be restarted to see a
-// change), and dcos-oauth, which cannot use a proxy at all.
+// warnDCOSServices warns about what dcos-node cannot fix: dcos-oauth, which
+// cannot use a proxy at all. (The services that read proxy.env restart when
+// their environment changes: see envRestarts.)
 func warnDCOSServices(n *node.Node) {
-	var readers []string
-	names, _ := systemdunit.Find(n.FS, "dcos-*.service")
-	for _, name := range names {
-		u, err := loadUnit(n, name)
-		if err != nil || u == nil || slices.Contains(javaServices, name) {
-			continue
-		}
-		if eff, err := u.Effective(n.FS); err == nil && slices.ContainsFunc(eff.EnvironmentFiles, func(ef systemdunit.EnvironmentFile) bool {
-			return ef.Path == "/"+proxyEnvPath
-		}) {
-			readers = append(readers, name)
-		}
-	}
-	if len(readers) > 0 {
-		n.Warn("/"+proxyEnvPath, "%s read the proxy from this file themselves (EnvironmentFile=); "+
-			"they see a change only once restarted: systemctl restart %s", strings.Join(readers, ", "), strings.Join(readers, " "))
-	}
 	if u, _ := loadUnit(n, "dcos-oauth.service"); u != nil {
 		n.Warn("dcos-oauth.service", "fetches its login provider's signing keys (https://dcos.auth0.com/.well-known/jwks.json) directly "+
 			"and cannot use a proxy: logins fail unless this master may reach dcos.auth0.com:443 without one")

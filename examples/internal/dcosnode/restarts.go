@@ -1,0 +1,107 @@
+package dcosnode
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"testing/fstest"
+
+	"github.com/proxykit/proxykit/examples/internal/node"
+	"github.com/proxykit/proxykit/proxyenv"
+	"github.com/proxykit/proxykit/systemdunit"
+)
+
+// overlay is the node's root with the planned new contents of some files
+// laid over it: what systemd will read after apply.
+type overlay struct {
+	base  fs.FS
+	files fstest.MapFS // root-relative paths, as the plan writes them
+}
+
+func (o overlay) Open(name string) (fs.File, error) {
+	if _, ok := o.files[name]; ok {
+		return o.files.Open(name)
+	}
+	return o.base.Open(name)
+}
+
+func (o overlay) Lstat(name string) (fs.FileInfo, error) {
+	if _, ok := o.files[name]; ok {
+		return fs.Stat(o.files, name)
+	}
+	return fs.Lstat(o.base, name)
+}
+
+func (o overlay) ReadLink(name string) (string, error) {
+	if _, ok := o.files[name]; ok {
+		return "", &fs.PathError{Op: "readlink", Path: name, Err: fs.ErrInvalid}
+	}
+	return fs.ReadLink(o.base, name)
+}
+
+// planned returns the content the edit of the format f gives the file at
+// p (root relative), and whether it differs from what is there now.
+func planned(n *node.Node, p string, f func() (proxyenv.Edit, []proxyenv.Warning, error)) ([]byte, bool, error) {
+	edit, _, err := f()
+	if err != nil {
+		return nil, false, err
+	}
+	old, err := n.ReadFile(p)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, false, err
+	}
+	b, err := edit(old)
+	if err != nil {
+		return nil, false, err
+	}
+	return b, old == nil || string(b) != string(old), nil
+}
+
+// envRestarts returns the restart actions of the units that read one of
+// the changed files (root-relative path → planned content) with
+// EnvironmentFile= and whose effective environment — Environment= lines and
+// EnvironmentFile= contents, drop-ins in systemd's order — differs once the
+// files are written: those, and only those, must restart to see the change.
+// Each is noted with the reason. Units in skip are left to their own step.
+func envRestarts(n *node.Node, changed map[string][]byte, skip []string) []string {
+	if len(changed) == 0 {
+		return nil
+	}
+	after := overlay{base: n.FS, files: fstest.MapFS{}}
+	for p, b := range changed {
+		after.files[p] = &fstest.MapFile{Data: b, Mode: 0o644}
+	}
+	names, _ := systemdunit.Find(n.FS, "*.service")
+	var actions []string
+	for _, name := range names {
+		if slices.Contains(skip, name) {
+			continue
+		}
+		u, err := loadUnit(n, name)
+		if err != nil || u == nil {
+			continue
+		}
+		before, err := u.Effective(n.FS)
+		if err != nil {
+			continue
+		}
+		var reads []string
+		for _, ef := range before.EnvironmentFiles {
+			if _, ok := changed[strings.TrimPrefix(path.Clean(ef.Path), "/")]; ok {
+				reads = append(reads, ef.Path)
+			}
+		}
+		if len(reads) == 0 {
+			continue
+		}
+		now, err := u.Effective(after)
+		if err != nil || slices.Equal(before.Env(), now.Env()) {
+			continue
+		}
+		n.Note("restart %s: its environment changes (it reads %s with EnvironmentFile=)", name, strings.Join(reads, ", "))
+		actions = append(actions, n.DaemonReload(), n.Restart(name))
+	}
+	return actions
+}
