@@ -265,7 +265,7 @@ const applyBook = `
           - undo_check is changed
           - undone is changed
           - undone_again is not changed
-          - undone.restarts == ['docker.service', 'dcos-cosmos.service', 'dcos-marathon.service', 'dcos-metronome.service']
+          - undone.restarts == ['docker.service', 'dcos-mesos-master.service', 'dcos-cosmos.service', 'dcos-marathon.service', 'dcos-metronome.service']
           - docker_host is changed
           - "'docker.service' in docker_host.restarts"
           - docker_host_undone is changed
