@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"slices"
 	"strings"
 )
@@ -92,8 +91,16 @@ func (w *walker) walk(dir, real string, f *os.File, depth int) error {
 			return ErrWalkLimit
 		}
 		name := e.Name()
-		p, r := path.Join(dir, name), path.Join(real, name)
 		t := e.Type()
+		if t.IsRegular() {
+			if w.names[name] {
+				w.found = append(w.found, join(dir, name))
+			}
+			continue
+		}
+		// dir and real are clean and name is one element: no path.Join,
+		// which costs more than the rest of the loop over 10,000 files.
+		p, r := join(dir, name), join(real, name)
 		link := t&fs.ModeSymlink != 0
 		if link {
 			if r, err = resolve(w.fsys, p); err != nil {
@@ -148,6 +155,14 @@ func (w *walker) list(real string, f *os.File) ([]fs.DirEntry, *os.File, error) 
 	}
 	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return entries, f, nil
+}
+
+// join joins a clean root-relative directory and a file name.
+func join(dir, name string) string {
+	if dir == "." || dir == "" {
+		return name
+	}
+	return dir + "/" + name
 }
 
 // DefaultBundleNames returns the file names the walk takes for PEM bundles:
