@@ -29,7 +29,8 @@ type ChangeOptions struct {
 	Password Password
 	// Discovery says where to look for stores, as for [Discover]; put the
 	// PEM bundles to change in Discovery.Bundles ([DefaultBundleGlobs] and
-	// any others).
+	// any others), or the directories to walk for them in
+	// Discovery.BundleRoots ([DefaultBundleRoots], [DCOSBundleRoots]).
 	Discovery Discovery
 }
 

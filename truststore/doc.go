@@ -34,11 +34,14 @@
 //
 // To find what to edit on a node, call [Discover] with the node's root as an
 // [io/fs.FS] (os.DirFS): it reports the system store, every JDK's keystore and
-// the PEM bundles asked for, each once however many symbolic links reach it
-// (links are resolved inside the root), and marks the stores the
+// the PEM bundles asked for — by path or glob, or found by a bounded walk of
+// [Discovery.BundleRoots] ([DCOSBundleRoots] walks DC/OS's package store and
+// the Python and conda prefixes) —, each once however many symbolic links
+// reach it (links are resolved inside the root), and marks the stores the
 // distribution regenerates, with the command that keeps the CA there. The
 // places it looks are data, in [DefaultJDKGlobs], [DefaultKeystoreFiles],
-// [DefaultBundleGlobs] and [Layouts], each replaceable through [Discovery].
+// [DefaultBundleGlobs], [DefaultBundleRoots] and [Layouts], each replaceable
+// through [Discovery].
 //
 // [ParseFingerprint] reads a SHA-256 fingerprint as keytool, openssl and
 // sha256sum print it, labels included.
