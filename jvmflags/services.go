@@ -24,6 +24,12 @@ type ServiceOptions struct {
 	// DropIn is the name of the drop-in written, without ".conf";
 	// "" means "proxykit-proxy".
 	DropIn string
+	// ToolOptions gives a service whose ExecStart= runs java the properties
+	// through JAVA_TOOL_OPTIONS in an Environment= drop-in, which keeps
+	// working when an upgrade changes the unit's command line, wherever the
+	// command line does not set one of them to another value (its -D would
+	// win over JAVA_TOOL_OPTIONS); ExecStart= is replaced only there.
+	ToolOptions bool
 }
 
 // ServiceChange is the drop-in that gives one Java service the properties.
@@ -91,7 +97,7 @@ func Services(fsys fs.FS, p Patch, o ServiceOptions) ([]ServiceChange, []Service
 		case err != nil:
 			return nil, nil, err
 		}
-		c, l, err := service(fsys, u, p, dropIn, slices.Contains(o.Known, name))
+		c, l, err := service(fsys, u, p, dropIn, slices.Contains(o.Known, name), o.ToolOptions)
 		switch {
 		case err != nil:
 			return nil, nil, err
@@ -106,7 +112,7 @@ func Services(fsys fs.FS, p Patch, o ServiceOptions) ([]ServiceChange, []Service
 
 // service plans the drop-in of one service; both results nil for a service
 // that is not Java.
-func service(fsys fs.FS, u *systemdunit.Unit, p Patch, dropIn string, known bool) (*ServiceChange, *ServiceLeft, error) {
+func service(fsys fs.FS, u *systemdunit.Unit, p Patch, dropIn string, known, toolOptions bool) (*ServiceChange, *ServiceLeft, error) {
 	dropPath, err := systemdunit.DropInPath(u.Name, dropIn)
 	if err != nil {
 		return nil, nil, err
@@ -123,6 +129,12 @@ func service(fsys fs.FS, u *systemdunit.Unit, p Patch, dropIn string, known bool
 		}
 	}
 	switch {
+	case err == nil && toolOptions && !commandOverrides(u, p, kept):
+		c, l, terr := toolOptionsChange(u, p, dropPath, "", overrides)
+		if c != nil {
+			c.Kept = kept // the command line's own -D wins over JAVA_TOOL_OPTIONS
+		}
+		return c, l, terr
 	case err == nil:
 		return &ServiceChange{Unit: u.Name, Path: dropPath, Edit: edit, Kept: kept, Overrides: overrides,
 			Why: "Java proxy properties for " + u.Name + " (the JVM ignores http_proxy)"}, nil, nil
@@ -135,6 +147,21 @@ func service(fsys fs.FS, u *systemdunit.Unit, p Patch, dropIn string, known bool
 	}
 	// A start script runs java: hand the properties to every JVM the
 	// service starts through JAVA_TOOL_OPTIONS.
+	script := "a start script"
+	if cmds, cerr := u.Commands("ExecStart"); cerr == nil && len(cmds) == 1 && len(cmds[0].Argv) > 0 {
+		script = cmds[0].Argv[0]
+	}
+	c, l, terr := toolOptionsChange(u, p, dropPath, script, overrides)
+	if l != nil {
+		l.Reason = fmt.Sprintf("its ExecStart= is not a java command line (%v) and JAVA_TOOL_OPTIONS cannot carry the properties (%v): set them by hand", err, l.Err)
+	}
+	return c, l, terr
+}
+
+// toolOptionsChange is the drop-in that gives the service the properties
+// through JAVA_TOOL_OPTIONS, keeping what the unit's own value holds; script
+// is the start script that hides the java command line, "" for none.
+func toolOptionsChange(u *systemdunit.Unit, p Patch, dropPath, script string, overrides []systemdunit.Override) (*ServiceChange, *ServiceLeft, error) {
 	env, _ := u.Environment()
 	current := ""
 	for _, kv := range env {
@@ -145,13 +172,32 @@ func service(fsys fs.FS, u *systemdunit.Unit, p Patch, dropIn string, known bool
 	opts, kept, terr := p.ApplyToolOptions(current)
 	if terr != nil {
 		return nil, &ServiceLeft{Unit: u.Name, Err: terr,
-			Reason: fmt.Sprintf("its ExecStart= is not a java command line (%v) and JAVA_TOOL_OPTIONS cannot carry the properties (%v): set them by hand", err, terr)}, nil
-	}
-	script := "a start script"
-	if cmds, cerr := u.Commands("ExecStart"); cerr == nil && len(cmds) == 1 && len(cmds[0].Argv) > 0 {
-		script = cmds[0].Argv[0]
+			Reason: fmt.Sprintf("JAVA_TOOL_OPTIONS cannot carry the properties (%v): set them by hand", terr)}, nil
 	}
 	return &ServiceChange{Unit: u.Name, Path: dropPath, Kept: kept, Script: script, Overrides: overrides,
 		Edit: systemdunit.DropIn{Environment: []string{"JAVA_TOOL_OPTIONS=" + opts}}.Edit,
 		Why:  "Java proxy properties for " + u.Name + " through JAVA_TOOL_OPTIONS"}, nil, nil
+}
+
+// commandOverrides reports whether the unit's java command line sets one
+// of the properties of p to a value of its own that p replaces: a -D on the
+// command line wins over JAVA_TOOL_OPTIONS, so only ExecStart= can set it.
+func commandOverrides(u *systemdunit.Unit, p Patch, kept []Property) bool {
+	cmds, err := u.Commands("ExecStart")
+	if err != nil || len(cmds) != 1 {
+		return true
+	}
+	c, err := ParseCommand(cmds[0].Argv)
+	if err != nil {
+		return true
+	}
+	for _, prop := range p.Set {
+		if slices.ContainsFunc(kept, func(k Property) bool { return k.Key == prop.Key }) {
+			continue
+		}
+		if v, ok := c.Property(prop.Key); ok && v != prop.Value {
+			return true
+		}
+	}
+	return false
 }

@@ -80,3 +80,43 @@ func TestServicesRefusesABadPattern(t *testing.T) {
 	_, _, err := jvmflags.Services(javaNode(), jvmflags.Patch{}, jvmflags.ServiceOptions{Patterns: []string{"["}})
 	require.Error(t, err)
 }
+
+// TestServicesToolOptionsSurviveAnUpgrade checks ServiceOptions.ToolOptions:
+// a java service whose command line does not set the properties gets them
+// in JAVA_TOOL_OPTIONS, an Environment= drop-in that does not depend on the
+// command line, so when an upgrade moves the service to a new package path
+// (a new cosmos--<id>) the drop-in already written is still the one wanted;
+// a command line that sets one of them to its own value keeps the
+// ExecStart= form, as its -D would win over JAVA_TOOL_OPTIONS.
+func TestServicesToolOptionsSurviveAnUpgrade(t *testing.T) {
+	p := jvmflags.Patch{Set: []jvmflags.Property{{Key: "http.proxyHost", Value: "proxy.corp"}}, Before: jvmflags.ClassPathOptions}
+	opts := jvmflags.ServiceOptions{Known: []string{"dcos-cosmos.service"}, Patterns: []string{"dcos-*.service"}, ToolOptions: true}
+	node := func(cosmosID, ownHost string) fstest.MapFS {
+		return fstest.MapFS{
+			"opt/mesosphere/packages/cosmos--" + cosmosID + "/dcos-cosmos.service": unitFile("[Service]\nExecStart=/opt/mesosphere/packages/cosmos--" + cosmosID +
+				"/bin/java -Xmx1g -classpath /opt/mesosphere/packages/cosmos--" + cosmosID + "/cosmos.jar com.mesosphere.cosmos.Cosmos\n"),
+			"etc/systemd/system/dcos-cosmos.service": unitLink("/opt/mesosphere/packages/cosmos--" + cosmosID + "/dcos-cosmos.service"),
+			"etc/systemd/system/dcos-pinned.service": unitFile("[Service]\nExecStart=/usr/bin/java -Dhttp.proxyHost=" + ownHost + " -classpath /opt/p.jar P\n"),
+		}
+	}
+	plan := func(fsys fstest.MapFS) map[string]string {
+		changes, left, err := jvmflags.Services(fsys, p, opts)
+		require.NoError(t, err)
+		require.Empty(t, left)
+		out := make(map[string]string)
+		for _, c := range changes {
+			b, err := c.Edit(nil)
+			require.NoError(t, err)
+			out[c.Unit] = string(b)
+		}
+		return out
+	}
+	before := plan(node("0b8b1c690c4c8190b2d28b55a6a6c213e3cd4089", "old.proxy"))
+	assert.Equal(t, "[Service]\nEnvironment=\"JAVA_TOOL_OPTIONS=-Dhttp.proxyHost=proxy.corp\"\n", before["dcos-cosmos.service"])
+	assert.Contains(t, before["dcos-pinned.service"], "ExecStart=\nExecStart=/usr/bin/java -Dhttp.proxyHost=proxy.corp -classpath /opt/p.jar P",
+		"its own -D would win over JAVA_TOOL_OPTIONS: ExecStart= is replaced")
+
+	after := plan(node("7e1d5c2b9a8f7e6d5c4b3a29181716151413121f", "old.proxy"))
+	assert.Equal(t, before["dcos-cosmos.service"], after["dcos-cosmos.service"],
+		"a new package path changes nothing in the drop-in: the upgraded service starts with the properties")
+}
