@@ -132,7 +132,11 @@ func service(fsys fs.FS, u *systemdunit.Unit, p Patch, dropIn string, known, too
 	case err == nil && toolOptions && !commandOverrides(u, p, kept):
 		c, l, terr := toolOptionsChange(u, p, dropPath, "", overrides)
 		if c != nil {
-			c.Kept = kept // the command line's own -D wins over JAVA_TOOL_OPTIONS
+			// The command line's own -D wins over JAVA_TOOL_OPTIONS. The
+			// value stays in JAVA_TOOL_OPTIONS all the same, so that the
+			// drop-in does not depend on the command line: if an upgrade
+			// drops the flag, the JVM takes the patch's value.
+			c.Kept = kept
 		}
 		return c, l, terr
 	case err == nil:

@@ -27,7 +27,10 @@ import (
 const synopsis = `Configures a DC/OS node to work behind a proxy: yum and dnf, the Docker
 daemon's drop-in, /etc/environment and /opt/mesosphere/etc/proxy.env (both
 cases), a drop-in for every DC/OS Java service (Cosmos, Metronome, ...) with the
-Java proxy properties, and the proxy's CA in the system store, every Java
+Java proxy properties in JAVA_TOOL_OPTIONS, which keeps working when a DC/OS
+upgrade changes the service's command line (ExecStart= is replaced instead only
+where the command line sets a proxy property of its own, whose -D would win),
+and the proxy's CA in the system store, every Java
 keystore and the Python bundles under /opt/mesosphere/packages. With no
 arguments at all it runs a demo on a built-in sample node.
 

@@ -72,9 +72,12 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
 }
 
 // planJavaServices writes, for every DC/OS Java service found, a drop-in
-// that replaces its ExecStart= with the command line carrying the Java proxy
-// properties, keeping the properties DC/OS set itself. It returns the
-// actions that restart them.
+// that gives it the Java proxy properties in JAVA_TOOL_OPTIONS, which does
+// not pin the command line of the DC/OS release it was computed from; where
+// the command line sets one of them to a value of its own (its -D would
+// win), the drop-in replaces ExecStart= with the command line carrying
+// them. The properties DC/OS set itself are kept. It returns the actions
+// that restart them.
 func planJavaServices(n *node.Node, s proxyenv.Settings) ([]string, error) {
 	props, err := jvmflags.ProxyProperties(s)
 	if errors.Is(err, jvmflags.ErrProxyScheme) {
@@ -90,7 +93,7 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]string, error) {
 		props.List = append(props.List, jvmflags.AllowTunnelingSchemes())
 	}
 	changes, left, err := jvmflags.Services(n.FS, jvmflags.Patch{Set: props.List, Before: jvmflags.ClassPathOptions},
-		jvmflags.ServiceOptions{Known: javaServices, Patterns: []string{"dcos-*.service"}, DropIn: dropInName})
+		jvmflags.ServiceOptions{Known: javaServices, Patterns: []string{"dcos-*.service"}, DropIn: dropInName, ToolOptions: true})
 	if err != nil {
 		return nil, err
 	}

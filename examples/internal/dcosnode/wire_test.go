@@ -185,14 +185,15 @@ func wireProbe(t *testing.T, root, target string) (int, *node.Report, string) {
 }
 
 // javaCosmos runs the Java probe the way dcos-cosmos.service starts Java:
-// with every -D option of its effective ExecStart= and the keystore of the
-// JRE it runs as trust store.
+// with the JAVA_TOOL_OPTIONS systemd passes it (the drop-in's proxy
+// properties), every -D option of its effective ExecStart= and the keystore
+// of the JRE it runs as trust store.
 func javaCosmos(t *testing.T, java *wiretest.JavaProbe, root, target string) (string, error) {
-	props, launcher := wiretest.JavaService(t, root, "dcos-cosmos.service")
-	props = append(props,
-		"-Djavax.net.ssl.trustStore="+wiretest.JavaCacerts(t, root, launcher),
+	s := wiretest.JavaService(t, root, "dcos-cosmos.service")
+	props := append(s.Props,
+		"-Djavax.net.ssl.trustStore="+wiretest.JavaCacerts(t, root, s.Launcher),
 		"-Djavax.net.ssl.trustStorePassword=changeit")
-	return java.Java(t, props, target)
+	return java.Java(t, s.ToolOptions, props, target)
 }
 
 func proxyWithUser(t *testing.T, proxy, user string) string {

@@ -67,10 +67,24 @@ func UnitEnv(t testing.TB, root, unit string) []string {
 	return env
 }
 
+// JavaStart is how a Java service starts, as systemd would start it.
+type JavaStart struct {
+	// Props are the -D options of its effective ExecStart=.
+	Props []string
+	// ToolOptions is JAVA_TOOL_OPTIONS in the environment systemd passes
+	// it (Environment= of the unit and its drop-ins, EnvironmentFile=
+	// files), "" when unset; the JVM reads it before the command line,
+	// whose own -D win.
+	ToolOptions string
+	// Launcher is the java launcher as written on the node.
+	Launcher string
+}
+
 // JavaService describes how a Java service under root starts: the -D
-// options of its effective ExecStart= (unit and drop-ins, read with
-// systemdunit and jvmflags) and its launcher as written on the node.
-func JavaService(t testing.TB, root, unit string) (props []string, launcher string) {
+// options of its effective ExecStart= and its JAVA_TOOL_OPTIONS (unit and
+// drop-ins, read with systemdunit's [systemdunit.Unit.Effective] and
+// jvmflags) and its launcher as written on the node.
+func JavaService(t testing.TB, root, unit string) JavaStart {
 	t.Helper()
 	r, err := os.OpenRoot(root)
 	if err != nil {
@@ -81,20 +95,30 @@ func JavaService(t testing.TB, root, unit string) (props []string, launcher stri
 	if err != nil {
 		t.Fatalf("wiretest: %v", err)
 	}
-	cmds, err := u.Commands("ExecStart")
-	if err != nil || len(cmds) == 0 {
-		t.Fatalf("wiretest: %s: no ExecStart= (%v)", unit, err)
-	}
-	c, err := jvmflags.ParseCommand(cmds[len(cmds)-1].Argv)
+	eff, err := u.Effective(r.FS())
 	if err != nil {
 		t.Fatalf("wiretest: %s: %v", unit, err)
 	}
+	if len(eff.ExecStart) == 0 {
+		t.Fatalf("wiretest: %s: no ExecStart=", unit)
+	}
+	c, err := jvmflags.ParseCommand(eff.ExecStart[len(eff.ExecStart)-1].Argv)
+	if err != nil {
+		t.Fatalf("wiretest: %s: %v", unit, err)
+	}
+	var s JavaStart
 	for _, o := range c.Options() {
 		if o.Name() == "-D" {
-			props = append(props, o.Words...)
+			s.Props = append(s.Props, o.Words...)
 		}
 	}
-	return props, c.Launcher()
+	for _, v := range eff.Environment {
+		if v.Name == "JAVA_TOOL_OPTIONS" {
+			s.ToolOptions = v.Value
+		}
+	}
+	s.Launcher = c.Launcher()
+	return s
 }
 
 // JavaCacerts returns the host path under root of the cacerts keystore of

@@ -154,14 +154,25 @@ func CompileJava(t testing.TB) *JavaProbe {
 }
 
 // Java fetches url with HttpsURLConnection in a Java program started as
-// "java PROPS... Probe URL": the -D options props say everything, proxy and
-// trust store included.
-func (p *JavaProbe) Java(t testing.TB, props []string, url string) (string, error) {
+// "java PROPS... Probe URL" with JAVA_TOOL_OPTIONS=toolOptions in its
+// environment (unset when ""): the -D options of both say everything, proxy
+// and trust store included, those of props winning as on a command line.
+func (p *JavaProbe) Java(t testing.TB, toolOptions string, props []string, url string) (string, error) {
 	t.Helper()
 	java := oracle.Require(t, "java")
 	argv := append([]string{java, "-cp", p.dir}, props...)
 	argv = append(argv, "Probe", url)
-	return run(t, nil, p.dir, argv...)
+	if toolOptions == "" {
+		return run(t, nil, p.dir, argv...)
+	}
+	out, err := run(t, []string{"JAVA_TOOL_OPTIONS=" + toolOptions}, p.dir, argv...)
+	// The JVM says on stderr that it read the value: check, and leave the
+	// output as the program wrote it.
+	picked := "Picked up JAVA_TOOL_OPTIONS: " + toolOptions + "\n"
+	if !strings.Contains(out, picked) {
+		t.Errorf("wiretest: java did not pick up JAVA_TOOL_OPTIONS=%s:\n%s", toolOptions, out)
+	}
+	return strings.Replace(out, picked, "", 1), err
 }
 
 // EnvGoClient names the variable that makes a test binary run [GoClientMain]
