@@ -128,3 +128,43 @@ func TestCAFromProxyTrustsTheRootTheProxyPresents(t *testing.T) {
 	assert.Equal(t, string(rootCA.PEM()), string(got))
 	assert.Contains(t, keystoreAliases(t, root), "corporate_proxy")
 }
+
+// TestCAAliasNamesEachCAApart gives the proxy's CA (-ca) and the cluster's
+// (-ca-url) names of their own with -ca-alias SOURCE=NAME, by source and by
+// fingerprint, and refuses a -ca-alias that matches no CA, writing nothing.
+func TestCAAliasNamesEachCAApart(t *testing.T) {
+	clusterCA := cafetchtest.NewCA("DC/OS Root CA 4f5b2e")
+	cluster := cafetchtest.NewCluster(t, clusterCA, nil)
+	root := sampleRoot(t)
+	caFile := filepath.Join(root, "root", "corporate-proxy-ca.pem")
+	fetch := []string{"-ca-url", cluster.URL, "-fingerprint", clusterCA.Fingerprint().String()}
+
+	before := snapshot(t, root)
+	code, stderr := runCA(t, sampleArgs(root, append(fetch, "-ca-alias", "https://elsewhere.example/ca.crt=dcos_ca", "apply")...)...)
+	assert.Equal(t, node.ExitError, code)
+	assert.Contains(t, stderr, "no CA comes from")
+	assert.Equal(t, before, snapshot(t, root), "nothing is written")
+
+	code, stderr = runCA(t, sampleArgs(root, append(fetch,
+		"-ca-alias", cluster.URL+"=dcos_ca", "-ca-alias", caFile+"=first_name", "-ca-alias", proxyFingerprint(t, caFile)+"=proxy_root", "apply")...)...)
+	require.Equal(t, node.ExitOK, code, stderr)
+	anchors := filepath.Join(root, "etc/pki/ca-trust/source/anchors")
+	got, err := os.ReadFile(filepath.Join(anchors, "dcos_ca.crt"))
+	require.NoError(t, err, stderr)
+	assert.Equal(t, string(clusterCA.PEM()), string(got))
+	assert.FileExists(t, filepath.Join(anchors, "proxy_root.crt"), "the last -ca-alias that matches wins")
+	assert.NoFileExists(t, filepath.Join(anchors, "first_name.crt"))
+	assert.NoFileExists(t, filepath.Join(anchors, "corporate_proxy.crt"))
+	aliases := keystoreAliases(t, root)
+	assert.Contains(t, aliases, "dcos_ca")
+	assert.Contains(t, aliases, "proxy_root")
+}
+
+func proxyFingerprint(t *testing.T, file string) string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	certs, err := truststore.ParseCertificates(data)
+	require.NoError(t, err)
+	return certs[0].Fingerprint().String()
+}

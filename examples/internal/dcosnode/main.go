@@ -39,7 +39,9 @@ with -ca-url, the intercepting proxy's with -ca-from-proxy HOST: either is
 fetched over a connection nothing can verify yet, so it is refused unless its
 SHA-256 fingerprint matches -fingerprint; the fingerprint is always printed.
 The cluster's CA is named by its subject in the stores, the proxy's by
--ca-alias, so each can be removed apart.
+-ca-alias NAME (default corporate_proxy), so each can be removed apart; any one
+CA gets a name of its own with -ca-alias SOURCE=NAME (repeatable), SOURCE being
+its -ca FILE, -ca-url URL or -ca-from-proxy HOST as given, or its fingerprint.
 
 The proxy password is read from $PROXYKIT_PROXY_PASSWORD or from
 -proxy-password-file, never needed on the command line.`

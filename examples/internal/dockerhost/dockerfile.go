@@ -49,6 +49,9 @@ func runDockerfile(env node.Env, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	if len(cfg.CAAliases) > 0 {
+		return fail(fmt.Errorf("%w: -ca-alias SOURCE=NAME: the Dockerfile puts every CA into one anchor, named by -ca-alias NAME", node.ErrUsage))
+	}
 	var notes []string
 	fetched, err := ca.Fetch(cfg.Settings, nil, func(f string, a ...any) { notes = append(notes, fmt.Sprintf(f, a...)) })
 	if err != nil {

@@ -93,7 +93,7 @@ func (c *CASources) Fetch(s proxyenv.Settings, roots *x509.CertPool, note func(s
 			continue
 		}
 		note("CA from %s: %s, matches -fingerprint", redactURL(raw), cert)
-		out = append(out, CA{Name: redactURL(raw), Data: cert.PEM(), Alias: cert.Alias()})
+		out = append(out, CA{Name: redactURL(raw), Data: cert.PEM(), Alias: cert.Alias(), Source: raw})
 	}
 	for _, host := range c.fromProxy {
 		p := s.HTTPSProxy
@@ -127,7 +127,7 @@ func (c *CASources) Fetch(s proxyenv.Settings, roots *x509.CertPool, note func(s
 		for _, w := range o.Warnings {
 			note("CA from %s: %s", source, w)
 		}
-		out = append(out, CA{Name: source, Data: o.CA.PEM()})
+		out = append(out, CA{Name: source, Data: o.CA.PEM(), Source: host})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/probe"
 	"github.com/proxykit/proxykit/proxyenv"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // EnvProxyPassword names the environment variable that carries the proxy
@@ -36,7 +37,8 @@ type Options struct {
 	NoProxy      string        // -no-proxy: comma-separated hosts reached directly
 	PasswordFile string        // -proxy-password-file: file whose first line is the proxy password
 	CAFiles      []string      // -ca: the proxy's CA certificate files (PEM or DER), repeatable
-	CAAlias      string        // -ca-alias: alias and file name of the CA in the stores
+	CAAlias      string        // -ca-alias NAME: alias and file name of the proxy's CA in the stores
+	CAAliases    []string      // -ca-alias SOURCE=NAME: the name of one CA, in order given
 	StorePass    string        // -storepass: Java keystore password
 	Bundles      []string      // -bundle: extra PEM bundles (paths or globs under the root), repeatable
 	Skip         []string      // -skip: trust stores (paths or globs) left out on purpose, repeatable
@@ -66,7 +68,25 @@ func (o *Options) Register(fs *flag.FlagSet) {
 		o.CAFiles = append(o.CAFiles, s)
 		return nil
 	})
-	fs.StringVar(&o.CAAlias, "ca-alias", "corporate_proxy", "`NAME` of the CA in Java keystores and the system store")
+	o.CAAlias = DefaultCAAlias
+	plainAlias := false
+	fs.Func("ca-alias", "`NAME` of the proxy's CA (-ca, -ca-from-proxy) in Java keystores and the system store (default "+DefaultCAAlias+"); "+
+		"or SOURCE=NAME, repeatable, to name one CA apart: SOURCE is a -ca FILE, -ca-url URL or -ca-from-proxy HOST as given, "+
+		"or the CA's SHA-256 fingerprint; a -ca-url CA is otherwise named by its subject. The last one that matches a CA wins", func(s string) error {
+		if i := strings.LastIndex(s, "="); i >= 0 {
+			if s[:i] == "" || !plainName(s[i+1:]) {
+				return fmt.Errorf("%q: want SOURCE=NAME, NAME a plain name without spaces or slashes", quote.Bounded(s))
+			}
+			o.CAAliases = append(o.CAAliases, s)
+			return nil
+		}
+		if plainAlias {
+			return fmt.Errorf("%q: a plain NAME given twice; name one CA with SOURCE=NAME", quote.Bounded(s))
+		}
+		plainAlias = true
+		o.CAAlias = s
+		return nil
+	})
 	fs.StringVar(&o.StorePass, "storepass", "changeit", "Java keystore `PASSWORD` (or set "+EnvStorePass+")")
 	fs.Func("bundle", "a PEM bundle `PATH` or glob under the root to add the CA to, besides those found; repeatable", func(s string) error {
 		o.Bundles = append(o.Bundles, s)
@@ -94,6 +114,23 @@ func (o *Options) Register(fs *flag.FlagSet) {
 	fs.StringVar(&o.Format, "format", FormatText, "output `FORMAT`: text, json (as -json), or cloud-config (plan only: a #cloud-config document for first boot)")
 }
 
+// DefaultCAAlias is the name of the proxy's CA in the stores when
+// -ca-alias does not give one.
+const DefaultCAAlias = "corporate_proxy"
+
+// plainName reports whether s can name a CA in the stores (a keystore
+// alias and a file name).
+func plainName(s string) bool { return s != "" && !strings.ContainsAny(s, "/\\ \t\n=") }
+
+// CAAliasRule is one -ca-alias SOURCE=NAME.
+type CAAliasRule struct {
+	// Source is a -ca FILE, -ca-url URL or -ca-from-proxy HOST as given
+	// ([CA.Source]), or a SHA-256 fingerprint when Fingerprint is set.
+	Source      string
+	Fingerprint *truststore.Fingerprint
+	Name        string
+}
+
 // Config is what the common flags resolve to: parsed proxy settings, the CA
 // certificates' bytes and the credentials, read from the environment or files
 // where the flags say so.
@@ -102,6 +139,7 @@ type Config struct {
 	Settings     proxyenv.Settings // the proxies and the no-proxy list as given
 	CAs          []CA              // the CA files, read but not parsed
 	CAAlias      string
+	CAAliases    []CAAliasRule // -ca-alias SOURCE=NAME, in order
 	StorePass    proxyenv.Secret
 	Bundles      []string
 	Skip         []string      // -skip: stores left out on purpose
@@ -128,6 +166,9 @@ type CA struct {
 	Name  string // the file name as given
 	Data  []byte // its contents, PEM or DER
 	Alias string // its name in the stores; "" for -ca-alias
+	// Source is the flag's value that gave it: the -ca FILE, -ca-url URL
+	// or -ca-from-proxy HOST, which -ca-alias SOURCE=NAME matches.
+	Source string
 }
 
 // Errors of the flags, for callers to branch on.
@@ -191,8 +232,20 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 	if c.Root == "" {
 		return nil, fmt.Errorf("%w: -root is empty", ErrUsage)
 	}
-	if o.CAAlias == "" || strings.ContainsAny(o.CAAlias, "/\\ \t\n") {
+	if o.CAAlias == "" {
+		o.CAAlias = DefaultCAAlias
+		c.CAAlias = DefaultCAAlias
+	}
+	if !plainName(o.CAAlias) {
 		return nil, fmt.Errorf("%w: -ca-alias must be a plain name without spaces or slashes", ErrUsage)
+	}
+	for _, a := range o.CAAliases {
+		i := strings.LastIndex(a, "=")
+		r := CAAliasRule{Source: a[:i], Name: a[i+1:]}
+		if fp, err := truststore.ParseFingerprint(r.Source); err == nil {
+			r.Fingerprint = &fp
+		}
+		c.CAAliases = append(c.CAAliases, r)
 	}
 	store := o.StorePass
 	if v := env.getenv(EnvStorePass); v != "" {
@@ -244,7 +297,7 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read -ca: %w", err)
 		}
-		c.CAs = append(c.CAs, CA{Name: name, Data: data})
+		c.CAs = append(c.CAs, CA{Name: name, Data: data, Source: name})
 	}
 	return c, nil
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -104,6 +105,27 @@ func TestOptionsConfig(t *testing.T) {
 		{name: "missing password file", needProxy: true, args: []string{"-proxy", "http://u@p:3128", "-proxy-password-file", "nope"}, wantErr: fs.ErrNotExist},
 		{name: "missing CA file", needProxy: true, args: []string{"-proxy", "p:3128", "-ca", "nope.pem"}, wantErr: fs.ErrNotExist},
 		{name: "bad alias", needProxy: true, args: []string{"-proxy", "p:3128", "-ca-alias", "a/b"}, wantErr: ErrUsage},
+		{
+			name: "-ca-alias defaults to corporate_proxy", needProxy: true,
+			args: []string{"-proxy", "p:3128"},
+			check: func(t *testing.T, c *Config) {
+				require.Equal(t, "corporate_proxy", c.CAAlias)
+				require.Empty(t, c.CAAliases)
+			},
+		},
+		{
+			name: "-ca-alias SOURCE=NAME is repeatable and kept in order beside the plain NAME", needProxy: true,
+			args: []string{"-proxy", "p:3128", "-ca", "ca.pem", "-ca-alias", "ca.pem=corp_root", "-ca-alias", "proxy_ca",
+				"-ca-alias", "https://master/ca/dcos-ca.crt?x=1=dcos_ca", "-ca-alias", strings.Repeat("AB:", 31) + "AB=by_fp"},
+			check: func(t *testing.T, c *Config) {
+				require.Equal(t, "proxy_ca", c.CAAlias)
+				require.Len(t, c.CAAliases, 3)
+				require.Equal(t, CAAliasRule{Source: "ca.pem", Name: "corp_root"}, c.CAAliases[0])
+				require.Equal(t, CAAliasRule{Source: "https://master/ca/dcos-ca.crt?x=1", Name: "dcos_ca"}, c.CAAliases[1], "split at the last =")
+				require.NotNil(t, c.CAAliases[2].Fingerprint, "a SHA-256 fingerprint names a CA by its fingerprint")
+				require.Equal(t, "ca.pem", c.CAs[0].Source)
+			},
+		},
 		{name: "bad proxy", needProxy: true, args: []string{"-proxy", "ftp://p:21"}, wantErr: proxyenv.ErrScheme},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,4 +156,22 @@ func TestConfigErrorsNeverHoldThePassword(t *testing.T) {
 	require.Error(t, err)
 	require.False(t, errors.Is(err, ErrNoProxy))
 	require.NotContains(t, err.Error(), "hunter2")
+}
+
+// TestCAAliasFlagRefusesUnclearNames checks what -ca-alias refuses when the
+// flags are parsed: a plain NAME given twice (which CA would it name?), an
+// empty SOURCE, and a NAME that is no plain name.
+func TestCAAliasFlagRefusesUnclearNames(t *testing.T) {
+	for _, args := range [][]string{
+		{"-ca-alias", "a", "-ca-alias", "b"},
+		{"-ca-alias", "=name"},
+		{"-ca-alias", "ca.pem=a b"},
+		{"-ca-alias", "ca.pem="},
+	} {
+		fset := flag.NewFlagSet("test", flag.ContinueOnError)
+		fset.SetOutput(io.Discard)
+		var o Options
+		o.Register(fset)
+		require.Error(t, fset.Parse(args), "%q", args)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/truststore"
 )
 
@@ -32,6 +33,40 @@ type CAOptions struct {
 	Now time.Time
 }
 
+// caAliases names the CAs named apart from -ca-alias NAME: a -ca-url CA
+// by its subject, and every CA a -ca-alias SOURCE=NAME matches, by source
+// or fingerprint, the last match winning. A rule that matches no CA is a
+// usage error: the operator meant a CA that is not there.
+func caAliases(c *Config) (map[truststore.Fingerprint]string, error) {
+	aliases := make(map[truststore.Fingerprint]string)
+	used := make([]bool, len(c.CAAliases))
+	for _, ca := range c.CAs {
+		cs, err := truststore.ParseCertificates(ca.Data)
+		if err != nil {
+			return nil, fmt.Errorf("-ca %s: %w", ca.Name, err)
+		}
+		for _, cert := range cs {
+			fp := cert.Fingerprint()
+			alias := ca.Alias
+			for i, r := range c.CAAliases {
+				if (r.Fingerprint != nil && *r.Fingerprint == fp) || (r.Fingerprint == nil && ca.Source != "" && r.Source == ca.Source) {
+					alias, used[i] = r.Name, true
+				}
+			}
+			if alias != "" {
+				aliases[fp] = alias
+			}
+		}
+	}
+	for i, r := range c.CAAliases {
+		if !used[i] {
+			return nil, fmt.Errorf("%w: -ca-alias %s=%s: no CA comes from %s (give the -ca FILE, -ca-url URL or -ca-from-proxy HOST as given, or the CA's SHA-256 fingerprint)",
+				ErrUsage, quote.Bounded(r.Source), r.Name, quote.Bounded(r.Source))
+		}
+	}
+	return aliases, nil
+}
+
 // AddCA plans the CAs given with -ca into every trust store that
 // [truststore.Changes] finds under the root: the system store (an anchor
 // file named after -ca-alias, then the distribution's update command, which
@@ -48,18 +83,9 @@ func AddCA(n *Node, o CAOptions) error {
 			n.Warn(b, "no such bundle under the root (-bundle)")
 		}
 	}
-	aliases := make(map[truststore.Fingerprint]string) // the CAs named apart from -ca-alias
-	for _, ca := range n.Config.CAs {
-		if ca.Alias == "" {
-			continue
-		}
-		cs, err := truststore.ParseCertificates(ca.Data)
-		if err != nil {
-			return fmt.Errorf("-ca %s: %w", ca.Name, err)
-		}
-		for _, c := range cs {
-			aliases[c.Fingerprint()] = ca.Alias
-		}
+	aliases, err := caAliases(n.Config)
+	if err != nil {
+		return err
 	}
 	p, err := truststore.Changes(n.FS, certs, truststore.ChangeOptions{
 		Alias:    n.Config.CAAlias,
