@@ -49,8 +49,8 @@ type ServiceChange struct {
 	// "" when ExecStart= is patched.
 	Script string
 	// Overrides are what would hide the drop-in from systemd: later
-	// drop-ins that set ExecStart= or JAVA_TOOL_OPTIONS, environment files
-	// that set JAVA_TOOL_OPTIONS.
+	// drop-ins that set JAVA_TOOL_OPTIONS, or ExecStart= where the drop-in
+	// sets ExecStart= itself, environment files that set JAVA_TOOL_OPTIONS.
 	Overrides []systemdunit.Override
 }
 
@@ -121,15 +121,18 @@ func service(fsys fs.FS, u *systemdunit.Unit, p Patch, dropIn string, known, too
 		return strings.TrimPrefix(f.Name, "/") == dropPath
 	})...)
 	edit, kept, err := p.DropIn(u)
+	// JAVA_TOOL_OPTIONS does not depend on the command line: a later
+	// drop-in's ExecStart= hides only a drop-in that sets ExecStart=.
+	viaToolOptions := err == nil && toolOptions && !commandOverrides(u, p, kept)
 	var overrides []systemdunit.Override
 	if err == nil || known {
 		eff, eerr := u.Effective(fsys)
 		if eerr == nil {
-			overrides = eff.Overrides(dropIn+".conf", []string{"JAVA_TOOL_OPTIONS"}, err == nil)
+			overrides = eff.Overrides(dropIn+".conf", []string{"JAVA_TOOL_OPTIONS"}, err == nil && !viaToolOptions)
 		}
 	}
 	switch {
-	case err == nil && toolOptions && !commandOverrides(u, p, kept):
+	case viaToolOptions:
 		c, l, terr := toolOptionsChange(u, p, dropPath, "", overrides)
 		if c != nil {
 			// The command line's own -D wins over JAVA_TOOL_OPTIONS. The
