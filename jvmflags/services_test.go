@@ -120,3 +120,41 @@ func TestServicesToolOptionsSurviveAnUpgrade(t *testing.T) {
 	assert.Equal(t, before["dcos-cosmos.service"], after["dcos-cosmos.service"],
 		"a new package path changes nothing in the drop-in: the upgraded service starts with the properties")
 }
+
+// TestServicesToolOptionsIgnoreALaterExecStart checks the overrides
+// reported with ToolOptions: a later drop-in that sets ExecStart= hides a
+// drop-in that replaces ExecStart= (the command line sets its own proxy
+// host), not one that sets JAVA_TOOL_OPTIONS; one that sets
+// JAVA_TOOL_OPTIONS hides either.
+func TestServicesToolOptionsIgnoreALaterExecStart(t *testing.T) {
+	p := jvmflags.Patch{Set: []jvmflags.Property{{Key: "http.proxyHost", Value: "proxy.corp"}}, Before: jvmflags.ClassPathOptions}
+	opts := jvmflags.ServiceOptions{Patterns: []string{"app-*.service"}, ToolOptions: true}
+	for _, tc := range []struct {
+		name, later   string
+		wantExecStart bool
+		wantKeys      []string
+	}{
+		{name: "a later ExecStart= without proxy properties", later: "ExecStart=\nExecStart=/usr/bin/java -Xmx4g -classpath /opt/a.jar A\n"},
+		{name: "a later ExecStart= with its own proxy host", later: "ExecStart=\nExecStart=/usr/bin/java -Dhttp.proxyHost=old.proxy -classpath /opt/a.jar A\n", wantExecStart: true},
+		{name: "a later JAVA_TOOL_OPTIONS", later: "Environment=JAVA_TOOL_OPTIONS=-Xmx1g\n", wantKeys: []string{"JAVA_TOOL_OPTIONS"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{
+				"etc/systemd/system/app-a.service":           unitFile("[Service]\nExecStart=/usr/bin/java -classpath /opt/a.jar A\n"),
+				"etc/systemd/system/app-a.service.d/zz.conf": unitFile("[Service]\n" + tc.later),
+			}
+			changes, left, err := jvmflags.Services(fsys, p, opts)
+			require.NoError(t, err)
+			require.Empty(t, left)
+			require.Len(t, changes, 1)
+			var execStart bool
+			var keys []string
+			for _, o := range changes[0].Overrides {
+				execStart = execStart || o.ExecStart
+				keys = append(keys, o.Keys...)
+			}
+			assert.Equal(t, tc.wantExecStart, execStart)
+			assert.Equal(t, tc.wantKeys, keys)
+		})
+	}
+}
