@@ -1,6 +1,7 @@
 package dcosnode
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"path"
@@ -104,4 +105,57 @@ func envRestarts(n *node.Node, changed map[string][]byte, skip []string) []strin
 		actions = append(actions, n.DaemonReload(), n.Restart(name))
 	}
 	return actions
+}
+
+// dropInActions returns the actions that follow writing the drop-in at p
+// (root-relative) of the unit u with edit: a daemon-reload, so that systemd
+// reads it, and a restart of u only when the unit's effective environment
+// or command line — computed with the planned drop-in in place
+// ([systemdunit.Unit.WithDropIn]) — differs from today's. A change of the
+// file alone (a no-proxy list a later drop-in overrides, say) restarts
+// nothing. The restart is noted with its reason. When either side cannot be
+// computed, the unit restarts, as it did whenever the file changed.
+func dropInActions(n *node.Node, u *systemdunit.Unit, p string, edit func([]byte) ([]byte, error)) []string {
+	restart := func() []string { return []string{n.DaemonReload(), n.Restart(u.Name)} }
+	old, err := n.ReadFile(p)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return restart()
+	}
+	b, err := edit(old)
+	if err != nil || (old != nil && bytes.Equal(b, old)) {
+		return restart() // an error fails the plan; an unchanged file triggers nothing
+	}
+	f, err := systemdunit.ParseNamed(p, b)
+	if err != nil {
+		return restart()
+	}
+	before, err := u.Effective(n.FS)
+	if err != nil {
+		return restart()
+	}
+	after, err := u.WithDropIn(f).Effective(n.FS)
+	if err != nil {
+		return restart()
+	}
+	var why []string
+	if !sameSet(before.Env(), after.Env()) {
+		why = append(why, "its environment")
+	}
+	if !slices.EqualFunc(before.ExecStart, after.ExecStart, systemdunit.Command.Equal) {
+		why = append(why, "its command line")
+	}
+	if len(why) == 0 {
+		n.Note("%s: /%s changes but not the unit's environment or command line: daemon-reload, no restart", u.Name, p)
+		return []string{n.DaemonReload()}
+	}
+	n.Note("restart %s: %s changes (drop-in /%s)", u.Name, strings.Join(why, " and "), p)
+	return restart()
+}
+
+// sameSet compares two environments as sets of assignments.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

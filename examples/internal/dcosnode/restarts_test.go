@@ -67,3 +67,50 @@ func TestRestartsFollowTheEffectiveEnvironment(t *testing.T) {
 		require.Contains(t, got, "dcos-cosmos", "a JVM reads its CAs at start")
 	})
 }
+
+// TestDropInRestartsFollowTheEffectiveEnvironment checks that a drop-in
+// dcos-node writes restarts its unit only when the unit's effective
+// environment or command line changes, not whenever the file does: here a
+// later drop-in of Docker's and one of Marathon's set the no-proxy
+// variables themselves (systemd takes theirs), so a new no-proxy list
+// rewrites our drop-ins but leaves Docker and Marathon alone; Cosmos, whose
+// JAVA_TOOL_OPTIONS carry the list, restarts. Each restart comes after the
+// daemon-reload that makes systemd read the drop-in, once.
+func TestDropInRestartsFollowTheEffectiveEnvironment(t *testing.T) {
+	root := sampleRoot(t)
+	write := func(p, s string) {
+		require.NoError(t, os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(root, p), []byte(s), 0o644))
+	}
+	write("etc/systemd/system/docker.service.d/zz-noproxy.conf", "[Service]\nEnvironment=NO_PROXY=.pinned.example no_proxy=.pinned.example\n")
+	write("etc/systemd/system/dcos-marathon.service.d/zz-options.conf", "[Service]\nEnvironment=\"JAVA_TOOL_OPTIONS=-Xss1m\"\n")
+	rec := &plan.Recorder{}
+	run := func(args ...string) (ran []string, stderr string) {
+		t.Helper()
+		rec.Reset()
+		var out, errb strings.Builder
+		require.Equal(t, node.ExitOK, testProgram(rec).Run(args, &out, &errb), errb.String())
+		return rec.Ran(), errb.String()
+	}
+
+	_, stderr := run(sampleArgs(root, "apply")...) // the CA is new too: every one restarts
+	require.Contains(t, stderr, "restart docker.service: its environment changes", "the proxy itself is new to it")
+	require.NotContains(t, stderr, "restart dcos-marathon.service: its environment changes", "its own later drop-in sets JAVA_TOOL_OPTIONS: ours changes nothing it sees")
+
+	args := sampleArgs(root, "apply")
+	args[slices.Index(args, "-no-proxy")+1] = ".corp.example"
+	ran, stderr := run(args...)
+	require.NotContains(t, ran, "restart docker", "its own later drop-in sets the no-proxy list: its environment is unchanged")
+	require.NotContains(t, ran, "restart dcos-marathon")
+	require.Contains(t, ran, "restart dcos-cosmos", "its JAVA_TOOL_OPTIONS carry the no-proxy list")
+	require.Contains(t, stderr, "restart dcos-cosmos.service: its environment changes (drop-in /etc/systemd/system/dcos-cosmos.service.d/proxykit-proxy.conf)")
+	require.Contains(t, stderr, "docker.service: /etc/systemd/system/docker.service.d/http-proxy.conf changes but not the unit's environment or command line")
+	reload := slices.Index(ran, "daemon-reload")
+	require.GreaterOrEqual(t, reload, 0)
+	for i, a := range ran {
+		if strings.HasPrefix(a, "restart ") {
+			require.Greater(t, i, reload, "%s after daemon-reload", a)
+			require.Equal(t, 1, strings.Count(strings.Join(ran, "\n")+"\n", a+"\n"), "%s once", a)
+		}
+	}
+}

@@ -36,8 +36,9 @@ func loadUnit(n *node.Node, name string) (*systemdunit.Unit, error) {
 }
 
 // planDocker writes the Docker daemon's proxy drop-in, then reloads systemd
-// and restarts Docker when it changed.
-// It returns the actions that restart Docker.
+// and restarts Docker when its effective environment changed
+// ([dropInActions]). It returns the actions that restart Docker for a new
+// CA.
 func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
 	u, err := loadUnit(n, "docker.service")
 	if err != nil {
@@ -60,15 +61,16 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
 	if eff, err := u.Effective(n.FS); err == nil {
 		warnOverrides(n, u.Name, path.Base(dockerDropIn), eff.Overrides(path.Base(dockerDropIn), keys, false))
 	}
-	restart := []string{n.DaemonReload(), n.Restart("docker.service")}
+	edit := systemdunit.DropIn{Environment: env}.Edit
 	n.Edit(plan.Step{
 		Path:    dockerDropIn,
-		Edit:    systemdunit.DropIn{Environment: env}.Edit,
+		Edit:    edit,
 		Why:     "proxy for the Docker daemon (image pulls)",
 		Secret:  s.HasCredentials(),
-		Actions: restart,
+		Actions: dropInActions(n, u, dockerDropIn, edit),
 	})
-	return restart, nil
+	// Docker reads the system bundle at start: it restarts for a new CA.
+	return []string{n.DaemonReload(), n.Restart("docker.service")}, nil
 }
 
 // planJavaServices writes, for every DC/OS Java service found, a drop-in
@@ -76,8 +78,9 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
 // not pin the command line of the DC/OS release it was computed from; where
 // the command line sets one of them to a value of its own (its -D would
 // win), the drop-in replaces ExecStart= with the command line carrying
-// them. The properties DC/OS set itself are kept. It returns the actions
-// that restart them.
+// them. The properties DC/OS set itself are kept. A service restarts for its
+// drop-in only when its effective environment or command line changes
+// ([dropInActions]). It returns the actions that restart them for a new CA.
 func planJavaServices(n *node.Node, s proxyenv.Settings) ([]string, error) {
 	props, err := jvmflags.ProxyProperties(s)
 	if errors.Is(err, jvmflags.ErrProxyScheme) {
@@ -106,10 +109,14 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]string, error) {
 		if c.Script != "" {
 			n.Warn(c.Unit, "is started by %s, not by java: the Java proxy properties go into JAVA_TOOL_OPTIONS, which every JVM it starts reads (each prints \"Picked up JAVA_TOOL_OPTIONS\" on stderr)", c.Script)
 		}
-		restart := []string{n.DaemonReload(), n.Restart(c.Unit)}
-		n.Edit(plan.Step{Path: c.Path, Edit: c.Edit, Why: c.Why, Actions: restart})
+		actions := []string{n.DaemonReload(), n.Restart(c.Unit)}
+		if u, err := loadUnit(n, c.Unit); err == nil && u != nil {
+			actions = dropInActions(n, u, c.Path, c.Edit)
+		}
+		n.Edit(plan.Step{Path: c.Path, Edit: c.Edit, Why: c.Why, Actions: actions})
 		done = append(done, strings.TrimSuffix(c.Unit, ".service"))
-		restarts = append(restarts, restart...)
+		// A JVM reads its keystore at start: it restarts for a new CA.
+		restarts = append(restarts, n.DaemonReload(), n.Restart(c.Unit))
 	}
 	for _, l := range left {
 		n.Warn(l.Unit, "left alone: %s", l.Reason)
