@@ -111,3 +111,34 @@ func TestWalkOnDisk(t *testing.T) {
 		"PEM bundle opt/mesosphere/packages/python-requests--8b2c/lib/python3.4/site-packages/requests/cacert.pem",
 	}, summary(stores))
 }
+
+// BenchmarkWalkManyPackages walks 200 packages of 50 files each (10,000
+// files, 1,400 directories) on disk, the tree dcos-node's
+// BenchmarkPlanManyPackages adds to the sample node, with no bundle in it.
+func BenchmarkWalkManyPackages(b *testing.B) {
+	root := b.TempDir()
+	for i := range 200 {
+		pkg := filepath.Join(root, "opt/mesosphere/packages", fmt.Sprintf("extra-%03d--%040x", i, i))
+		for j := range 50 {
+			var p string
+			switch j % 5 {
+			case 0:
+				p = filepath.Join(pkg, "bin", fmt.Sprintf("tool%d", j))
+			case 1:
+				p = filepath.Join(pkg, "lib", fmt.Sprintf("lib%d.so", j))
+			default:
+				p = filepath.Join(pkg, "lib/python3.6/site-packages", fmt.Sprintf("extra%03d", i), fmt.Sprintf("sub%d", j%3), fmt.Sprintf("m%d.py", j))
+			}
+			require.NoError(b, os.MkdirAll(filepath.Dir(p), 0o755))
+			require.NoError(b, os.WriteFile(p, []byte("x\n"), 0o644))
+		}
+	}
+	fsys := os.DirFS(root)
+	b.ReportAllocs()
+	for b.Loop() {
+		stores, err := truststore.Discover(fsys, truststore.Discovery{BundleRoots: []string{"opt/mesosphere/packages"}})
+		if err != nil || len(stores) != 0 {
+			b.Fatal(stores, err)
+		}
+	}
+}
