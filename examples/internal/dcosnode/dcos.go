@@ -42,7 +42,7 @@ func (o *options) build(n *node.Node) error {
 	if err := planYum(n, s); err != nil {
 		return err
 	}
-	var restarts []string // services that read their CAs once, at start
+	var restarts []trustUser // services that read their CAs once, at start
 	docker, err := planDocker(n, s)
 	if err != nil {
 		return err
@@ -71,7 +71,11 @@ func (o *options) build(n *node.Node) error {
 		restarts = append(restarts, java...)
 		warnDCOSServices(n)
 	}
-	if err := node.AddCA(n, node.CAOptions{BundleRoots: truststore.DCOSBundleRoots(), JavaHomes: javaHomes(n), Then: restarts}); err != nil {
+	noted := map[string]bool{}
+	if err := node.AddCA(n, node.CAOptions{BundleRoots: truststore.DCOSBundleRoots(), JavaHomes: javaHomes(n),
+		ThenFor: func(c truststore.Change, regenerated []truststore.Store) []string {
+			return caRestarts(n, restarts, c, regenerated, noted)
+		}}); err != nil {
 		return err
 	}
 	return nil

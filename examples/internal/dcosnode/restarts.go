@@ -12,6 +12,7 @@ import (
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/systemdunit"
+	"github.com/proxykit/proxykit/truststore"
 )
 
 // overlay is the node's root with the planned new contents of some files
@@ -158,4 +159,85 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// trustUser is a service that reads its CAs once, at start, with the trust
+// store it reads them from.
+type trustUser struct {
+	unit string
+	// system: it reads the system store (the bundles the distribution
+	// regenerates from it): the Docker daemon.
+	system bool
+	// keystore is the real root-relative path of its JRE's cacerts; unknown
+	// (a JVM whose JRE cannot be found) restarts for any change.
+	keystore string
+	unknown  bool
+}
+
+// jvmUser returns the trust store of the JVM the unit runs: the keystore of
+// its JRE, whose home is that of the java binary ExecStart runs (links
+// followed), else JAVA_HOME's; the keystore is the home's
+// lib/security/cacerts, or jre/lib/security/cacerts (Java 8), links
+// followed.
+func jvmUser(n *node.Node, unit string) trustUser {
+	tu := trustUser{unit: unit, unknown: true}
+	u, err := loadUnit(n, unit)
+	if err != nil || u == nil {
+		return tu
+	}
+	eff, err := u.Effective(n.FS)
+	if err != nil {
+		return tu
+	}
+	var home string
+	if len(eff.ExecStart) > 0 && len(eff.ExecStart[0].Argv) > 0 && path.Base(eff.ExecStart[0].Argv[0]) == "java" {
+		if real, err := n.Resolve(strings.TrimPrefix(path.Clean(eff.ExecStart[0].Argv[0]), "/")); err == nil {
+			home = path.Dir(path.Dir(real))
+		}
+	}
+	if v, ok := eff.Lookup("JAVA_HOME"); home == "" && ok && path.IsAbs(v.Value) {
+		home = strings.TrimPrefix(path.Clean(v.Value), "/")
+	}
+	if home == "" {
+		return tu
+	}
+	for _, ks := range []string{"lib/security/cacerts", "jre/lib/security/cacerts"} {
+		if real, err := n.Resolve(path.Join(home, ks)); err == nil {
+			tu.keystore, tu.unknown = real, false
+			return tu
+		}
+	}
+	return tu
+}
+
+// caRestarts returns the actions that follow the trust-store change c: the
+// restarts of the users whose store it changes — the Docker daemon for a
+// change of the system store; a JVM for a change of its JRE's keystore, or
+// of the system store when the distribution regenerates that keystore from
+// it; a JVM whose JRE is unknown for any change — each after a
+// daemon-reload, as its drop-in may change too. Each restart is noted with
+// its reason once (noted holds the units noted).
+func caRestarts(n *node.Node, users []trustUser, c truststore.Change, regenerated []truststore.Store, noted map[string]bool) []string {
+	var actions []string
+	for _, u := range users {
+		uses := u.unknown || (u.system && c.Kind == truststore.KindSystem) || (u.keystore != "" && c.Store.Real == u.keystore)
+		if !uses && u.keystore != "" && c.Kind == truststore.KindSystem {
+			uses = slices.ContainsFunc(regenerated, func(r truststore.Store) bool { return r.Real == u.keystore })
+		}
+		if uses {
+			if !noted[u.unit] {
+				noted[u.unit] = true
+				switch {
+				case u.unknown:
+					n.Note("restart %s: a trust store gets a new CA and its JRE (ExecStart=, JAVA_HOME) is unknown", u.unit)
+				case u.system:
+					n.Note("restart %s: the system store, which it reads at start, gets a new CA", u.unit)
+				default:
+					n.Note("restart %s: its JRE's keystore /%s, which it reads at start, gets a new CA", u.unit, u.keystore)
+				}
+			}
+			actions = append(actions, n.DaemonReload(), n.Restart(u.unit))
+		}
+	}
+	return actions
 }

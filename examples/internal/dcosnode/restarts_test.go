@@ -1,11 +1,19 @@
 package dcosnode
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,7 +27,8 @@ import (
 // proxy.env, while dcos-pinned (a unit of the test) reads its own no-proxy
 // list from a later EnvironmentFile=, which wins, so a new no-proxy list
 // leaves its environment, and it, alone. A new CA only restarts the services
-// that read their CAs at start, not the readers of proxy.env.
+// that read their CAs at start from a store it changes: Docker for the
+// system store, a JVM for its JRE's keystore; not the readers of proxy.env.
 func TestRestartsFollowTheEffectiveEnvironment(t *testing.T) {
 	root := sampleRoot(t)
 	write := func(p, s string) {
@@ -56,16 +65,51 @@ func TestRestartsFollowTheEffectiveEnvironment(t *testing.T) {
 		require.NotContains(t, got, "dcos-pinned", "its own EnvironmentFile= sets the no-proxy list: its environment is unchanged")
 	})
 
-	t.Run("only the CA changes", func(t *testing.T) {
+	t.Run("only the system store lacks the CA", func(t *testing.T) {
 		args := sampleArgs(root, "apply")
 		args[slices.Index(args, "-no-proxy")+1] = ".corp.example"
-		// The same CA under another name: a new anchor in the system store.
+		// The same CA under another name: a new anchor in the system store;
+		// DC/OS's JRE keystore holds the certificate already.
 		args = append(args[:len(args)-1], "-ca-alias", "corporate_proxy_2", "apply")
 		got := restarts(args...)
 		require.NotContains(t, got, "dcos-mesos-master", "proxy.env is unchanged")
 		require.NotContains(t, got, "dcos-pinned")
-		require.Contains(t, got, "dcos-cosmos", "a JVM reads its CAs at start")
+		require.Contains(t, got, "docker", "Docker reads the system store at start")
+		require.NotContains(t, got, "dcos-cosmos", "its JRE's keystore is unchanged")
 	})
+
+	t.Run("only the CA changes", func(t *testing.T) {
+		args := sampleArgs(root, "apply")
+		args[slices.Index(args, "-no-proxy")+1] = ".corp.example"
+		args[slices.Index(args, "-ca")+1] = writeCA(t, "Other Corp Inspection CA")
+		args = append(args[:len(args)-1], "-ca-alias", "other_corp", "apply")
+		got := restarts(args...)
+		require.NotContains(t, got, "dcos-mesos-master", "proxy.env is unchanged")
+		require.NotContains(t, got, "dcos-pinned")
+		require.Contains(t, got, "docker")
+		for _, u := range []string{"dcos-cosmos", "dcos-marathon", "dcos-metronome"} {
+			require.Contains(t, got, u, "its JRE's keystore gets the CA, and a JVM reads it at start")
+		}
+	})
+}
+
+// writeCA writes a new self-signed CA certificate to a PEM file and returns
+// its path.
+func writeCA(t *testing.T, name string) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: name},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		BasicConstraintsValid: true, IsCA: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	require.NoError(t, err)
+	p := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644))
+	return p
 }
 
 // TestDropInRestartsFollowTheEffectiveEnvironment checks that a drop-in

@@ -37,9 +37,9 @@ func loadUnit(n *node.Node, name string) (*systemdunit.Unit, error) {
 
 // planDocker writes the Docker daemon's proxy drop-in, then reloads systemd
 // and restarts Docker when its effective environment changed
-// ([dropInActions]). It returns the actions that restart Docker for a new
-// CA.
-func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
+// ([dropInActions]). It returns Docker as a user of the system store
+// (see [caRestarts]).
+func planDocker(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 	u, err := loadUnit(n, "docker.service")
 	if err != nil {
 		return nil, err
@@ -69,8 +69,8 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
 		Secret:  s.HasCredentials(),
 		Actions: dropInActions(n, u, dockerDropIn, edit),
 	})
-	// Docker reads the system bundle at start: it restarts for a new CA.
-	return []string{n.DaemonReload(), n.Restart("docker.service")}, nil
+	// Docker reads the system bundle at start: it restarts for a new CA there.
+	return []trustUser{{unit: "docker.service", system: true}}, nil
 }
 
 // planJavaServices writes, for every DC/OS Java service found, a drop-in
@@ -80,8 +80,9 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]string, error) {
 // win), the drop-in replaces ExecStart= with the command line carrying
 // them. The properties DC/OS set itself are kept. A service restarts for its
 // drop-in only when its effective environment or command line changes
-// ([dropInActions]). It returns the actions that restart them for a new CA.
-func planJavaServices(n *node.Node, s proxyenv.Settings) ([]string, error) {
+// ([dropInActions]). It returns them as users of
+// their JRE's keystore (see [caRestarts]).
+func planJavaServices(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 	props, err := jvmflags.ProxyProperties(s)
 	if errors.Is(err, jvmflags.ErrProxyScheme) {
 		n.Warn("Java services", "left alone: %v; give Java services an http:// proxy by hand", err)
@@ -100,7 +101,8 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var done, restarts []string
+	var done []string
+	var restarts []trustUser
 	for _, c := range changes {
 		warnOverrides(n, c.Unit, dropInName+".conf", c.Overrides)
 		for _, k := range c.Kept {
@@ -115,8 +117,8 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]string, error) {
 		}
 		n.Edit(plan.Step{Path: c.Path, Edit: c.Edit, Why: c.Why, Actions: actions})
 		done = append(done, strings.TrimSuffix(c.Unit, ".service"))
-		// A JVM reads its keystore at start: it restarts for a new CA.
-		restarts = append(restarts, n.DaemonReload(), n.Restart(c.Unit))
+		// A JVM reads its keystore at start: it restarts for a new CA there.
+		restarts = append(restarts, jvmUser(n, c.Unit))
 	}
 	for _, l := range left {
 		n.Warn(l.Unit, "left alone: %s", l.Reason)

@@ -28,6 +28,11 @@ type CAOptions struct {
 	// of any trust store: restarts of services that read their CAs once, at
 	// start (the Docker daemon, JVMs).
 	Then []string
+	// ThenFor, when set, gives the actions that follow the change c instead
+	// of Then, so that only the services that use the store changed
+	// restart; regenerated are the stores c.Update rebuilds from the system
+	// store (those discovery found).
+	ThenFor func(c truststore.Change, regenerated []truststore.Store) []string
 	// Now is the time certificates are checked against; zero means
 	// time.Now().
 	Now time.Time
@@ -112,6 +117,12 @@ func AddCA(n *Node, o CAOptions) error {
 		}
 		return ok
 	}
+	var regenerated []truststore.Store
+	for _, l := range p.Left {
+		if l.Store.Regenerated {
+			regenerated = append(regenerated, l.Store)
+		}
+	}
 	readOnly := map[string]error{}
 	for _, c := range p.Changes {
 		if skip(c.Store) {
@@ -131,8 +142,11 @@ func AddCA(n *Node, o CAOptions) error {
 			}
 		}
 		actions := o.Then
+		if o.ThenFor != nil {
+			actions = o.ThenFor(c, regenerated)
+		}
 		if c.Update != nil {
-			actions = append([]string{n.Action(strings.Join(c.Update, " "), c.Update...)}, o.Then...)
+			actions = append([]string{n.Action(strings.Join(c.Update, " "), c.Update...)}, actions...)
 		}
 		n.Edit(plan.Step{Path: c.Path, Edit: c.Edit, Why: c.Why, Actions: actions})
 	}
