@@ -37,14 +37,6 @@ type walker struct {
 	seen    map[string]bool // resolved directories entered
 	entries int
 	found   []string
-	buf     []byte // getdents buffer, reused for every directory
-}
-
-// dent is a directory entry the walk looks at: a directory, a link, or a
-// regular file whose name is a bundle name (type 0).
-type dent struct {
-	name string
-	typ  fs.FileMode
 }
 
 // walkBundles returns the files under the roots (globs, root-relative)
@@ -65,7 +57,7 @@ func walkBundles(fsys fs.FS, roots, names []string) ([]string, error) {
 			if err != nil {
 				continue
 			}
-			if err := w.walk(dir, real, -1, 0); err != nil {
+			if err := w.walk(dir, real, nil, 0); err != nil {
 				return w.found, err
 			}
 		}
@@ -76,39 +68,30 @@ func walkBundles(fsys fs.FS, roots, names []string) ([]string, error) {
 // walk lists dir, found at that path, whose links resolve to real. A
 // subdirectory's real path is real's plus its name; only links are
 // resolved again. Where the file system hands out open directories
-// (os.Root's does, on Linux), the directory is read with getdents into one
-// reused buffer and a subdirectory is opened relative to its parent's
-// descriptor (without following a link): a few system calls per
-// directory and no allocation per file. Otherwise each directory is
-// listed by its path. fd is dir's open descriptor, or -1; walk closes it.
-func (w *walker) walk(dir, real string, fd, depth int) error {
+// (os.Root's does), a subdirectory is opened relative to its parent
+// (without following a link), which keeps the walk to a few system calls
+// per directory; otherwise each is listed by its path.
+func (w *walker) walk(dir, real string, f *os.File, depth int) error {
 	if w.seen[real] {
-		if fd >= 0 {
-			closeFD(fd)
+		if f != nil {
+			f.Close()
 		}
 		return nil
 	}
 	w.seen[real] = true
-	entries, all, fd, done := w.list(real, fd)
-	if done != nil {
-		defer done()
+	entries, f, err := w.list(real, f)
+	if err != nil {
+		return nil
 	}
-	// Files the listing left out (no bundle name) count as entries too.
-	if w.entries += all - len(entries); w.entries > MaxWalkEntries {
-		return ErrWalkLimit
+	if f != nil {
+		defer f.Close()
 	}
 	for _, e := range entries {
 		if w.entries++; w.entries > MaxWalkEntries {
 			return ErrWalkLimit
 		}
-		name, t := e.name, e.typ
-		if t == fs.ModeIrregular { // type unknown from the listing
-			fi, err := fs.Lstat(w.fsys, join(real, name))
-			if err != nil {
-				continue
-			}
-			t = fi.Mode().Type()
-		}
+		name := e.Name()
+		t := e.Type()
 		if t.IsRegular() {
 			if w.names[name] {
 				w.found = append(w.found, join(dir, name))
@@ -120,7 +103,6 @@ func (w *walker) walk(dir, real string, fd, depth int) error {
 		p, r := join(dir, name), join(real, name)
 		link := t&fs.ModeSymlink != 0
 		if link {
-			var err error
 			if r, err = resolve(w.fsys, p); err != nil {
 				continue
 			}
@@ -135,11 +117,9 @@ func (w *walker) walk(dir, real string, fd, depth int) error {
 			if depth+1 >= MaxWalkDepth || walkSkip[name] || w.seen[r] {
 				continue
 			}
-			child := -1
-			if fd >= 0 && !link {
-				if c, err := openChildFD(fd, name); err == nil {
-					child = c
-				}
+			var child *os.File
+			if f != nil && !link {
+				child, _ = openChild(f, name)
 			}
 			if err := w.walk(p, r, child, depth+1); err != nil {
 				return err
@@ -151,48 +131,30 @@ func (w *walker) walk(dir, real string, fd, depth int) error {
 	return nil
 }
 
-// list returns the entries of the directory real the walk looks at,
-// sorted by name, how many entries it has in all, and the descriptor its subdirectories are opened from
-// (-1 if none) with the function that closes it. It reads fd when open,
-// else the directory opened by path.
-func (w *walker) list(real string, fd int) ([]dent, int, int, func()) {
-	var done func()
-	if fd >= 0 {
-		done = func() { closeFD(fd) }
-	} else if g, err := w.fsys.Open(real); err == nil {
-		if osf, ok := g.(*os.File); ok {
-			fd, done = int(osf.Fd()), func() { osf.Close() }
-		} else {
-			g.Close()
+// list returns the entries of the directory real, sorted by name: read
+// from f when open, else from the directory opened by path, which is kept
+// open for its subdirectories when it is an *os.File.
+func (w *walker) list(real string, f *os.File) ([]fs.DirEntry, *os.File, error) {
+	if f == nil {
+		if g, err := w.fsys.Open(real); err == nil {
+			if osf, ok := g.(*os.File); ok {
+				f = osf
+			} else {
+				g.Close()
+			}
 		}
 	}
-	if fd >= 0 {
-		if w.buf == nil {
-			w.buf = make([]byte, 32<<10)
-		}
-		entries, all, err := readDirFD(fd, w.buf, w.names)
-		if err == nil {
-			slices.SortFunc(entries, func(a, b dent) int { return strings.Compare(a.name, b.name) })
-			return entries, all, fd, done
-		}
-		if done != nil {
-			done()
-		}
-		fd, done = -1, nil
+	if f == nil {
+		entries, err := fs.ReadDir(w.fsys, real)
+		return entries, nil, err
 	}
-	des, err := fs.ReadDir(w.fsys, real)
+	entries, err := f.ReadDir(-1)
 	if err != nil {
-		return nil, 0, -1, nil
+		f.Close()
+		return nil, nil, err
 	}
-	entries := make([]dent, 0, len(des))
-	for _, e := range des {
-		t := e.Type()
-		if t.IsRegular() && !w.names[e.Name()] {
-			continue
-		}
-		entries = append(entries, dent{e.Name(), t})
-	}
-	return entries, len(des), -1, nil
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, f, nil
 }
 
 // join joins a clean root-relative directory and a file name.

@@ -2,15 +2,11 @@
 
 package truststore
 
-import "errors"
+import (
+	"errors"
+	"os"
+)
 
-// Directories are not listed by descriptor here: the walk lists each
-// directory by its path from the root.
-
-func openChildFD(dirfd int, name string) (int, error) { return -1, errors.ErrUnsupported }
-
-func closeFD(fd int) {}
-
-func readDirFD(fd int, buf []byte, names map[string]bool) ([]dent, int, error) {
-	return nil, 0, errors.ErrUnsupported
-}
+// openChild is not available here: the walk lists each directory by its
+// path from the root.
+func openChild(dir *os.File, name string) (*os.File, error) { return nil, errors.ErrUnsupported }
