@@ -28,7 +28,9 @@ import (
 // list from a later EnvironmentFile=, which wins, so a new no-proxy list
 // leaves its environment, and it, alone. A new CA only restarts the services
 // that read their CAs at start from a store it changes: Docker for the
-// system store, a JVM for its JRE's keystore; not the readers of proxy.env.
+// system store, a JVM for its JRE's keystore (dcos-jdk11's, on the
+// distribution's JRE, is rebuilt from the system store); not the readers
+// of proxy.env.
 func TestRestartsFollowTheEffectiveEnvironment(t *testing.T) {
 	root := sampleRoot(t)
 	write := func(p, s string) {
@@ -38,6 +40,10 @@ func TestRestartsFollowTheEffectiveEnvironment(t *testing.T) {
 	write("etc/systemd/system/dcos-pinned.service", "[Unit]\nDescription=test: a service with its own no-proxy list\n\n[Service]\n"+
 		"EnvironmentFile=-/opt/mesosphere/etc/proxy.env\nEnvironmentFile=/etc/pinned-noproxy.env\nExecStart=/usr/bin/true\n")
 	write("etc/pinned-noproxy.env", "no_proxy=.pinned.example\nNO_PROXY=.pinned.example\n")
+	// A JVM on the distribution's JRE, whose keystore update-ca-trust
+	// rebuilds from the system store.
+	write("etc/systemd/system/dcos-jdk11.service", "[Unit]\nDescription=test: a JVM on the system's JRE\n\n[Service]\n"+
+		"Environment=JAVA_HOME=/usr/lib/jvm/java-11-openjdk-11.0.23.0.9-1.el7_9.x86_64\nExecStart=/usr/lib/jvm/java-11-openjdk-11.0.23.0.9-1.el7_9.x86_64/bin/java -jar /opt/app.jar\n")
 	rec := &plan.Recorder{}
 	restarts := func(args ...string) []string {
 		t.Helper()
@@ -76,6 +82,7 @@ func TestRestartsFollowTheEffectiveEnvironment(t *testing.T) {
 		require.NotContains(t, got, "dcos-pinned")
 		require.Contains(t, got, "docker", "Docker reads the system store at start")
 		require.NotContains(t, got, "dcos-cosmos", "its JRE's keystore is unchanged")
+		require.Contains(t, got, "dcos-jdk11", "update-ca-trust rebuilds its JRE's keystore from the system store")
 	})
 
 	t.Run("only the CA changes", func(t *testing.T) {
