@@ -48,8 +48,16 @@ func Resolve(t testing.TB, root, name string) (string, bool) {
 }
 
 // UnitEnv returns the environment systemd gives the unit under root: its
-// Environment= assignments with every drop-in, read with systemdunit.
+// Environment= assignments with every drop-in, then the contents of its
+// EnvironmentFile= files, read with systemdunit's
+// [systemdunit.Unit.Effective] — what the service itself sees.
 func UnitEnv(t testing.TB, root, unit string) []string {
+	t.Helper()
+	return effective(t, root, unit).Env()
+}
+
+// effective reads the unit under root as systemd would start it.
+func effective(t testing.TB, root, unit string) *systemdunit.Effective {
 	t.Helper()
 	r, err := os.OpenRoot(root)
 	if err != nil {
@@ -60,11 +68,11 @@ func UnitEnv(t testing.TB, root, unit string) []string {
 	if err != nil {
 		t.Fatalf("wiretest: %v", err)
 	}
-	env, err := u.Environment()
+	eff, err := u.Effective(r.FS())
 	if err != nil {
-		t.Fatalf("wiretest: %v", err)
+		t.Fatalf("wiretest: %s: %v", unit, err)
 	}
-	return env
+	return eff
 }
 
 // JavaStart is how a Java service starts, as systemd would start it.
@@ -86,19 +94,7 @@ type JavaStart struct {
 // jvmflags) and its launcher as written on the node.
 func JavaService(t testing.TB, root, unit string) JavaStart {
 	t.Helper()
-	r, err := os.OpenRoot(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	u, err := systemdunit.Load(r.FS(), unit)
-	if err != nil {
-		t.Fatalf("wiretest: %v", err)
-	}
-	eff, err := u.Effective(r.FS())
-	if err != nil {
-		t.Fatalf("wiretest: %s: %v", unit, err)
-	}
+	eff := effective(t, root, unit)
 	if len(eff.ExecStart) == 0 {
 		t.Fatalf("wiretest: %s: no ExecStart=", unit)
 	}
@@ -112,10 +108,8 @@ func JavaService(t testing.TB, root, unit string) JavaStart {
 			s.Props = append(s.Props, o.Words...)
 		}
 	}
-	for _, v := range eff.Environment {
-		if v.Name == "JAVA_TOOL_OPTIONS" {
-			s.ToolOptions = v.Value
-		}
+	if v, ok := eff.Lookup("JAVA_TOOL_OPTIONS"); ok {
+		s.ToolOptions = v.Value
 	}
 	s.Launcher = c.Launcher()
 	return s
