@@ -6,7 +6,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/proxykit/proxykit/examples/internal/scripttest"
+	"github.com/proxykit/proxykit/internal/scripttest"
 )
 
 func TestMain(m *testing.M) {

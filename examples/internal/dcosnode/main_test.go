@@ -7,9 +7,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/proxykit/proxykit/examples/internal/scripttest"
-	"github.com/proxykit/proxykit/examples/internal/wiretest"
 	"github.com/proxykit/proxykit/internal/oracle"
+	"github.com/proxykit/proxykit/internal/scripttest"
+	"github.com/proxykit/proxykit/internal/wiretest"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/script/*.txtar")

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
-	"github.com/proxykit/proxykit/examples/internal/wiretest"
 	"github.com/proxykit/proxykit/internal/squidtest"
+	"github.com/proxykit/proxykit/internal/wiretest"
 	"github.com/proxykit/proxykit/probe"
 	"github.com/proxykit/proxykit/truststore"
 )

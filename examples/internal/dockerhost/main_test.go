@@ -14,9 +14,9 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/proxykit/proxykit/examples/internal/scripttest"
-	"github.com/proxykit/proxykit/examples/internal/wiretest"
 	"github.com/proxykit/proxykit/internal/oracle"
+	"github.com/proxykit/proxykit/internal/scripttest"
+	"github.com/proxykit/proxykit/internal/wiretest"
 	"github.com/proxykit/proxykit/proxyenv"
 )
 

@@ -17,8 +17,8 @@ import (
 	"github.com/proxykit/proxykit/examples/internal/dcosnode"
 	"github.com/proxykit/proxykit/examples/internal/dockerhost"
 	"github.com/proxykit/proxykit/examples/internal/node"
-	"github.com/proxykit/proxykit/examples/internal/scripttest"
 	"github.com/proxykit/proxykit/internal/oracle"
+	"github.com/proxykit/proxykit/internal/scripttest"
 )
 
 // passwords are hostile to every encoding a consumer's file uses.
