@@ -38,11 +38,12 @@
 //   - DC/OS's /opt/mesosphere/etc/proxy.env: [Settings.DCOSProxyEnv], with
 //     DC/OS's own [DCOSBypassList]
 //   - /etc/yum.conf and /etc/dnf/dnf.conf: [Settings.YumConf], [Settings.DNFConf]
-//   - /etc/apt/apt.conf.d/…: [Settings.AptConf]
+//   - /etc/apt/apt.conf.d/… ([AptConfPath]): [Settings.AptConf]
 //   - /etc/docker/daemon.json: [Settings.DockerDaemonJSON]; the daemon's
 //     systemd drop-in takes the values of [Settings.DockerDaemonEnv]
 //   - ~/.docker/config.json: [Settings.DockerClientConfig]; an image build
-//     takes [Settings.DockerBuildArgs]
+//     takes [Settings.DockerBuildArgs], and [Settings.Dockerfile] writes the
+//     lines its Dockerfile needs ([Dockerfile]: the CA, apt, conda)
 //   - .condarc: [Settings.Condarc], or [Settings.CondarcWithMirrors] with a
 //     proxy per mirror ([CondaMirror])
 //   - a docker-compose.yml's services and the project's .env:

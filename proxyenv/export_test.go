@@ -8,3 +8,6 @@ func CurlBypassWith(l NoProxy, blankSeparates, numericIPv6, strictBits bool, u *
 	r := curlRules{blankSeparates: blankSeparates, numericIPv6: numericIPv6, strictBits: strictBits}
 	return compileCurl(l.String(), r).bypass(curlHostName(u))
 }
+
+// ShellWord quotes a word of the Dockerfile's build command.
+var ShellWord = shellWord

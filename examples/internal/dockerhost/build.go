@@ -11,9 +11,6 @@ import (
 	"github.com/proxykit/proxykit/truststore"
 )
 
-// aptConfPath is the apt configuration file docker-host owns.
-const aptConfPath = "etc/apt/apt.conf.d/80proxykit-proxy"
-
 // build plans the node: a Docker host, or with -image an image's root.
 func (o *options) build(n *node.Node) error {
 	describe(n) // first: the first note says what the node is
@@ -116,10 +113,10 @@ func planImage(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificat
 	case "debian":
 		edit, warns, err := s.AptConf()
 		if err != nil {
-			return nil, fmt.Errorf("/%s: %w", aptConfPath, err)
+			return nil, fmt.Errorf("/%s: %w", proxyenv.AptConfPath, err)
 		}
-		n.WarnFormat(aptConfPath, warns)
-		n.Edit(plan.Step{Path: aptConfPath, Edit: edit, Secret: secret, Why: "apt's proxy"})
+		n.WarnFormat(proxyenv.AptConfPath, warns)
+		n.Edit(plan.Step{Path: proxyenv.AptConfPath, Edit: edit, Secret: secret, Why: "apt's proxy"})
 	case "rhel":
 		p, f := "etc/yum.conf", s.YumConf
 		if n.Exists("etc/dnf/dnf.conf") {

@@ -59,17 +59,6 @@ func FuzzParsePasswd(f *testing.F) {
 	})
 }
 
-func TestShellWord(t *testing.T) {
-	for in, want := range map[string]string{
-		"HTTP_PROXY=http://proxy:3128": "HTTP_PROXY=http://proxy:3128",
-		"NO_PROXY=*.corp,localhost":    "'NO_PROXY=*.corp,localhost'",
-		"X=it's":                       `'X=it'\''s'`,
-		"":                             "''",
-	} {
-		assert.Equal(t, want, shellWord(in), in)
-	}
-}
-
 // TestDemo runs the no-argument demo: plan, apply and plan again on the
 // sample host, with the password nowhere in the output.
 func TestDemo(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 	"github.com/proxykit/proxykit/internal/squidtest"
 	"github.com/proxykit/proxykit/internal/wiretest"
 	"github.com/proxykit/proxykit/probe"
+	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/truststore"
 )
 
@@ -218,7 +219,7 @@ func TestWireApt(t *testing.T) {
 	u.User = url.User(squidtest.User)
 	sources := "deb [trusted=yes] " + s.OriginURL + "debian stable main"
 	aptGet := func(t *testing.T, root string) (string, error) {
-		conf := filepath.Join(root, aptConfPath)
+		conf := filepath.Join(root, proxyenv.AptConfPath)
 		if _, err := os.Stat(conf); err != nil {
 			conf = filepath.Join(t.TempDir(), "none")
 			require.NoError(t, os.WriteFile(conf, nil, 0o644))
