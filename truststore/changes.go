@@ -18,11 +18,18 @@ type ChangeOptions struct {
 	// Alias is the name of the first CA in Java keystores and the file name
 	// (without extension) of its anchor in the system store: a plain name
 	// without blanks or slashes; "" means "corporate_proxy". The n-th CA
-	// (n > 1) gets Alias-n: "corporate_proxy-2".
+	// (n > 1) gets Alias-n: "corporate_proxy-2". A name that a keystore or
+	// an anchor of the node already gives a different certificate (a CA
+	// added by an earlier run: the proxy's CA rotated) is passed over for
+	// the next, Alias-2, Alias-3, …: the new CA is trusted beside the old
+	// one, each under a name of its own ([CA.Taken] lists the names passed
+	// over), and a second run picks the same names.
 	Alias string
 	// Aliases name particular CAs, by fingerprint, instead of Alias: a
 	// cluster's CA and the proxy's, each under its own name, can be trusted
-	// and removed apart. Each must be a plain name, as Alias.
+	// and removed apart. Each must be a plain name, as Alias, and is used as
+	// given: a store that gives it to a different certificate refuses the
+	// edit ([ErrAliasTaken]).
 	Aliases map[Fingerprint]string
 	// Password opens and protects the Java keystores; the zero value means
 	// [DefaultJavaPassword] ("changeit").
@@ -54,6 +61,10 @@ type Plan struct {
 type CA struct {
 	Cert  *Certificate
 	Alias string
+	// Taken are the names ([ChangeOptions.Alias], Alias-2, …) passed over
+	// because a store of the node gives them to a different certificate,
+	// which stays trusted; nil when there were none.
+	Taken []string
 }
 
 // Change is one file to write: apply Edit to the file's current bytes (nil
@@ -115,23 +126,15 @@ func Changes(fsys fs.FS, certs []*Certificate, opts ChangeOptions) (Plan, error)
 		return Plan{}, fmt.Errorf("alias %q: want a plain name without blanks or slashes: %w", quote.Bounded(alias), ErrMalformed)
 	}
 	var p Plan
-	defaults := 0 // CAs named after alias so far
 	for _, c := range certs {
 		if c == nil || slices.ContainsFunc(p.CAs, func(t CA) bool { return t.Cert.Fingerprint() == c.Fingerprint() }) {
 			continue
 		}
 		a, own := opts.Aliases[c.Fingerprint()]
-		switch {
-		case own && (a == "" || strings.ContainsAny(a, "/\\ \t\r\n")):
+		if own && (a == "" || strings.ContainsAny(a, "/\\ \t\r\n")) {
 			return Plan{}, fmt.Errorf("alias %q: want a plain name without blanks or slashes: %w", quote.Bounded(a), ErrMalformed)
-		case own:
-		case defaults == 0:
-			a, defaults = alias, 1
-		default:
-			defaults++
-			a = fmt.Sprintf("%s-%d", alias, defaults)
 		}
-		p.CAs = append(p.CAs, CA{Cert: c, Alias: a})
+		p.CAs = append(p.CAs, CA{Cert: c, Alias: a}) // "": named after alias below
 	}
 	if len(p.CAs) == 0 {
 		return p, nil
@@ -149,6 +152,24 @@ func Changes(fsys fs.FS, certs []*Certificate, opts ChangeOptions) (Plan, error)
 	if pass.IsZero() {
 		pass = DefaultJavaPassword()
 	}
+	keystores := make(map[string][]KeystoreEntry) // by Store.Real: the keystores that open
+	keystoreErrs := make(map[string]error)
+	for _, st := range stores {
+		if st.Kind != KindKeystore || st.Regenerated || st.Problem != "" {
+			continue
+		}
+		_, b, err := readResolved(fsys, st.Real, MaxInput)
+		var entries []KeystoreEntry
+		if err == nil {
+			entries, _, err = ListKeystore(b, WithPassword(pass))
+		}
+		if err != nil {
+			keystoreErrs[st.Real] = err
+			continue
+		}
+		keystores[st.Real] = entries
+	}
+	nameDefaults(fsys, &p, alias, keystores)
 	system := false
 	for _, st := range stores {
 		switch {
@@ -167,11 +188,7 @@ func Changes(fsys fs.FS, certs []*Certificate, opts ChangeOptions) (Plan, error)
 		case st.Problem != "":
 			p.Left = append(p.Left, Left{Store: st, Reason: st.Problem})
 		case st.Kind == KindKeystore:
-			_, b, err := readResolved(fsys, st.Real, MaxInput)
-			if err == nil {
-				_, _, err = ListKeystore(b, WithPassword(pass))
-			}
-			if err != nil {
+			if err := keystoreErrs[st.Real]; err != nil {
 				reason := fmt.Sprintf("not a keystore this package can read (%v)", err)
 				if errors.Is(err, ErrWrongPassword) {
 					reason = "does not open with the password given"
@@ -196,4 +213,59 @@ func Changes(fsys fs.FS, certs []*Certificate, opts ChangeOptions) (Plan, error)
 		p.Left = append(p.Left, Left{Store: Store{Kind: KindSystem}, Reason: "unknown distribution (no /etc/os-release this package knows): add the CA to the system store by hand", Err: ErrUnknownLayout})
 	}
 	return p, nil
+}
+
+// nameDefaults names the CAs of p that have no alias of their own after
+// alias: the first CA alias, the n-th alias-n, passing over the names other
+// CAs of p use and those a store of the node gives a different certificate
+// (a keystore of keystores, by real path, or an anchor file in the system
+// store), so that a CA added beside an earlier one never replaces it and a
+// second run finds the same names.
+func nameDefaults(fsys fs.FS, p *Plan, alias string, keystores map[string][]KeystoreEntry) {
+	used := func(name string) bool {
+		return slices.ContainsFunc(p.CAs, func(ca CA) bool { return strings.EqualFold(ca.Alias, name) })
+	}
+	taken := func(name string, fp Fingerprint) bool {
+		for _, entries := range keystores {
+			if slices.ContainsFunc(entries, func(e KeystoreEntry) bool { return e.Trusted && e.Fingerprint == fp }) {
+				continue // the keystore has the CA already, under whatever name
+			}
+			if slices.ContainsFunc(entries, func(e KeystoreEntry) bool { return strings.EqualFold(e.Alias, name) }) {
+				return true
+			}
+		}
+		if p.Layout.AnchorDir == "" {
+			return false
+		}
+		b, err := readFile(fsys, p.Layout.AnchorPath(name), MaxInput)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false
+		}
+		if err != nil {
+			return true
+		}
+		entries, err := ListBundle(b)
+		return err != nil || !slices.ContainsFunc(entries, func(e BundleEntry) bool { return e.Fingerprint == fp })
+	}
+	n := 0 // the last default name's number
+	for i := range p.CAs {
+		ca := &p.CAs[i]
+		if ca.Alias != "" {
+			continue
+		}
+		for ca.Alias == "" {
+			n++
+			name := alias
+			if n > 1 {
+				name = fmt.Sprintf("%s-%d", alias, n)
+			}
+			switch {
+			case used(name):
+			case taken(name, ca.Cert.Fingerprint()):
+				ca.Taken = append(ca.Taken, name)
+			default:
+				ca.Alias = name
+			}
+		}
+	}
 }

@@ -177,3 +177,80 @@ func TestChangesNameEachCAByItsOwnAlias(t *testing.T) {
 	_, err := truststore.Changes(fsys, []*truststore.Certificate{clusterCA}, truststore.ChangeOptions{Aliases: map[truststore.Fingerprint]string{clusterCA.Fingerprint(): "a b"}})
 	require.ErrorIs(t, err, truststore.ErrMalformed)
 }
+
+// TestChangesPassOverANameTakenOnTheNode: a CA named after the alias on a
+// node where a store already gives that name to a different certificate (an
+// earlier run's CA, the proxy's CA rotated) is trusted beside it under the
+// next free name, the same in every store, and a second run picks the same
+// name; a CA already there keeps its name; an alias of the CA's own is used
+// as given.
+func TestChangesPassOverANameTakenOnTheNode(t *testing.T) {
+	oldCA, newCA, third := testCA(t, "Corp Proxy Root 2025"), testCA(t, "Corp Proxy Root 2026"), testCA(t, "Corp Proxy Root 2027")
+	withOld, err := truststore.AddToKeystore(oldCA, "corporate_proxy", truststore.WithPassword(truststore.DefaultJavaPassword()))(readKeystore(t, "debian-cacerts.jks"))
+	require.NoError(t, err)
+	node := func(files ...string) fstest.MapFS {
+		fsys := fstest.MapFS{"etc/os-release": file([]byte("ID=centos\n")), "opt/jdk/lib/security/cacerts": file(withOld)}
+		for i := 0; i < len(files); i += 2 {
+			fsys[files[i]] = file([]byte(files[i+1]))
+		}
+		return fsys
+	}
+	anchor := "etc/pki/ca-trust/source/anchors/"
+	tests := []struct {
+		name    string
+		fsys    fstest.MapFS
+		certs   []*truststore.Certificate
+		aliases map[truststore.Fingerprint]string
+		want    []string // alias and names passed over, per CA
+	}{
+		{"the old CA again", node(anchor+"corporate_proxy.crt", string(oldCA.PEM())), []*truststore.Certificate{oldCA}, nil,
+			[]string{"corporate_proxy []"}},
+		{"a new CA beside the old one", node(anchor+"corporate_proxy.crt", string(oldCA.PEM())), []*truststore.Certificate{newCA}, nil,
+			[]string{"corporate_proxy-2 [corporate_proxy]"}},
+		{"the old and the new", node(anchor+"corporate_proxy.crt", string(oldCA.PEM())), []*truststore.Certificate{oldCA, newCA}, nil,
+			[]string{"corporate_proxy []", "corporate_proxy-2 []"}},
+		{"the new CA again, after it was added", node(anchor+"corporate_proxy.crt", string(oldCA.PEM()), anchor+"corporate_proxy-2.crt", string(newCA.PEM())),
+			[]*truststore.Certificate{newCA}, nil, []string{"corporate_proxy-2 [corporate_proxy]"}},
+		{"a third, both names taken", node(anchor+"corporate_proxy.crt", string(oldCA.PEM()), anchor+"corporate_proxy-2.crt", string(newCA.PEM())),
+			[]*truststore.Certificate{third}, nil, []string{"corporate_proxy-3 [corporate_proxy corporate_proxy-2]"}},
+		{"taken by an anchor file only", fstest.MapFS{"etc/os-release": file([]byte("ID=centos\n")), anchor + "corporate_proxy.crt": file(oldCA.PEM())},
+			[]*truststore.Certificate{newCA}, nil, []string{"corporate_proxy-2 [corporate_proxy]"}},
+		{"an alias of its own is used as given", node(), []*truststore.Certificate{newCA},
+			map[truststore.Fingerprint]string{newCA.Fingerprint(): "corporate_proxy"}, []string{"corporate_proxy []"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := truststore.Changes(tt.fsys, tt.certs, truststore.ChangeOptions{Aliases: tt.aliases})
+			require.NoError(t, err)
+			var got []string
+			for _, ca := range p.CAs {
+				got = append(got, fmt.Sprintf("%s %v", ca.Alias, ca.Taken))
+			}
+			require.Equal(t, tt.want, got)
+			for _, c := range p.Changes {
+				var old []byte
+				if f, ok := tt.fsys[c.Path]; ok {
+					old = f.Data
+				}
+				b, err := c.Edit(old)
+				if tt.aliases != nil && c.Kind == truststore.KindKeystore {
+					require.ErrorIs(t, err, truststore.ErrAliasTaken, "an alias of its own is not passed over")
+					continue
+				}
+				require.NoError(t, err, c.Path)
+				if c.Kind == truststore.KindSystem {
+					assert.Equal(t, anchor+c.CA.Alias+".crt", c.Path)
+					continue
+				}
+				entries, _, err := truststore.ListKeystore(b, truststore.WithPassword(truststore.DefaultJavaPassword()))
+				require.NoError(t, err)
+				aliases := map[string]truststore.Fingerprint{}
+				for _, e := range entries {
+					aliases[e.Alias] = e.Fingerprint
+				}
+				assert.Equal(t, oldCA.Fingerprint(), aliases["corporate_proxy"], "the old CA stays trusted under its name")
+				assert.Equal(t, c.CA.Cert.Fingerprint(), aliases[c.CA.Alias])
+			}
+		})
+	}
+}

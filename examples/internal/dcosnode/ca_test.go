@@ -168,3 +168,88 @@ func proxyFingerprint(t *testing.T, file string) string {
 	require.NoError(t, err)
 	return certs[0].Fingerprint().String()
 }
+
+// TestEachCAUnderItsOwnNameOnTheDCOSMaster trusts, on the DC/OS master
+// fixture and with no -ca-alias, the proxy's CA (-ca) and the cluster's
+// (-ca-url), then a rotated proxy CA in a second run: the name the new one
+// would get (corporate_proxy) names the old one, so it goes beside it,
+// under the next name, in every store — the system store's anchors, DC/OS's
+// JRE, the JDK under /usr/local and the four Python bundles — and the old
+// one stays trusted; a third run has nothing to do, and undo puts back
+// every byte.
+func TestEachCAUnderItsOwnNameOnTheDCOSMaster(t *testing.T) {
+	root := t.TempDir()
+	require.NoError(t, node.Materialize(root, os.DirFS(fixtureDir), "master", "master.setup"))
+	before := snapshot(t, root)
+	clusterCA := cafetchtest.NewCA("DC/OS Root CA 4f5b2e")
+	cluster := cafetchtest.NewCluster(t, clusterCA, nil)
+	oldCA, newCA := cafetchtest.NewCA("Corp Proxy Root 2025"), cafetchtest.NewCA("Corp Proxy Root 2026")
+	dir := t.TempDir()
+	oldFile, newFile := filepath.Join(dir, "old.pem"), filepath.Join(dir, "new.pem")
+	require.NoError(t, os.WriteFile(oldFile, oldCA.PEM(), 0o644))
+	require.NoError(t, os.WriteFile(newFile, newCA.PEM(), 0o644))
+	args := func(extra ...string) []string {
+		return append([]string{"-root", root, "-proxy", "http://svc-dcos@proxy.example.com:3128"}, extra...)
+	}
+	code, stderr := runCA(t, args("-ca", oldFile, "-ca-url", cluster.URL, "-fingerprint", clusterCA.Fingerprint().String(), "apply")...)
+	require.Equal(t, node.ExitOK, code, stderr)
+	code, stderr = runCA(t, args("-ca", newFile, "apply")...)
+	require.Equal(t, node.ExitOK, code, "a rotated CA is not refused: %s", stderr)
+	assert.Contains(t, stderr, `as "corporate_proxy-2": "corporate_proxy" already names another certificate on this node, which stays trusted`)
+
+	cluster1, err := truststore.ParseCertificates(clusterCA.PEM())
+	require.NoError(t, err)
+	want := map[string]truststore.Fingerprint{
+		"corporate_proxy":   oldCA.Fingerprint(),
+		"corporate_proxy-2": newCA.Fingerprint(),
+		cluster1[0].Alias(): clusterCA.Fingerprint(),
+	}
+	for name, fp := range want {
+		b, err := os.ReadFile(filepath.Join(root, "etc/pki/ca-trust/source/anchors", name+".crt"))
+		require.NoError(t, err, "anchor %s", name)
+		c, err := truststore.ParseCertificate(b)
+		require.NoError(t, err)
+		assert.Equal(t, fp, c.Fingerprint(), "anchor %s", name)
+	}
+	for _, ks := range []string{
+		"opt/mesosphere/packages/java--f5b3c9d86a4e2c7b1d0f9a8b7c6d5e4f3a2b1c0d/usr/java/jre/lib/security/cacerts",
+		"usr/local/jdk1.8.0_202/jre/lib/security/cacerts",
+	} {
+		b, err := os.ReadFile(filepath.Join(root, ks))
+		require.NoError(t, err)
+		entries, _, err := truststore.ListKeystore(b, truststore.WithPassword(truststore.DefaultJavaPassword()))
+		require.NoError(t, err)
+		got := map[string]truststore.Fingerprint{}
+		for _, e := range entries {
+			if _, ok := want[e.Alias]; ok {
+				got[e.Alias] = e.Fingerprint
+			}
+		}
+		assert.Equal(t, want, got, ks)
+	}
+	bundles, err := filepath.Glob(filepath.Join(root, "opt/mesosphere/packages/*/lib/python3.4/site-packages/*/*cacert.pem"))
+	require.NoError(t, err)
+	more, err := filepath.Glob(filepath.Join(root, "opt/mesosphere/packages/*/lib/python3.4/site-packages/*/*/*/cacert.pem"))
+	require.NoError(t, err)
+	bundles = append(bundles, more...)
+	require.Len(t, bundles, 4, "the four Python bundles")
+	for _, b := range bundles {
+		data, err := os.ReadFile(b)
+		require.NoError(t, err)
+		entries, err := truststore.ListBundle(data)
+		require.NoError(t, err)
+		var fps []truststore.Fingerprint
+		for _, e := range entries {
+			fps = append(fps, e.Fingerprint)
+		}
+		for name, fp := range want {
+			assert.Contains(t, fps, fp, "%s in %s", name, b)
+		}
+	}
+
+	code, stderr = runCA(t, args("-ca", newFile, "plan")...)
+	assert.Equal(t, node.ExitOK, code, "a second run has nothing to do: %s", stderr)
+	code, stderr = runCA(t, args("undo")...)
+	require.Equal(t, node.ExitOK, code, stderr)
+	assert.Equal(t, before, snapshot(t, root), "undo removes every CA")
+}

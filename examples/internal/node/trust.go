@@ -106,6 +106,10 @@ func AddCA(n *Node, o CAOptions) error {
 		return err
 	}
 	for _, ca := range p.CAs {
+		if len(ca.Taken) > 0 {
+			n.Note("CA %s as %q: %q already names another certificate on this node, which stays trusted (undo drops both)", ca.Cert, ca.Alias, strings.Join(ca.Taken, `", "`))
+			continue
+		}
 		n.Note("CA %s as %q", ca.Cert, ca.Alias)
 	}
 	skipped := map[string]bool{} // stores left out with -skip, said once each
