@@ -247,55 +247,12 @@ func detectLayout(fsys fs.FS, layouts []Layout) (Layout, bool) {
 	return Layout{}, false
 }
 
+// glob is [rootfs.Glob]: the names matching pattern, links followed inside
+// the root.
+func glob(fsys fs.FS, pattern string) ([]string, error) { return rootfs.Glob(fsys, pattern) }
+
 // relative turns an absolute path into one relative to the root.
 func relative(p string) string {
 	p = path.Clean("/" + p)
 	return strings.TrimPrefix(p, "/")
 }
-
-// glob returns the paths matching pattern (path.Match syntax per element),
-// reading each directory through its resolved path so that links are
-// followed inside the root. Paths are returned as matched, unresolved,
-// sorted.
-func glob(fsys fs.FS, pattern string) ([]string, error) {
-	if _, err := path.Match(pattern, ""); err != nil {
-		return nil, err
-	}
-	paths := []string{"."}
-	for _, elem := range strings.Split(pattern, "/") {
-		if elem == "" || elem == "." {
-			continue
-		}
-		var next []string
-		for _, dir := range paths {
-			if !hasMeta(elem) {
-				next = append(next, path.Join(dir, elem))
-				continue
-			}
-			real, err := resolve(fsys, dir)
-			if err != nil {
-				continue
-			}
-			entries, err := fs.ReadDir(fsys, real)
-			if err != nil {
-				continue
-			}
-			for _, e := range entries {
-				if ok, _ := path.Match(elem, e.Name()); ok {
-					next = append(next, path.Join(dir, e.Name()))
-				}
-			}
-		}
-		paths = next
-	}
-	var out []string
-	for _, p := range paths {
-		if _, err := resolve(fsys, p); err == nil {
-			out = append(out, p)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
-
-func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }

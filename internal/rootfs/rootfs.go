@@ -4,7 +4,9 @@
 // Real nodes reach files through absolute links (a JDK's
 // lib/security/cacerts pointing at /etc/ssl/certs/java/cacerts); os.DirFS
 // would follow such a link to the host's file, outside the tree. Resolving
-// the name first keeps every read inside the tree.
+// the name first keeps every read inside the tree: [Resolve] and [Target]
+// follow a name's links, [ReadFile] reads a file through them (bounded), and
+// [Glob] matches a pattern through them.
 package rootfs
 
 import (

@@ -2,6 +2,7 @@ package rootfs_test
 
 import (
 	"io/fs"
+	"path"
 	"testing"
 	"testing/fstest"
 
@@ -74,4 +75,33 @@ func TestReadFileFollowsLinksAndBoundsTheSize(t *testing.T) {
 	require.ErrorIs(t, err, rootfs.ErrTooLarge)
 	_, _, err = rootfs.ReadFile(fsys, "usr/lib/ssl/nowhere", 9)
 	require.ErrorIs(t, err, fs.ErrNotExist)
+}
+
+func TestGlobFollowsLinksInsideTheTree(t *testing.T) {
+	fsys := fstest.MapFS{
+		"usr/lib/jvm/java-17/lib/security/cacerts": {Data: []byte("jks")},
+		"usr/lib/jvm/default":                      link("/usr/lib/jvm/java-17"),
+		"usr/lib/jvm/broken":                       link("/nowhere"),
+		"opt/escape":                               link("../../../../usr/lib/jvm"),
+	}
+	for _, tt := range []struct {
+		name, pattern string
+		want          []string
+	}{
+		{"through a link to a directory, names as matched", "usr/lib/jvm/*/lib/security/cacerts",
+			[]string{"usr/lib/jvm/default/lib/security/cacerts", "usr/lib/jvm/java-17/lib/security/cacerts"}},
+		{"a leading slash", "/usr/lib/jvm/java-*", []string{"usr/lib/jvm/java-17"}},
+		{"a dangling link is no match", "usr/lib/jvm/b*", nil},
+		{"a plain name that does not exist", "usr/lib/jvm/java-17/release", nil},
+		{".. in a link stops at the root", "opt/escape/*", []string{"opt/escape/default", "opt/escape/java-17"}},
+		{"no element: the root", "", []string{"."}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := rootfs.Glob(fsys, tt.pattern)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	_, err := rootfs.Glob(fsys, "usr/[")
+	require.ErrorIs(t, err, path.ErrBadPattern)
 }

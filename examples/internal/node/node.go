@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io/fs"
-	"path"
 	"slices"
 	"strings"
 
@@ -235,41 +234,11 @@ func (n *Node) Exists(name string) bool {
 func (n *Node) Resolve(name string) (string, error) { return rootfs.Resolve(n.FS, name) }
 
 // Glob returns the root-relative names matching pattern ([path.Match]
-// syntax), following links in the directories on the way.
+// syntax), following links in the directories on the way ([rootfs.Glob]).
+// A bad pattern matches nothing.
 func (n *Node) Glob(pattern string) []string {
-	pattern = strings.TrimPrefix(pattern, "/")
-	var out []string
-	n.glob(".", strings.Split(pattern, "/"), &out)
-	slices.Sort(out)
+	out, _ := rootfs.Glob(n.FS, pattern)
 	return out
-}
-
-func (n *Node) glob(dir string, parts []string, out *[]string) {
-	if len(parts) == 0 {
-		*out = append(*out, dir)
-		return
-	}
-	part, rest := parts[0], parts[1:]
-	if !strings.ContainsAny(part, `*?[\`) {
-		p := path.Join(dir, part)
-		if n.Exists(p) {
-			n.glob(p, rest, out)
-		}
-		return
-	}
-	real, err := n.Resolve(dir)
-	if err != nil {
-		return
-	}
-	entries, err := fs.ReadDir(n.FS, real)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if ok, _ := path.Match(part, e.Name()); ok {
-			n.glob(path.Join(dir, e.Name()), rest, out)
-		}
-	}
 }
 
 // OSName returns the PRETTY_NAME of the root's etc/os-release, or a phrase
