@@ -11,8 +11,10 @@
 //
 // [ParseCertificate] reads the CA from PEM or DER, and the
 // [Certificate] it returns is identified by its SHA-256 [Fingerprint], printed
-// as keytool prints it. [Certificate.Warnings] says when it is not a CA or not
-// valid at the time given.
+// as keytool prints it. [Certificate.CheckAnchor] refuses it as the CA to
+// trust when it is not a CA certificate or not valid at the time given
+// (unless [AnchorOptions] allow it); [Certificate.Warnings] lists those
+// doubts without refusing.
 //
 // Every change to a store is an [Edit], a func(old []byte) ([]byte, error)
 // where old == nil means the file does not exist. Edits are pure,

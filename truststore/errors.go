@@ -31,6 +31,16 @@ var (
 	// etc/os-release naming a known family, no marker file); [Changes]
 	// leaves the system store alone.
 	ErrUnknownLayout = errors.New("unknown distribution: no system store layout")
+
+	// ErrNotCA: [Certificate.CheckAnchor] refuses a certificate that is not
+	// a CA certificate as the CA to trust.
+	ErrNotCA = errors.New("not a CA certificate")
+	// ErrExpired: [Certificate.CheckAnchor] refuses a certificate that has
+	// expired.
+	ErrExpired = errors.New("certificate expired")
+	// ErrNotYetValid: [Certificate.CheckAnchor] refuses a certificate that
+	// is not valid yet (or the clock is wrong).
+	ErrNotYetValid = errors.New("certificate not valid yet")
 )
 
 // SyntaxError says where a PEM bundle could not be read: the 1-based line,

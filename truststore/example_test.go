@@ -281,3 +281,20 @@ func ExampleDiscovery_bundleRoots() {
 	// PEM bundle /opt/mesosphere/packages/python--0a1b/lib/python3.4/site-packages/pip/_vendor/requests/cacert.pem
 	// PEM bundle /opt/mesosphere/packages/python-requests--6a7b/lib/python3.4/site-packages/requests/cacert.pem
 }
+
+func ExampleCertificate_CheckAnchor() {
+	ca := mustCA() // valid from 2025 to 2045
+	later := time.Date(2046, 1, 1, 0, 0, 0, 0, time.UTC)
+	_, err := ca.CheckAnchor(truststore.AnchorOptions{Now: later})
+	fmt.Println(errors.Is(err, truststore.ErrExpired), err)
+
+	warnings, err := ca.CheckAnchor(truststore.AnchorOptions{Now: later, AllowExpired: true})
+	fmt.Println(err)
+	for _, w := range warnings {
+		fmt.Println("warning:", w)
+	}
+	// Output:
+	// true certificate expired: certificate "Corp Proxy CA" (SHA-256 F8:62:78:90:73:8E:E2:18:38:AE:D9:CC:AF:9F:07:47:DA:9E:AA:73:F2:06:D0:69:8F:B9:85:F1:D9:4A:B0:BC) expired on 2045-01-01
+	// <nil>
+	// warning: certificate "Corp Proxy CA" (SHA-256 F8:62:78:90:73:8E:E2:18:38:AE:D9:CC:AF:9F:07:47:DA:9E:AA:73:F2:06:D0:69:8F:B9:85:F1:D9:4A:B0:BC): expired on 2045-01-01
+}

@@ -230,16 +230,14 @@ func parseCAs(n *Node, now time.Time) ([]*truststore.Certificate, error) {
 	return certs, err
 }
 
-// ParseCAs reads the CA files cas and checks each certificate as a trust
-// anchor at time now (zero: time.Now()): one that is not a CA certificate
-// (basicConstraints CA:FALSE, or none) is an error ([ErrNotCA]) unless
-// cfg.AllowLeaf (-allow-leaf), one that has expired or is not valid yet an
-// error ([ErrExpired]) unless cfg.AllowExpired (-allow-expired); allowed,
-// they are warnings. Certificates given twice are kept once.
+// ParseCAs reads the CA files cas and checks each certificate as the CA
+// to trust at time now (zero: time.Now()) with
+// [truststore.Certificate.CheckAnchor]: one that is not a CA certificate is
+// an error ([truststore.ErrNotCA]) unless cfg.AllowLeaf (-allow-leaf), one
+// that has expired or is not valid yet an error ([truststore.ErrExpired],
+// [truststore.ErrNotYetValid]) unless cfg.AllowExpired (-allow-expired);
+// allowed, they are warnings. Certificates given twice are kept once.
 func ParseCAs(cfg *Config, cas []CA, now time.Time) ([]*truststore.Certificate, []Warning, error) {
-	if now.IsZero() {
-		now = time.Now()
-	}
 	var out []*truststore.Certificate
 	var warns []Warning
 	for _, f := range cas {
@@ -251,10 +249,11 @@ func ParseCAs(cfg *Config, cas []CA, now time.Time) ([]*truststore.Certificate, 
 			if slices.ContainsFunc(out, func(o *truststore.Certificate) bool { return o.Fingerprint() == c.Fingerprint() }) {
 				continue
 			}
-			if err := checkAnchor(cfg, c, now); err != nil {
-				return nil, nil, fmt.Errorf("-ca %s: %w", f.Name, err)
+			ws, err := c.CheckAnchor(truststore.AnchorOptions{Now: now, AllowLeaf: cfg.AllowLeaf, AllowExpired: cfg.AllowExpired})
+			if err != nil {
+				return nil, nil, fmt.Errorf("-ca %s: %w: %s", f.Name, err, anchorHint[errors.Unwrap(err)])
 			}
-			for _, w := range c.Warnings(now) {
+			for _, w := range ws {
 				warns = append(warns, Warning{Topic: "-ca " + f.Name, Message: w.String()})
 			}
 			out = append(out, c)
@@ -263,37 +262,10 @@ func ParseCAs(cfg *Config, cas []CA, now time.Time) ([]*truststore.Certificate, 
 	return out, warns, nil
 }
 
-// Errors of the CA checks.
-var (
-	// ErrNotCA: a -ca certificate is not a CA certificate; -allow-leaf
-	// installs it anyway.
-	ErrNotCA = errors.New("not a CA certificate")
-	// ErrExpired: a -ca certificate is outside its validity; -allow-expired
-	// installs it anyway.
-	ErrExpired = errors.New("certificate outside its validity")
-)
-
-// checkAnchor refuses a certificate no client would accept as the proxy's
-// CA, unless the configuration allows it.
-func checkAnchor(cfg *Config, c *truststore.Certificate, now time.Time) error {
-	x := c.X509()
-	if !cfg.AllowLeaf && (!x.BasicConstraintsValid || !x.IsCA) {
-		why := "basicConstraints CA:FALSE"
-		if !x.BasicConstraintsValid {
-			why = "no basicConstraints extension"
-		}
-		return fmt.Errorf("%w: certificate %s has %s, so clients accept no certificate it signed: "+
-			"give the proxy's CA (the top of the chain it presents), or -allow-leaf to install this one anyway", ErrNotCA, c, why)
-	}
-	if !cfg.AllowExpired {
-		switch {
-		case now.After(x.NotAfter):
-			return fmt.Errorf("%w: certificate %s expired on %s: give the proxy's current CA, or -allow-expired to install it anyway",
-				ErrExpired, c, x.NotAfter.UTC().Format(time.DateOnly))
-		case now.Before(x.NotBefore):
-			return fmt.Errorf("%w: certificate %s is not valid before %s: check the clock, or -allow-expired to install it anyway",
-				ErrExpired, c, x.NotBefore.UTC().Format(time.DateOnly))
-		}
-	}
-	return nil
+// anchorHint says what to do about a CA [truststore.Certificate.CheckAnchor]
+// refuses.
+var anchorHint = map[error]string{
+	truststore.ErrNotCA:       "give the proxy's CA (the top of the chain it presents), or -allow-leaf to install this one anyway",
+	truststore.ErrExpired:     "give the proxy's current CA, or -allow-expired to install it anyway",
+	truststore.ErrNotYetValid: "check the clock, or -allow-expired to install it anyway",
 }
