@@ -26,8 +26,10 @@
 //     text systemd reads back unchanged: '%' as "%%", '$' as "$$" in command
 //     lines, whole-word double quotes, C escapes; [ParseEnvironment] and
 //     [ParseExec] read one such value back.
-//   - [Compare] to learn whether a change needs "systemctl daemon-reload" and
-//     which units to restart because their environment or commands changed.
+//   - [Affected] to learn which units of a node planned files reach (as a
+//     unit file, a drop-in or an EnvironmentFile=) and which of them must
+//     restart because their effective environment or start commands change,
+//     with the reason; [Compare] for units already loaded.
 //
 // # Reading
 //

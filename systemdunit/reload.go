@@ -17,19 +17,31 @@ type Change struct {
 	Environment bool
 	// Commands lists the Exec keys (see [ExecKeys]) whose commands differ.
 	Commands []string
+	// UnitFiles are the planned files that are the unit's file or drop-ins
+	// (root-relative), and EnvironmentFiles the planned files it reads with
+	// EnvironmentFile= (absolute, as the unit names them): how the change
+	// reaches the unit. Only [Affected] sets them.
+	UnitFiles        []string
+	EnvironmentFiles []string
 }
 
-// Restart reports whether the change reaches a running service: its
-// environment or its commands changed.
-func (c Change) Restart() bool { return c.Environment || len(c.Commands) > 0 }
+// Restart reports whether the change reaches the running service, which
+// must restart to see it: its environment changed, or a command systemd
+// runs when it starts the service (ExecCondition=, ExecStartPre=,
+// ExecStart=, ExecStartPost=). A new ExecReload=, ExecStop= or
+// ExecStopPost= needs only the daemon-reload: systemd runs the new command
+// the next time it reloads or stops the service.
+func (c Change) Restart() bool {
+	return c.Environment || slices.ContainsFunc(c.Commands, func(k string) bool { return slices.Contains(startKeys, k) })
+}
 
 // Reload is what a caller must do after changing unit files.
 type Reload struct {
 	// DaemonReload is set when any unit's files changed: run
 	// "systemctl daemon-reload" before anything else.
 	DaemonReload bool
-	// Restart names the units whose environment or commands changed, sorted;
-	// only these need a restart.
+	// Restart names the units whose environment or start commands changed
+	// ([Change.Restart]), sorted; only these need a restart.
 	Restart []string
 	// Changes details every unit that changed in any way, sorted by name.
 	Changes []Change
@@ -37,9 +49,11 @@ type Reload struct {
 
 // Compare compares units before and after a change, by name (a unit
 // missing on one side counts as one without files). Units whose files
-// differ need a daemon-reload; those whose effective environment or
-// commands differ also need a restart. A unit whose view cannot be computed
-// (a bad setting) is compared by its files and, if they differ, restarted.
+// differ need a daemon-reload; those whose environment or start commands
+// differ ([Change.Restart]) also need a restart. A unit whose view cannot
+// be computed (a bad setting) is compared by its files and, if they differ,
+// restarted. [Affected] compares the units of a node before and after
+// planned files are written, EnvironmentFile= contents included.
 func Compare(before, after map[string]*Unit) Reload {
 	names := map[string]bool{}
 	for n := range before {

@@ -52,4 +52,16 @@ func TestCompare(t *testing.T) {
 		map[string]*systemdunit.Unit{"x.service": unitOf(t, "x.service", docker+"Environment=B=2 A=1\n")})
 	require.True(t, reordered.DaemonReload)
 	require.Empty(t, reordered.Restart, "the same variables in another order need no restart")
+
+	stop := systemdunit.Compare(
+		map[string]*systemdunit.Unit{"x.service": unitOf(t, "x.service", docker)},
+		map[string]*systemdunit.Unit{"x.service": unitOf(t, "x.service", docker+"ExecStop=/bin/kill-x\n")})
+	require.True(t, stop.DaemonReload)
+	require.Equal(t, []systemdunit.Change{{Unit: "x.service", Files: true, Commands: []string{"ExecStop"}}}, stop.Changes)
+	require.Empty(t, stop.Restart, "systemd runs the new ExecStop= after the daemon-reload: no restart")
+
+	pre := systemdunit.Compare(
+		map[string]*systemdunit.Unit{"x.service": unitOf(t, "x.service", docker)},
+		map[string]*systemdunit.Unit{"x.service": unitOf(t, "x.service", docker+"ExecStartPre=/bin/check\n")})
+	require.Equal(t, []string{"x.service"}, pre.Restart, "ExecStartPre= runs only when the service starts")
 }
