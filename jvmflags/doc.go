@@ -17,6 +17,9 @@
 //   - [AllowTunnelingSchemes]: the empty jdk.http.auth.tunneling.disabledSchemes
 //     that Basic proxy authentication for https:// URLs needs since 8u111,
 //     kept where the service owner set it ([Property.Keep]).
+//   - [Keystore]: the Java keystore a service's JVM reads its CAs from at
+//     start (javax.net.ssl.trustStore, else its JRE's cacerts), to tell which
+//     services a new CA reaches (see truststore's Change.Reaches).
 //   - [TrustStoreProperties]: javax.net.ssl.trustStore and its type and
 //     password, with the warning that it replaces the JDK's default CAs.
 //   - [Patch]: sets and removes properties idempotently. [Patch.Apply] edits a

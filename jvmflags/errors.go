@@ -41,6 +41,9 @@ var (
 	// ErrProxyScheme: a proxy Java's http.proxyHost cannot use (TLS to the
 	// proxy, SOCKS).
 	ErrProxyScheme = errors.New("proxy scheme java cannot use as an HTTP proxy")
+	// ErrNoKeystore: a service whose JVM's keystore cannot be found (no
+	// java command line or JAVA_HOME, or no cacerts under its JRE).
+	ErrNoKeystore = errors.New("no keystore found for the JVM")
 )
 
 // maxInput bounds the command lines and JAVA_TOOL_OPTIONS values read here
