@@ -9,6 +9,13 @@
 //     or pattern whose ExecStart= runs java, and known ones started by a
 //     script), each with the drop-in that gives it the properties and what
 //     would hide that drop-in; the services left, each with the reason.
+//   - [ProxyServices]: [Services] for proxy settings — the properties
+//     ([ProxyProperties], and [AllowTunnelingSchemes] with credentials) and
+//     each service's drop-in, with what each keeps of its own
+//     ([ServiceChange.Notes]) and what may hide it ([ServiceChange.Warnings]);
+//     [DCOSServiceOptions] finds DC/OS's Java services.
+//   - [JavaHomes]: the JAVA_HOMEs a node sets in its environment files
+//     ([JavaHomeFiles]) and units, for truststore's discovery of JDKs.
 //   - [ProxyProperties]: the proxy properties for a [proxyenv.Settings], with
 //     explicit ports (https.proxyPort defaults to 443, not to the http port),
 //     http.nonProxyHosts for both schemes (there is no https.nonProxyHosts),

@@ -205,3 +205,46 @@ func ExampleServices() {
 	// ExecStart=
 	// ExecStart=/opt/java/bin/java -Xmx1g -Dhttp.proxyHost=proxy.corp -Dhttp.proxyPort=3128 -Dhttps.proxyHost=proxy.corp -Dhttps.proxyPort=3128 -Dhttp.nonProxyHosts=localhost|127.*|[::1]|[0:0:0:0:0:0:0:1]|[::ffff:127.*|0.0.0.0|[::0] -classpath /opt/cosmos.jar Cosmos
 }
+
+func ExampleProxyServices() {
+	node := fstest.MapFS{ // os.DirFS("/") on a real node
+		"etc/systemd/system/dcos-cosmos.service":   {Data: []byte("[Service]\nExecStart=/opt/java/bin/java -Djdk.http.auth.tunneling.disabledSchemes=NTLM -classpath /opt/cosmos.jar Cosmos\n")},
+		"etc/systemd/system/dcos-marathon.service": {Data: []byte("[Service]\nExecStart=/opt/marathon/bin/marathon\n")},
+	}
+	s, _ := proxyenv.FromValues(proxyenv.Values{Proxy: "http://svc@proxy.corp:3128", Password: proxyenv.NewSecret("secret"), NoProxy: ".mesos,10.0.0.0/8"})
+	p, err := jvmflags.ProxyServices(node, s, jvmflags.DCOSServiceOptions("proxykit-proxy"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range p.Changes {
+		fmt.Printf("/%s: %s\n", c.Path, c.Why)
+		for _, n := range c.Notes() {
+			fmt.Println("  note:", n)
+		}
+		for _, w := range c.Warnings() {
+			fmt.Println("  warning:", w)
+		}
+	}
+	for _, l := range p.Losses {
+		fmt.Println("no-proxy", l.Entry, "is", l.Kind)
+	}
+	// Output:
+	// /etc/systemd/system/dcos-cosmos.service.d/proxykit-proxy.conf: Java proxy properties for dcos-cosmos.service through JAVA_TOOL_OPTIONS
+	//   note: dcos-cosmos.service keeps its own -Djdk.http.auth.tunneling.disabledSchemes=NTLM
+	// /etc/systemd/system/dcos-marathon.service.d/proxykit-proxy.conf: Java proxy properties for dcos-marathon.service through JAVA_TOOL_OPTIONS
+	//   warning: is started by /opt/marathon/bin/marathon, not by java: the Java proxy properties go into JAVA_TOOL_OPTIONS, which every JVM it starts reads (each prints "Picked up JAVA_TOOL_OPTIONS" on stderr)
+	// no-proxy 10.0.0.0/8 is narrowed
+}
+
+func ExampleJavaHomes() {
+	node := fstest.MapFS{ // os.DirFS("/") on a real node
+		"etc/environment":                   {Data: []byte("JAVA_HOME=/usr/local/jdk1.8.0_202\n")},
+		"opt/mesosphere/environment.export": {Data: []byte("export JAVA_HOME=/opt/mesosphere/active/java/usr/java\n")},
+		"etc/systemd/system/app.service":    {Data: []byte("[Service]\nEnvironment=JAVA_HOME=/srv/jdk-21\nExecStart=/srv/jdk-21/bin/java -jar /srv/app.jar\n")},
+	}
+	// Hand them to truststore.Discovery.JavaHomes.
+	fmt.Println(jvmflags.JavaHomes(node, jvmflags.JavaHomeFiles, "*.service"))
+	// Output:
+	// [/usr/local/jdk1.8.0_202 /opt/mesosphere/active/java/usr/java /srv/jdk-21]
+}

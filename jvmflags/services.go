@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 
+	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/systemdunit"
 )
 
@@ -207,4 +209,87 @@ func commandOverrides(u *systemdunit.Unit, p Patch, kept []Property) bool {
 		}
 	}
 	return false
+}
+
+// DCOSServices are the DC/OS services that run on the JVM, found by name
+// even when a start script hides the java command line; any other
+// dcos-*.service whose ExecStart= runs java is found by [DCOSServiceOptions]'s
+// pattern.
+var DCOSServices = []string{"dcos-cosmos.service", "dcos-marathon.service", "dcos-metronome.service"}
+
+// DCOSServiceOptions finds the Java services of a DC/OS node ([DCOSServices]
+// and every dcos-*.service that runs java) and gives them the properties
+// through JAVA_TOOL_OPTIONS in the drop-in named dropIn, which keeps working
+// when a DC/OS upgrade changes their command lines.
+func DCOSServiceOptions(dropIn string) ServiceOptions {
+	return ServiceOptions{Known: DCOSServices, Patterns: []string{"dcos-*.service"}, DropIn: dropIn, ToolOptions: true}
+}
+
+// ServicePlan is what [ProxyServices] found: the properties, with what they
+// cannot carry, and the drop-in of each Java service, or the reason it is
+// left alone.
+type ServicePlan struct {
+	Properties
+	Changes []ServiceChange
+	Left    []ServiceLeft
+}
+
+// ProxyServices is [Services] for the proxy settings s: it gives every Java
+// service of the node the properties of [ProxyProperties] — with
+// [AllowTunnelingSchemes] when s holds credentials, as Basic authentication
+// through a proxy for https:// URLs needs it (a value the service sets
+// itself, "NTLM", is kept) — placed before the class path options
+// ([ClassPathOptions]). It returns the errors of [ProxyProperties] as they
+// are: one wraps [ErrProxyScheme] when Java cannot use the proxy at all.
+func ProxyServices(fsys fs.FS, s proxyenv.Settings, o ServiceOptions) (ServicePlan, error) {
+	props, err := ProxyProperties(s)
+	if err != nil {
+		return ServicePlan{}, err
+	}
+	if s.HasCredentials() {
+		props.List = append(props.List, AllowTunnelingSchemes())
+	}
+	changes, left, err := Services(fsys, Patch{Set: props.List, Before: ClassPathOptions}, o)
+	if err != nil {
+		return ServicePlan{}, err
+	}
+	return ServicePlan{Properties: props, Changes: changes, Left: left}, nil
+}
+
+// Notes say, for a person, what the service keeps of its own: each
+// property it sets itself ([ServiceChange.Kept]).
+func (c ServiceChange) Notes() []string {
+	var out []string
+	for _, k := range c.Kept {
+		out = append(out, fmt.Sprintf("%s keeps its own -D%s=%s", c.Unit, k.Key, k.Value))
+	}
+	return out
+}
+
+// Warnings say, for a person, what may keep the properties from the
+// service: each [ServiceChange.Overrides] that hides the drop-in, and a
+// start script between systemd and java.
+func (c ServiceChange) Warnings() []string {
+	var out []string
+	ours := path.Base(c.Path)
+	for _, o := range c.Overrides {
+		switch {
+		case o.EnvironmentFile:
+			out = append(out, fmt.Sprintf("reads /%s with EnvironmentFile=, which sets %s and overrides every Environment= line, ours included; remove them there",
+				o.File, strings.Join(o.Keys, ", ")))
+		default:
+			if o.ExecStart {
+				out = append(out, fmt.Sprintf("the drop-in /%s sorts after %s and sets ExecStart=: systemd takes its command line, "+
+					"without the Java proxy properties; merge the two or rename it to sort first", o.File, ours))
+			}
+			if len(o.Keys) > 0 {
+				out = append(out, fmt.Sprintf("the drop-in /%s sorts after %s and sets %s: systemd takes its values; remove them there",
+					o.File, ours, strings.Join(o.Keys, ", ")))
+			}
+		}
+	}
+	if c.Script != "" {
+		out = append(out, fmt.Sprintf("is started by %s, not by java: the Java proxy properties go into JAVA_TOOL_OPTIONS, which every JVM it starts reads (each prints \"Picked up JAVA_TOOL_OPTIONS\" on stderr)", c.Script))
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package jvmflags_test
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/proxykit/proxykit/jvmflags"
+	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/systemdunit"
 )
 
@@ -157,4 +159,54 @@ func TestServicesToolOptionsIgnoreALaterExecStart(t *testing.T) {
 			assert.Equal(t, tc.wantKeys, keys)
 		})
 	}
+}
+
+// TestProxyServicesGiveEachServiceItsDropInAndSayWhatHidesIt: the
+// tunnelling setting is added only with credentials; a proxy Java cannot use
+// is ErrProxyScheme; each change says what it keeps and what hides it.
+func TestProxyServicesGiveEachServiceItsDropInAndSayWhatHidesIt(t *testing.T) {
+	withAuth, err := proxyenv.FromValues(proxyenv.Values{Proxy: "http://svc@proxy.corp:3128", Password: proxyenv.NewSecret("pw")})
+	require.NoError(t, err)
+	plain, err := proxyenv.FromValues(proxyenv.Values{Proxy: "http://proxy.corp:3128"})
+	require.NoError(t, err)
+	hasTunneling := func(p jvmflags.ServicePlan) bool {
+		return slices.ContainsFunc(p.List, func(pr jvmflags.Property) bool { return pr.Key == jvmflags.AllowTunnelingSchemes().Key })
+	}
+	p, err := jvmflags.ProxyServices(javaNode(), withAuth, jvmflags.DCOSServiceOptions("proxykit-proxy"))
+	require.NoError(t, err)
+	assert.True(t, hasTunneling(p), "Basic authentication for https:// needs the tunnelling schemes enabled")
+	var warnings []string
+	for _, c := range p.Changes {
+		for _, w := range c.Warnings() {
+			warnings = append(warnings, c.Unit+": "+w)
+		}
+	}
+	assert.Equal(t, []string{
+		// dcos-heap's later ExecStart= does not hide JAVA_TOOL_OPTIONS.
+		"dcos-marathon.service: is started by /opt/marathon/bin/marathon, not by java: the Java proxy properties go into JAVA_TOOL_OPTIONS, which every JVM it starts reads (each prints \"Picked up JAVA_TOOL_OPTIONS\" on stderr)",
+	}, warnings)
+	require.Len(t, p.Left, 1)
+
+	p, err = jvmflags.ProxyServices(javaNode(), plain, jvmflags.DCOSServiceOptions(""))
+	require.NoError(t, err)
+	assert.False(t, hasTunneling(p), "no credentials, no tunnelling setting")
+
+	tls, err := proxyenv.FromValues(proxyenv.Values{Proxy: "https://proxy.corp:3129"})
+	require.NoError(t, err)
+	_, err = jvmflags.ProxyServices(javaNode(), tls, jvmflags.DCOSServiceOptions(""))
+	require.ErrorIs(t, err, jvmflags.ErrProxyScheme)
+}
+
+func TestServiceChangeWarnings(t *testing.T) {
+	c := jvmflags.ServiceChange{Unit: "a.service", Path: "etc/systemd/system/a.service.d/proxykit-proxy.conf", Overrides: []systemdunit.Override{
+		{File: "etc/a.env", Keys: []string{"JAVA_TOOL_OPTIONS"}, EnvironmentFile: true},
+		{File: "etc/systemd/system/a.service.d/zz.conf", Keys: []string{"JAVA_TOOL_OPTIONS"}},
+		{File: "etc/systemd/system/a.service.d/zz-x.conf", ExecStart: true},
+	}, Kept: []jvmflags.Property{{Key: "http.proxyHost", Value: "own"}}}
+	assert.Equal(t, []string{
+		"reads /etc/a.env with EnvironmentFile=, which sets JAVA_TOOL_OPTIONS and overrides every Environment= line, ours included; remove them there",
+		"the drop-in /etc/systemd/system/a.service.d/zz.conf sorts after proxykit-proxy.conf and sets JAVA_TOOL_OPTIONS: systemd takes its values; remove them there",
+		"the drop-in /etc/systemd/system/a.service.d/zz-x.conf sorts after proxykit-proxy.conf and sets ExecStart=: systemd takes its command line, without the Java proxy properties; merge the two or rename it to sort first",
+	}, c.Warnings())
+	assert.Equal(t, []string{"a.service keeps its own -Dhttp.proxyHost=own"}, c.Notes())
 }

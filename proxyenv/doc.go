@@ -35,8 +35,12 @@
 //
 //   - /etc/environment: [Settings.EtcEnvironment]
 //   - /etc/profile.d/proxy.sh: [Settings.ProfileScript]
-//   - DC/OS's /opt/mesosphere/etc/proxy.env: [Settings.DCOSProxyEnv], with
-//     DC/OS's own [DCOSBypassList]
+//   - DC/OS's /opt/mesosphere/etc/proxy.env ([DCOSProxyEnvPath]):
+//     [Settings.DCOSProxyEnv], with DC/OS's own [DCOSBypassList];
+//     [ReadDCOS] says which DC/OS a node runs, and [CheckDCOSEnvironment]
+//     finds the proxy variables ([ProxyVariables]) a person put in DC/OS's
+//     own environment, where they break the UI and the CLI, with the edit
+//     that removes them
 //   - /etc/yum.conf and /etc/dnf/dnf.conf: [Settings.YumConf], [Settings.DNFConf]
 //   - /etc/apt/apt.conf.d/… ([AptConfPath]): [Settings.AptConf]
 //   - /etc/docker/daemon.json: [Settings.DockerDaemonJSON]; the daemon's

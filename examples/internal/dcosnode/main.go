@@ -21,6 +21,7 @@ import (
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/probe"
+	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/truststore"
 )
 
@@ -92,7 +93,7 @@ type options struct {
 }
 
 func (o *options) register(fs *flag.FlagSet) {
-	fs.BoolVar(&o.noDCOSBypass, "no-dcos-bypass", false, "do not merge DC/OS's own bypass entries ("+dcosBypassList+") into -no-proxy")
+	fs.BoolVar(&o.noDCOSBypass, "no-dcos-bypass", false, "do not merge DC/OS's own bypass entries ("+proxyenv.DCOSBypassList+") into -no-proxy")
 	fs.BoolVar(&o.fixDCOSEnv, "fix-mesosphere-environment", false, "remove proxy variables from /opt/mesosphere/environment and environment.export, where they break the DC/OS UI and CLI")
 	o.ca.Register(fs)
 }

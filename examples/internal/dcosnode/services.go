@@ -2,7 +2,6 @@ package dcosnode
 
 import (
 	"errors"
-	"fmt"
 	"path"
 	"strings"
 
@@ -16,11 +15,6 @@ import (
 // dropInName is the name of the drop-in dcos-node writes for a DC/OS Java
 // service; the Docker daemon's keeps the name Docker's documentation uses.
 const dropInName = "proxykit-proxy"
-
-// javaServices are the DC/OS services that run on the JVM, which ignores
-// http_proxy and needs -D properties instead. Any other dcos-*.service whose
-// ExecStart runs java is handled too.
-var javaServices = []string{"dcos-cosmos.service", "dcos-marathon.service", "dcos-metronome.service"}
 
 // loadUnit reads a unit as systemd does, with its drop-ins; nil when the
 // node has no such unit or it is masked.
@@ -73,43 +67,27 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 	return []trustUser{{unit: "docker.service", system: true}}, nil
 }
 
-// planJavaServices writes, for every DC/OS Java service found, a drop-in
-// that gives it the Java proxy properties in JAVA_TOOL_OPTIONS, which does
-// not pin the command line of the DC/OS release it was computed from; where
-// the command line sets one of them to a value of its own (its -D would
-// win), the drop-in replaces ExecStart= with the command line carrying
-// them. The properties DC/OS set itself are kept. A service restarts for its
-// drop-in only when its effective environment or command line changes
-// ([dropInActions]). It returns them as users of
-// their JRE's keystore (see [caRestarts]).
+// planJavaServices writes, for every DC/OS Java service found, the drop-in
+// that gives it the Java proxy properties ([jvmflags.ProxyServices]). A
+// service restarts for its drop-in only when its effective environment or
+// command line changes ([dropInActions]). It returns them as users of their
+// JRE's keystore (see [caRestarts]).
 func planJavaServices(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
-	props, err := jvmflags.ProxyProperties(s)
+	p, err := jvmflags.ProxyServices(n.FS, s, jvmflags.DCOSServiceOptions(dropInName))
 	if errors.Is(err, jvmflags.ErrProxyScheme) {
 		n.Warn("Java services", "left alone: %v; give Java services an http:// proxy by hand", err)
 		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("java proxy properties: %w", err)
-	}
-	if s.HasCredentials() {
-		// Basic authentication through a proxy for https:// needs it
-		// enabled again; a value DC/OS set ("NTLM") is kept.
-		props.List = append(props.List, jvmflags.AllowTunnelingSchemes())
-	}
-	changes, left, err := jvmflags.Services(n.FS, jvmflags.Patch{Set: props.List, Before: jvmflags.ClassPathOptions},
-		jvmflags.ServiceOptions{Known: javaServices, Patterns: []string{"dcos-*.service"}, DropIn: dropInName, ToolOptions: true})
-	if err != nil {
+	} else if err != nil {
 		return nil, err
 	}
 	var done []string
 	var restarts []trustUser
-	for _, c := range changes {
-		warnOverrides(n, c.Unit, dropInName+".conf", c.Overrides)
-		for _, k := range c.Kept {
-			n.Note("%s keeps its own -D%s=%s", c.Unit, k.Key, k.Value)
+	for _, c := range p.Changes {
+		for _, w := range c.Warnings() {
+			n.Warn(c.Unit, "%s", w)
 		}
-		if c.Script != "" {
-			n.Warn(c.Unit, "is started by %s, not by java: the Java proxy properties go into JAVA_TOOL_OPTIONS, which every JVM it starts reads (each prints \"Picked up JAVA_TOOL_OPTIONS\" on stderr)", c.Script)
+		for _, note := range c.Notes() {
+			n.Note("%s", note)
 		}
 		actions := []string{n.DaemonReload(), n.Restart(c.Unit)}
 		if u, err := loadUnit(n, c.Unit); err == nil && u != nil {
@@ -120,28 +98,28 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 		// A JVM reads its keystore at start: it restarts for a new CA there.
 		restarts = append(restarts, jvmUser(n, c.Unit))
 	}
-	for _, l := range left {
+	for _, l := range p.Left {
 		n.Warn(l.Unit, "left alone: %s", l.Reason)
 	}
 	if len(done) == 0 {
 		return nil, nil
 	}
-	for _, l := range props.Losses {
+	for _, l := range p.Losses {
 		n.Warn("no-proxy "+l.Entry, "Java services (%s) cannot honour it: %s", strings.Join(done, ", "), l.Message)
 	}
-	for _, w := range props.Warnings {
+	for _, w := range p.Warnings {
 		n.Warn("Java services", "%s", w)
 	}
 	return restarts, nil
 }
 
-// warnOverrides warns about what would hide the drop-in called ours from
-// systemd ([systemdunit.Effective.Overrides]), except proxy.env, which
+// warnOverrides warns about what would hide the Docker daemon's drop-in
+// from systemd ([systemdunit.Effective.Overrides]), except proxy.env, which
 // dcos-node writes itself.
 func warnOverrides(n *node.Node, unit, ours string, overrides []systemdunit.Override) {
 	for _, o := range overrides {
 		switch {
-		case o.EnvironmentFile && o.File != proxyEnvPath:
+		case o.EnvironmentFile && o.File != proxyenv.DCOSProxyEnvPath:
 			n.Warn(unit, "reads /%s with EnvironmentFile=, which sets %s and overrides every Environment= line, ours included; remove them there",
 				o.File, strings.Join(o.Keys, ", "))
 		case o.EnvironmentFile:

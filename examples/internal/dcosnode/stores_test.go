@@ -18,7 +18,6 @@ import (
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
-	"github.com/proxykit/proxykit/systemdunit"
 )
 
 // addPackages adds n pkgpanda packages of files files each to the node
@@ -216,20 +215,4 @@ func TestJavaHomesOfTheNode(t *testing.T) {
 	require.Equal(t, node.ExitPending, testProgram(plan.NoActions).Run(sampleArgs(root, "plan"), &out, io.Discard))
 	require.Contains(t, out.String(), "# srv/export-jdk/lib/security/cacerts: the proxy's CA in a Java keystore\n")
 	require.Contains(t, out.String(), "# srv/unit-jdk/jre/lib/security/cacerts: the proxy's CA in a Java keystore\n")
-}
-
-// FuzzParseShellEnv: reading an environment file that a shell may source
-// never panics, and a file without "export " reads as systemd reads it.
-func FuzzParseShellEnv(f *testing.F) {
-	f.Add([]byte("export JAVA_HOME=/opt/mesosphere/active/java/usr/java\nPATH=/opt/mesosphere/bin\n"))
-	f.Add([]byte("JAVA_HOME=\"/usr/local/jdk1.8.0_202\"\n# comment\n  export   X='y z'\n"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		env, err := parseShellEnv(b)
-		if strings.Contains(string(b), "export") {
-			return
-		}
-		want, werr := systemdunit.ParseEnvironmentFile(b)
-		require.Equal(t, werr == nil, err == nil)
-		require.Equal(t, want, env)
-	})
 }
