@@ -39,6 +39,13 @@ type ChangeOptions struct {
 	// any others), or the directories to walk for them in
 	// Discovery.BundleRoots ([DefaultBundleRoots], [DCOSBundleRoots]).
 	Discovery Discovery
+	// Skip leaves stores out on purpose: patterns of absolute paths, each
+	// matching a store as [Store.Matches] says (its path, the file it leads
+	// to, a link to it, or a directory above one of them). A store skipped
+	// is neither changed nor left, but listed in [Plan.Skipped]; a store the
+	// system store's update command regenerates is left as such, whatever
+	// Skip says.
+	Skip []string
 }
 
 // Plan is every change [Changes] found for a node, and every store it
@@ -54,6 +61,13 @@ type Plan struct {
 	CAs []CA
 	// Layout is the system store layout detected; zero when none was.
 	Layout Layout
+	// Skipped are the stores left out on purpose ([ChangeOptions.Skip]),
+	// in the order found.
+	Skipped []Skipped
+	// Unmatched are the patterns of [ChangeOptions.Skip], as given, that
+	// match no store found (a regenerated one included): a typo, or a store
+	// this node does not have.
+	Unmatched []string
 }
 
 // CA is a certificate to trust, with the name it gets in the stores: the
@@ -112,8 +126,9 @@ type Left struct {
 // bundles of opts.Discovery.Bundles. A store the update command regenerates
 // is never edited behind its back; a keystore that does not open with the
 // password, or whose format is not edited here, and a store that cannot be
-// read are left, each with its reason. Certificates that appear twice
-// (same [Fingerprint]) are added once.
+// read are left, each with its reason; a store opts.Skip names is left out
+// on purpose ([Plan.Skipped]). Certificates that appear twice (same
+// [Fingerprint]) are added once.
 //
 // Changes only reads fsys, through [Discover]; it returns an error only when
 // discovery fails or the alias is unusable.
@@ -172,9 +187,15 @@ func Changes(fsys fs.FS, certs []*Certificate, opts ChangeOptions) (Plan, error)
 	nameDefaults(fsys, &p, alias, keystores)
 	system := false
 	for _, st := range stores {
+		if st.Kind == KindSystem {
+			system = true
+		}
+		if pat, ok := skipped(opts.Skip, st); ok && !st.Regenerated {
+			p.Skipped = append(p.Skipped, Skipped{Store: st, Pattern: pat})
+			continue
+		}
 		switch {
 		case st.Kind == KindSystem:
-			system = true
 			update := strings.Join(st.Update, " ")
 			for _, ca := range p.CAs {
 				p.Changes = append(p.Changes, Change{
@@ -211,6 +232,11 @@ func Changes(fsys fs.FS, certs []*Certificate, opts ChangeOptions) (Plan, error)
 	}
 	if !system {
 		p.Left = append(p.Left, Left{Store: Store{Kind: KindSystem}, Reason: "unknown distribution (no /etc/os-release this package knows): add the CA to the system store by hand", Err: ErrUnknownLayout})
+	}
+	for _, pat := range opts.Skip {
+		if !slices.ContainsFunc(stores, func(st Store) bool { return st.Matches(pat) }) {
+			p.Unmatched = append(p.Unmatched, pat)
+		}
 	}
 	return p, nil
 }

@@ -26,6 +26,12 @@ func changeSummary(p truststore.Plan) []string {
 	for _, l := range p.Left {
 		out = append(out, fmt.Sprintf("leave %s %s: %s", l.Store.Kind, l.Store.Path, l.Reason))
 	}
+	for _, k := range p.Skipped {
+		out = append(out, fmt.Sprintf("skip %s %s: %s", k.Store.Kind, k.Store.Path, k.Pattern))
+	}
+	for _, pat := range p.Unmatched {
+		out = append(out, "unmatched "+pat)
+	}
 	return out
 }
 
@@ -90,6 +96,25 @@ func TestChangesCoverEveryStoreOfTheNode(t *testing.T) {
 			want: []string{
 				"change PEM bundle opt/app/cacert.pem as corporate_proxy: the proxy's CA in a PEM bundle",
 				"leave system store : unknown distribution (no /etc/os-release this package knows): add the CA to the system store by hand",
+			},
+		},
+		{
+			name:  "stores left out on purpose, by path, by the file a link leads to, by a directory above",
+			fsys:  rhel,
+			certs: []*truststore.Certificate{beta},
+			opts: truststore.ChangeOptions{
+				Discovery: truststore.Discovery{Bundles: []string{"opt/app/lib/python3*/site-packages/certifi/cacert.pem"}},
+				// The regenerated keystore stays left as such; a
+				// pattern that reaches it is no typo.
+				Skip: []string{"/etc/pki/ca-trust/source/anchors", "opt/jdk-*/lib/security/cacerts", "/opt/broken/", "/etc/pki/java/cacerts", "/nowhere/*"},
+			},
+			want: []string{
+				"change PEM bundle opt/app/lib/python3.11/site-packages/certifi/cacert.pem as corporate_proxy: the proxy's CA in a PEM bundle",
+				"leave Java keystore usr/lib/jvm/jre-11/lib/security/cacerts: rebuilt by update-ca-trust extract from the system store",
+				"skip system store etc/pki/ca-trust/source/anchors: /etc/pki/ca-trust/source/anchors",
+				"skip Java keystore opt/broken/lib/security/cacerts: /opt/broken",
+				"skip Java keystore opt/jdk-21/lib/security/cacerts: /opt/jdk-*/lib/security/cacerts",
+				"unmatched /nowhere/*",
 			},
 		},
 		{name: "no certificate, nothing to do", fsys: rhel},
@@ -253,4 +278,35 @@ func TestChangesPassOverANameTakenOnTheNode(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestStoreMatchesItsPathsAndTheDirectoriesAbove(t *testing.T) {
+	st := truststore.Store{
+		Kind: truststore.KindKeystore, Path: "usr/lib/jvm/java-17/lib/security/cacerts",
+		Real: "etc/ssl/certs/java/cacerts", Links: []string{"usr/lib/jvm/default/lib/security/cacerts"},
+	}
+	for _, tt := range []struct {
+		pattern string
+		want    bool
+	}{
+		{"/usr/lib/jvm/java-17/lib/security/cacerts", true},
+		{"usr/lib/jvm/java-17/lib/security/cacerts", true},
+		{"/usr/lib/jvm/*/lib/security/cacerts", true},
+		{"/usr/lib/jvm", true},
+		{"/usr/lib/jvm/", true},
+		{"/etc/ssl/certs/java/cacerts", true},
+		{"/etc/ssl", true},
+		{"/usr/lib/jvm/default", true},
+		{"/usr/lib/jvm/java-11", false},
+		{"/usr/lib/jvm/*", true},
+		{"/usr/lib/jv", false},
+		{"/opt", false},
+		{"/", false},
+		{"/[", false},
+	} {
+		t.Run(tt.pattern, func(t *testing.T) {
+			assert.Equal(t, tt.want, st.Matches(tt.pattern))
+		})
+	}
+	assert.False(t, truststore.Store{Kind: truststore.KindSystem}.Matches("/*"), "a store without a path")
 }

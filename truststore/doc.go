@@ -6,8 +6,9 @@
 // the node's root as an [io/fs.FS] and the certificates, it returns a [Plan]
 // with every file to write ([Change]: path, edit, kind, why, and the command
 // that keeps the regenerated stores in step) and every store it must leave
-// ([Left]), each with the reason. The caller writes the files (under an
-// [os.Root]) and runs the update command.
+// ([Left]), each with the reason, and those [ChangeOptions.Skip] leaves out
+// on purpose ([Skipped]). The caller writes the files (under an [os.Root])
+// and runs the update command.
 //
 // [ParseCertificate] reads the CA from PEM or DER, and the
 // [Certificate] it returns is identified by its SHA-256 [Fingerprint], printed

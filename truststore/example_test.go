@@ -298,3 +298,34 @@ func ExampleCertificate_CheckAnchor() {
 	// <nil>
 	// warning: certificate "Corp Proxy CA" (SHA-256 F8:62:78:90:73:8E:E2:18:38:AE:D9:CC:AF:9F:07:47:DA:9E:AA:73:F2:06:D0:69:8F:B9:85:F1:D9:4A:B0:BC): expired on 2045-01-01
 }
+
+func ExampleChangeOptions_skip() {
+	jks, _ := truststore.AddToKeystore(mustCA(), "")(nil)
+	node := fstest.MapFS{ // os.DirFS("/") on a real node
+		"etc/os-release":                      {Data: []byte("ID=debian\n")},
+		"opt/jdk-21/lib/security/cacerts":     {Data: jks},
+		"opt/vendor/jre/lib/security/cacerts": {Data: jks},
+	}
+	plan, err := truststore.Changes(node, []*truststore.Certificate{mustCA()}, truststore.ChangeOptions{
+		// The vendor's JRE trusts only what the vendor ships.
+		Skip: []string{"/opt/vendor", "/opt/jdk-8"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range plan.Changes {
+		fmt.Printf("write /%s\n", c.Path)
+	}
+	for _, s := range plan.Skipped {
+		fmt.Printf("skip /%s (%s)\n", s.Store.Path, s.Pattern)
+	}
+	for _, pat := range plan.Unmatched {
+		fmt.Printf("no store matches %s\n", pat)
+	}
+	// Output:
+	// write /usr/local/share/ca-certificates/corporate_proxy.crt
+	// write /opt/jdk-21/lib/security/cacerts
+	// skip /opt/vendor/jre/lib/security/cacerts (/opt/vendor)
+	// no store matches /opt/jdk-8
+}

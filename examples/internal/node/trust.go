@@ -96,6 +96,7 @@ func AddCA(n *Node, o CAOptions) error {
 		Alias:    n.Config.CAAlias,
 		Aliases:  aliases,
 		Password: n.Config.StorePass,
+		Skip:     n.Config.Skip,
 		Discovery: truststore.Discovery{
 			Bundles:     append(slices.Clone(o.Bundles), n.Config.Bundles...),
 			BundleRoots: o.BundleRoots,
@@ -112,14 +113,8 @@ func AddCA(n *Node, o CAOptions) error {
 		}
 		n.Note("CA %s as %q", ca.Cert, ca.Alias)
 	}
-	skipped := map[string]bool{} // stores left out with -skip, said once each
-	skip := func(st truststore.Store) bool {
-		pat, ok := skipPattern(n.Config.Skip, st)
-		if ok && !skipped[st.Path] {
-			skipped[st.Path] = true
-			n.Note("/%s: left out on purpose (-skip %s)", st.Path, pat)
-		}
-		return ok
+	for _, k := range p.Skipped {
+		n.Note("/%s: left out on purpose (-skip %s)", k.Store.Path, k.Pattern)
 	}
 	var regenerated []truststore.Store
 	for _, l := range p.Left {
@@ -129,9 +124,6 @@ func AddCA(n *Node, o CAOptions) error {
 	}
 	readOnly := map[string]error{}
 	for _, c := range p.Changes {
-		if skip(c.Store) {
-			continue
-		}
 		if c.Kind != truststore.KindSystem && c.Store.Real != "" {
 			err, seen := readOnly[c.Store.Real]
 			if !seen {
@@ -163,7 +155,6 @@ func AddCA(n *Node, o CAOptions) error {
 			if st.Real != st.Path {
 				n.Note("/%s leads to /%s, which %s rebuilds from the system store", st.Path, st.Real, strings.Join(st.Update, " "))
 			}
-		case skip(st):
 		case errors.Is(l.Err, truststore.ErrWrongPassword):
 			n.Leave("/"+st.Path, fmt.Sprintf("wrong password: does not open with -storepass; give its password with -storepass (or $%s), or -skip it", EnvStorePass))
 		case errors.Is(l.Err, truststore.ErrUnsupportedFormat),
@@ -177,48 +168,10 @@ func AddCA(n *Node, o CAOptions) error {
 			n.Leave("/"+st.Path, l.Reason)
 		}
 	}
-	for _, pat := range n.Config.Skip {
-		if !slices.ContainsFunc(append(slices.Clone(p.Changes), leftChanges(p.Left)...), func(c truststore.Change) bool {
-			_, ok := skipPattern([]string{pat}, c.Store)
-			return ok
-		}) {
-			n.Warn("-skip "+pat, "matches no trust store found under the root")
-		}
+	for _, pat := range p.Unmatched {
+		n.Warn("-skip "+pat, "matches no trust store found under the root")
 	}
 	return nil
-}
-
-// leftChanges wraps the stores left as changes, for matching -skip.
-func leftChanges(left []truststore.Left) []truststore.Change {
-	out := make([]truststore.Change, len(left))
-	for i, l := range left {
-		out[i] = truststore.Change{Store: l.Store}
-	}
-	return out
-}
-
-// skipPattern returns the first -skip pattern that matches the store: its
-// path as found, the file it resolves to, or a link to it, each absolute,
-// or a directory above any of them.
-func skipPattern(patterns []string, st truststore.Store) (string, bool) {
-	if st.Path == "" {
-		return "", false
-	}
-	paths := append([]string{st.Path, st.Real}, st.Links...)
-	for _, pat := range patterns {
-		pat = "/" + strings.Trim(pat, "/")
-		for _, p := range paths {
-			if p == "" {
-				continue
-			}
-			for q := "/" + p; q != "/"; q = path.Dir(q) {
-				if ok, _ := path.Match(pat, q); ok {
-					return strings.TrimSuffix(pat, "/"), true
-				}
-			}
-		}
-	}
-	return "", false
 }
 
 // parseCAs reads the -ca files and checks them as trust anchors.
