@@ -170,7 +170,7 @@ func Changes(fsys fs.FS, certs []*Certificate, opts ChangeOptions) (Plan, error)
 	keystores := make(map[string][]KeystoreEntry) // by Store.Real: the keystores that open
 	keystoreErrs := make(map[string]error)
 	for _, st := range stores {
-		if st.Kind != KindKeystore || st.Regenerated || st.Problem != "" {
+		if _, skip := skipped(opts.Skip, st); skip || st.Kind != KindKeystore || st.Regenerated || st.Problem != "" {
 			continue
 		}
 		_, b, err := readResolved(fsys, st.Real, MaxInput)
