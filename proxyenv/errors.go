@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/proxykit/proxykit/internal/quote"
 )
 
 // Errors that callers branch on with [errors.Is]. Errors returned by this
@@ -42,6 +44,13 @@ var (
 	// ErrNoUser: [FromValues] was given a password for a proxy URL that
 	// names no user, so the password would have nothing to join.
 	ErrNoUser = errors.New("a proxy password was given but the proxy URL has no user name (write it as http://USER@host:port)")
+	// ErrNoProxyEntry: [FromValues] was given a no-proxy entry that no
+	// client can match ("10.0.0.0/33", "[::1"): every file would carry it
+	// for nothing. The *[EntryError] says which and why.
+	ErrNoProxyEntry = errors.New("no client can match it")
+	// ErrBypassAll: [FromValues] was given the no-proxy entry "*", which
+	// turns the proxy off for every host, without [Values.BypassAll].
+	ErrBypassAll = errors.New("sends every host direct, turning the proxy off for every client")
 	// ErrMirror: a conda mirror cannot be keyed in proxy_servers
 	// ([ParseCondaMirror], [Settings.CondarcWithMirrors]).
 	ErrMirror = errors.New("invalid conda mirror")
@@ -61,15 +70,32 @@ func (e *ProxyError) Error() string {
 func (e *ProxyError) Unwrap() error { return e.Err }
 
 // A ValueError reports which of the [Values] could not be used. Err is a
-// *[ProxyError] (the value redacted) or [ErrNoUser].
+// *[ProxyError] (the value redacted) or [ErrNoUser] for a proxy, and joins
+// an *[EntryError] per entry refused for the no-proxy list.
 type ValueError struct {
-	Field string // "Proxy" or "HTTPSProxy"
+	Field string // "Proxy", "HTTPSProxy" or "NoProxy"
 	Err   error
 }
 
 func (e *ValueError) Error() string { return e.Field + ": " + e.Err.Error() }
 
 func (e *ValueError) Unwrap() error { return e.Err }
+
+// An EntryError reports a no-proxy entry [FromValues] refuses. It wraps
+// [ErrNoProxyEntry] or [ErrBypassAll].
+type EntryError struct {
+	Entry Entry
+	Err   error
+}
+
+func (e *EntryError) Error() string {
+	if e.Entry.Reason != "" {
+		return fmt.Sprintf("no-proxy entry %q: %s; %v", quote.Bounded(e.Entry.Text), e.Entry.Reason, e.Err)
+	}
+	return fmt.Sprintf("no-proxy entry %q %v", quote.Bounded(e.Entry.Text), e.Err)
+}
+
+func (e *EntryError) Unwrap() error { return e.Err }
 
 // FormatError reports a file a format cannot read, or a value it cannot
 // write. It never holds a credential: Item names a key or an entry, and

@@ -116,6 +116,19 @@ func ExampleFromValues() {
 	// Proxy: a proxy password was given but the proxy URL has no user name (write it as http://USER@host:port)
 }
 
+func ExampleFromValues_noProxy() {
+	// An entry no client can match would be written into every file for
+	// nothing; "*" turns the proxy off, so it must be meant.
+	_, err := proxyenv.FromValues(proxyenv.Values{Proxy: "http://proxy:3128", NoProxy: ".corp.example,10.0.0.0/33,*"})
+	fmt.Println(err)
+	s, err := proxyenv.FromValues(proxyenv.Values{Proxy: "http://proxy:3128", NoProxy: "*", BypassAll: true})
+	fmt.Println(s.NoProxy, err)
+	// Output:
+	// NoProxy: no-proxy entry "10.0.0.0/33": not an address range (CIDR) nor a name; no client can match it
+	// no-proxy entry "*" sends every host direct, turning the proxy off for every client
+	// * <nil>
+}
+
 func ExampleSettings_ProxyFunc() {
 	s, _ := proxyenv.FromValues(proxyenv.Values{Proxy: "http://proxy.corp.example:3128", NoProxy: ".corp.example"})
 	proxyFor := s.ProxyFunc(proxyenv.Go) // compiled once, for many URLs

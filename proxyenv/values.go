@@ -1,6 +1,9 @@
 package proxyenv
 
-import "net/url"
+import (
+	"errors"
+	"net/url"
+)
 
 // Values are proxy settings as a person gives them, on a command line, in a
 // form or as Ansible arguments. [FromValues] turns them into [Settings].
@@ -21,12 +24,20 @@ type Values struct {
 	// command lines: "http://svc-dcos@proxy:3128" plus a Password from a file
 	// or the environment. A URL without a user name is refused ([ErrNoUser]).
 	Password Secret
+	// BypassAll says that a NoProxy entry "*" is meant: every host reached
+	// directly, the proxy off for every client. Without it [FromValues]
+	// refuses one ([ErrBypassAll]).
+	BypassAll bool
 }
 
 // FromValues builds settings from values: each proxy parsed by
 // [ParseProxy], the password joined to its URL, the https:// proxy defaulting
 // to the http:// one, and the no-proxy list compiled. Errors are a
-// *[ValueError] and never hold the password. FromValues reads nothing but v.
+// *[ValueError] and never hold the password. A no-proxy list is refused
+// when an entry is one no client can match ([ErrNoProxyEntry]), which
+// [ParseNoProxy] would keep, or "*" without v.BypassAll ([ErrBypassAll]):
+// the ValueError's Err then joins an *[EntryError] for each, those no client
+// can match first. FromValues reads nothing but v.
 func FromValues(v Values) (Settings, error) {
 	var s Settings
 	for _, f := range []struct {
@@ -53,6 +64,18 @@ func FromValues(v Values) (Settings, error) {
 		s.HTTPSProxy = &p
 	}
 	s.NoProxy = ParseNoProxy(v.NoProxy)
+	var errs []error
+	for _, e := range s.NoProxy.Invalid() {
+		errs = append(errs, &EntryError{Entry: e, Err: ErrNoProxyEntry})
+	}
+	for _, e := range s.NoProxy.Entries() {
+		if e.Kind == KindAll && !v.BypassAll {
+			errs = append(errs, &EntryError{Entry: e, Err: ErrBypassAll})
+		}
+	}
+	if len(errs) > 0 {
+		return Settings{}, &ValueError{Field: "NoProxy", Err: errors.Join(errs...)}
+	}
 	return s, nil
 }
 

@@ -69,6 +69,17 @@ func TestFromValues(t *testing.T) {
 		{name: "password without user", v: proxyenv.Values{Proxy: "http://p:3128", Password: proxyenv.NewSecret("x")}, wantErr: proxyenv.ErrNoUser, field: "Proxy"},
 		{name: "https password without user", v: proxyenv.Values{Proxy: "http://u@p:3128", HTTPSProxy: "q:1", Password: proxyenv.NewSecret("x")}, wantErr: proxyenv.ErrNoUser, field: "HTTPSProxy"},
 		{name: "bad proxy", v: proxyenv.Values{Proxy: "ftp://p:21"}, wantErr: proxyenv.ErrScheme, field: "Proxy"},
+		{name: "a no-proxy CIDR no client matches", v: proxyenv.Values{Proxy: "p:1", NoProxy: "localhost,10.0.0.0/33"}, wantErr: proxyenv.ErrNoProxyEntry, field: "NoProxy"},
+		{name: "an unclosed IPv6 bracket", v: proxyenv.Values{Proxy: "p:1", NoProxy: "[::1"}, wantErr: proxyenv.ErrNoProxyEntry, field: "NoProxy"},
+		{name: "every host direct", v: proxyenv.Values{Proxy: "p:1", NoProxy: "*"}, wantErr: proxyenv.ErrBypassAll, field: "NoProxy"},
+		{
+			name: "every host direct, confirmed",
+			v:    proxyenv.Values{Proxy: "p:1", NoProxy: "*", BypassAll: true},
+			check: func(t *testing.T, s proxyenv.Settings) {
+				u, _ := url.Parse("https://example.com/")
+				assert.True(t, s.NoProxy.Bypass(proxyenv.Go, u))
+			},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := proxyenv.FromValues(tc.v)
@@ -83,6 +94,29 @@ func TestFromValues(t *testing.T) {
 			tc.check(t, s)
 		})
 	}
+}
+
+// TestFromValuesNamesEveryNoProxyEntryRefused: each entry refused is an
+// *EntryError that quotes it and says why, those no client can match
+// first.
+func TestFromValuesNamesEveryNoProxyEntryRefused(t *testing.T) {
+	_, err := proxyenv.FromValues(proxyenv.Values{Proxy: "p:1", NoProxy: "*,a.corp,10.0.0.0/33,[::1"})
+	var ve *proxyenv.ValueError
+	require.ErrorAs(t, err, &ve)
+	require.Equal(t, "NoProxy", ve.Field)
+	joined, ok := ve.Err.(interface{ Unwrap() []error })
+	require.True(t, ok)
+	var got []string
+	for _, e := range joined.Unwrap() {
+		var ee *proxyenv.EntryError
+		require.ErrorAs(t, e, &ee)
+		got = append(got, ee.Entry.Text+": "+e.Error())
+	}
+	assert.Equal(t, []string{
+		`10.0.0.0/33: no-proxy entry "10.0.0.0/33": ` + proxyenv.ParseNoProxy("10.0.0.0/33").Invalid()[0].Reason + "; no client can match it",
+		`[::1: no-proxy entry "[::1": ` + proxyenv.ParseNoProxy("[::1").Invalid()[0].Reason + "; no client can match it",
+		`*: no-proxy entry "*" sends every host direct, turning the proxy off for every client`,
+	}, got)
 }
 
 func TestFromValuesErrorsNeverHoldThePassword(t *testing.T) {

@@ -265,18 +265,11 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s carries a password on the command line, where every user of this machine can read it; use %s or -proxy-password-file instead", v.flag, EnvProxyPassword))
 		}
 	}
-	c.Settings, err = proxyenv.FromValues(proxyenv.Values{Proxy: o.Proxy, HTTPSProxy: o.HTTPSProxy, NoProxy: o.NoProxy, Password: password})
+	c.Settings, err = proxyenv.FromValues(proxyenv.Values{Proxy: o.Proxy, HTTPSProxy: o.HTTPSProxy, NoProxy: o.NoProxy, Password: password, BypassAll: o.BypassAll})
 	if ve := (*proxyenv.ValueError)(nil); errors.As(err, &ve) {
-		flag := map[string]string{"Proxy": "-proxy", "HTTPSProxy": "-https-proxy"}[ve.Field]
-		if errors.Is(err, proxyenv.ErrNoUser) {
-			return nil, fmt.Errorf("%w: a proxy password was given but the %s URL has no user name (write it as http://USER@host:port)", ErrUsage, flag)
-		}
-		return nil, fmt.Errorf("%s: %w", flag, ve.Err)
+		return nil, valueError(ve)
 	}
 	if err != nil {
-		return nil, err
-	}
-	if err := checkNoProxy(c.Settings.NoProxy, o.BypassAll); err != nil {
 		return nil, err
 	}
 
@@ -385,18 +378,28 @@ func (c *Config) checkRemovals(ch *plan.Changes) error {
 		"($%s or -proxy-password-file FILE), or -no-password to remove them", ErrNoPassword, strings.Join(paths, ", "), map[bool]string{true: "s", false: ""}[len(paths) == 1], EnvProxyPassword)
 }
 
-// checkNoProxy refuses no-proxy entries no client can match ("10.0.0.0/33",
-// "[::1"), which would be written into every file, and "*", which turns the
-// proxy off for every host, unless bypassAll says it is meant.
-func checkNoProxy(l proxyenv.NoProxy, bypassAll bool) error {
-	var errs []error
-	for _, e := range l.Invalid() {
-		errs = append(errs, fmt.Errorf("%w: -no-proxy entry %q: %s; no client can match it: correct it or leave it out", ErrUsage, quote.Bounded(e.Text), e.Reason))
-	}
-	for _, e := range l.Entries() {
-		if e.Kind == proxyenv.KindAll && !bypassAll {
-			errs = append(errs, fmt.Errorf("%w: -no-proxy entry %q sends every host direct, turning the proxy off for every client: if that is meant, say so with -bypass-all", ErrUsage, e.Text))
+// valueError says which flag gave a value [proxyenv.FromValues] refused,
+// and what to do: each no-proxy entry refused, no client can match it
+// ("10.0.0.0/33", "[::1"), or "*" without -bypass-all, is a usage error of
+// its own.
+func valueError(ve *proxyenv.ValueError) error {
+	flag := map[string]string{"Proxy": "-proxy", "HTTPSProxy": "-https-proxy"}[ve.Field]
+	switch {
+	case errors.Is(ve, proxyenv.ErrNoUser):
+		return fmt.Errorf("%w: a proxy password was given but the %s URL has no user name (write it as http://USER@host:port)", ErrUsage, flag)
+	case ve.Field == "NoProxy":
+		entries, errs := []error{ve.Err}, []error(nil)
+		if j, ok := ve.Err.(interface{ Unwrap() []error }); ok {
+			entries = j.Unwrap()
 		}
+		for _, e := range entries {
+			hint := "correct it or leave it out"
+			if errors.Is(e, proxyenv.ErrBypassAll) {
+				hint = "if that is meant, say so with -bypass-all"
+			}
+			errs = append(errs, fmt.Errorf("%w: -%w: %s", ErrUsage, e, hint))
+		}
+		return errors.Join(errs...)
 	}
-	return errors.Join(errs...)
+	return fmt.Errorf("%s: %w", flag, ve.Err)
 }
