@@ -1,6 +1,7 @@
 package truststore
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -37,7 +38,24 @@ type walker struct {
 	seen    map[string]bool // resolved directories entered
 	entries int
 	found   []string
+	buf     []byte // read buffer for listing by descriptor, reused
 }
+
+// A dent is a directory entry the walk looks at: a directory, a link, a
+// regular file named as a bundle, or an entry whose type the listing did
+// not tell (typeUnknown), which the walk asks about with Lstat.
+type dent struct {
+	name string
+	typ  fs.FileMode
+}
+
+// typeUnknown marks a [dent] whose type the file system did not report.
+const typeUnknown = fs.ModeIrregular
+
+// direntTypesUnknown makes the listing by descriptor read every entry's
+// type as unknown, as some file systems report it: tests set it, to walk
+// that way on any disk.
+var direntTypesUnknown = false
 
 // walkBundles returns the files under the roots (globs, root-relative)
 // whose base name is one of names, as found (unresolved), in walk order. It
@@ -57,7 +75,7 @@ func walkBundles(fsys fs.FS, roots, names []string) ([]string, error) {
 			if err != nil {
 				continue
 			}
-			if err := w.walk(dir, real, nil, 0); err != nil {
+			if err := w.walk(dir, real, -1, 0); err != nil {
 				return w.found, err
 			}
 		}
@@ -68,30 +86,47 @@ func walkBundles(fsys fs.FS, roots, names []string) ([]string, error) {
 // walk lists dir, found at that path, whose links resolve to real. A
 // subdirectory's real path is real's plus its name; only links are
 // resolved again. Where the file system hands out open directories
-// (os.Root's does), a subdirectory is opened relative to its parent
-// (without following a link), which keeps the walk to a few system calls
-// per directory; otherwise each is listed by its path.
-func (w *walker) walk(dir, real string, f *os.File, depth int) error {
+// (os.Root's and os.DirFS's do), a directory is listed from its descriptor
+// into one reused buffer (on Linux, with getdents64: no allocation per
+// file) and a subdirectory is opened relative to its parent's descriptor,
+// without following a link: a few system calls per directory. Otherwise,
+// and for a directory reached through a link, it is opened by its path.
+// fd is real's open descriptor or -1; the caller closes it.
+func (w *walker) walk(dir, real string, fd, depth int) error {
 	if w.seen[real] {
-		if f != nil {
-			f.Close()
-		}
 		return nil
 	}
 	w.seen[real] = true
-	entries, f, err := w.list(real, f)
+	if fd < 0 {
+		if g, err := w.fsys.Open(real); err == nil {
+			if f, ok := g.(*os.File); ok {
+				fd = int(f.Fd())
+			}
+			// Closed when the walk of the directory is done; f keeps its
+			// descriptor open until then.
+			defer g.Close()
+		}
+	}
+	entries, all, err := w.list(real, fd)
 	if err != nil {
 		return nil
 	}
-	if f != nil {
-		defer f.Close()
+	// Files the listing left out (no bundle name) count as entries too.
+	if w.entries += all - len(entries); w.entries > MaxWalkEntries {
+		return ErrWalkLimit
 	}
 	for _, e := range entries {
 		if w.entries++; w.entries > MaxWalkEntries {
 			return ErrWalkLimit
 		}
-		name := e.Name()
-		t := e.Type()
+		name, t := e.name, e.typ
+		if t == typeUnknown {
+			fi, err := fs.Lstat(w.fsys, join(real, name))
+			if err != nil {
+				continue
+			}
+			t = fi.Mode().Type()
+		}
 		if t.IsRegular() {
 			if w.names[name] {
 				w.found = append(w.found, join(dir, name))
@@ -100,7 +135,11 @@ func (w *walker) walk(dir, real string, f *os.File, depth int) error {
 		}
 		// dir and real are clean and name is one element: no path.Join,
 		// which costs more than the rest of the loop over 10,000 files.
-		p, r := join(dir, name), join(real, name)
+		p := join(dir, name)
+		r := p
+		if real != dir {
+			r = join(real, name)
+		}
 		link := t&fs.ModeSymlink != 0
 		if link {
 			if r, err = resolve(w.fsys, p); err != nil {
@@ -117,11 +156,15 @@ func (w *walker) walk(dir, real string, f *os.File, depth int) error {
 			if depth+1 >= MaxWalkDepth || walkSkip[name] || w.seen[r] {
 				continue
 			}
-			var child *os.File
-			if f != nil && !link {
-				child, _ = openChild(f, name)
+			child := -1
+			if fd >= 0 && !link {
+				child, _ = openChild(fd, name)
 			}
-			if err := w.walk(p, r, child, depth+1); err != nil {
+			err := w.walk(p, r, child, depth+1)
+			if child >= 0 {
+				closeDir(child)
+			}
+			if err != nil {
 				return err
 			}
 		case t.IsRegular() && w.names[name]:
@@ -131,30 +174,39 @@ func (w *walker) walk(dir, real string, f *os.File, depth int) error {
 	return nil
 }
 
-// list returns the entries of the directory real, sorted by name: read
-// from f when open, else from the directory opened by path, which is kept
-// open for its subdirectories when it is an *os.File.
-func (w *walker) list(real string, f *os.File) ([]fs.DirEntry, *os.File, error) {
-	if f == nil {
-		if g, err := w.fsys.Open(real); err == nil {
-			if osf, ok := g.(*os.File); ok {
-				f = osf
-			} else {
-				g.Close()
-			}
+// list returns the entries of the directory real that the walk looks at
+// (directories, links, files named as bundles, entries of unknown type),
+// sorted by name, and how many entries it has in all. It reads fd when
+// open and listing by descriptor is supported, else the directory by path.
+func (w *walker) list(real string, fd int) ([]dent, int, error) {
+	var entries []dent
+	all := 0
+	if fd >= 0 {
+		if w.buf == nil {
+			w.buf = make([]byte, direntBufSize)
+		}
+		var err error
+		entries, all, err = readDirFD(fd, w.buf, w.names)
+		if err != nil && err != errors.ErrUnsupported {
+			return nil, 0, err
+		}
+		if err == nil {
+			slices.SortFunc(entries, func(a, b dent) int { return strings.Compare(a.name, b.name) })
+			return entries, all, nil
 		}
 	}
-	if f == nil {
-		entries, err := fs.ReadDir(w.fsys, real)
-		return entries, nil, err
-	}
-	entries, err := f.ReadDir(-1)
+	des, err := fs.ReadDir(w.fsys, real)
 	if err != nil {
-		f.Close()
-		return nil, nil, err
+		return nil, 0, err
 	}
-	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	return entries, f, nil
+	for _, e := range des {
+		t := e.Type()
+		if t.IsRegular() && !w.names[e.Name()] {
+			continue
+		}
+		entries = append(entries, dent{e.Name(), t})
+	}
+	return entries, len(des), nil
 }
 
 // join joins a clean root-relative directory and a file name.

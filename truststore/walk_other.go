@@ -2,11 +2,17 @@
 
 package truststore
 
-import (
-	"errors"
-	"os"
-)
+import "errors"
 
-// openChild is not available here: the walk lists each directory by its
-// path from the root.
-func openChild(dir *os.File, name string) (*os.File, error) { return nil, errors.ErrUnsupported }
+// Directories are not listed by descriptor here: the walk lists each one
+// by its path from the root.
+
+const direntBufSize = 0
+
+func openChild(dirfd int, name string) (int, error) { return -1, errors.ErrUnsupported }
+
+func closeDir(fd int) {}
+
+func readDirFD(fd int, buf []byte, names map[string]bool) ([]dent, int, error) {
+	return nil, 0, errors.ErrUnsupported
+}

@@ -2,8 +2,10 @@ package truststore_test
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"testing/fstest"
 
@@ -84,32 +86,73 @@ func TestWalkIsBounded(t *testing.T) {
 }
 
 // TestWalkOnDisk walks a real directory, where subdirectories are opened
-// relative to their parent: the same four bundles are found, and a link
-// that leads out of the root is followed inside it.
+// relative to their parent and listed from their descriptor: the same four
+// bundles are found, a link that leads out of the root is followed inside
+// it, and the decoys (a bundle under bin/, other files, a pipe, a loop)
+// are passed over. It walks through os.DirFS and os.Root's file system,
+// through a file system that hands out no open directory (each is listed
+// by its path), and with every entry's type unknown, as file systems that
+// do not report types list them: each entry is then asked about.
 func TestWalkOnDisk(t *testing.T) {
 	root := t.TempDir()
 	pem := testCA(t, "Alpha Root CA").PEM()
+	const pkgs = "opt/mesosphere/packages/"
 	for _, p := range []string{
-		"opt/mesosphere/packages/python--5f7a/lib/python3.4/site-packages/pip/_vendor/requests/cacert.pem",
-		"opt/mesosphere/packages/python-requests--8b2c/lib/python3.4/site-packages/requests/cacert.pem",
-		"opt/mesosphere/packages/dcos-image-deps--1d4e/lib/python3.4/site-packages/websocket/cacert.pem",
-		"opt/mesosphere/packages/boto--9c0b/lib/python3.4/site-packages/botocore/vendored/requests/cacert.pem",
+		pkgs + "python--5f7a/lib/python3.4/site-packages/pip/_vendor/requests/cacert.pem",
+		pkgs + "python-requests--8b2c/lib/python3.4/site-packages/requests/cacert.pem",
+		pkgs + "dcos-image-deps--1d4e/lib/python3.4/site-packages/websocket/cacert.pem",
+		pkgs + "boto--9c0b/lib/python3.4/site-packages/botocore/vendored/requests/cacert.pem",
+		pkgs + "boto--9c0b/bin/cacert.pem", // never entered
 		"etc/cacert.pem",
 	} {
 		require.NoError(t, os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(root, p), pem, 0o644))
 	}
+	require.NoError(t, os.WriteFile(filepath.Join(root, pkgs+"boto--9c0b/lib/python3.4/site-packages/botocore/vendored/requests/api.py"), []byte("x\n"), 0o644))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(root, pkgs+"python--5f7a/lib/cacert.pem"), 0o644))
 	// Absolute: resolved inside the root, to its etc/, not the host's.
-	require.NoError(t, os.Symlink("/etc", filepath.Join(root, "opt/mesosphere/packages/boto--9c0b/lib/etc")))
-	stores, err := truststore.Discover(os.DirFS(root), truststore.Discovery{BundleRoots: []string{"opt/mesosphere/packages"}})
+	require.NoError(t, os.Symlink("/etc", filepath.Join(root, pkgs+"boto--9c0b/lib/etc")))
+	require.NoError(t, os.Symlink("../..", filepath.Join(root, pkgs+"boto--9c0b/lib/loop")))
+	osRoot, err := os.OpenRoot(root)
 	require.NoError(t, err)
-	require.Equal(t, []string{
-		"PEM bundle opt/mesosphere/packages/boto--9c0b/lib/etc/cacert.pem -> etc/cacert.pem",
-		"PEM bundle opt/mesosphere/packages/boto--9c0b/lib/python3.4/site-packages/botocore/vendored/requests/cacert.pem",
-		"PEM bundle opt/mesosphere/packages/dcos-image-deps--1d4e/lib/python3.4/site-packages/websocket/cacert.pem",
-		"PEM bundle opt/mesosphere/packages/python--5f7a/lib/python3.4/site-packages/pip/_vendor/requests/cacert.pem",
-		"PEM bundle opt/mesosphere/packages/python-requests--8b2c/lib/python3.4/site-packages/requests/cacert.pem",
-	}, summary(stores))
+	t.Cleanup(func() { osRoot.Close() })
+	for _, c := range []struct {
+		name  string
+		fsys  fs.FS
+		setup func(testing.TB)
+	}{
+		{"os.DirFS", os.DirFS(root), nil},
+		{"os.Root", osRoot.FS(), nil},
+		{"listed by path", listedByPath{os.DirFS(root).(fs.ReadLinkFS)}, nil},
+		{"types unknown", os.DirFS(root), truststore.WalkWithTypesUnknown},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.setup != nil {
+				c.setup(t)
+			}
+			stores, err := truststore.Discover(c.fsys, truststore.Discovery{BundleRoots: []string{"opt/mesosphere/packages"}})
+			require.NoError(t, err)
+			require.Equal(t, []string{
+				"PEM bundle " + pkgs + "boto--9c0b/lib/etc/cacert.pem -> etc/cacert.pem",
+				"PEM bundle " + pkgs + "boto--9c0b/lib/python3.4/site-packages/botocore/vendored/requests/cacert.pem",
+				"PEM bundle " + pkgs + "dcos-image-deps--1d4e/lib/python3.4/site-packages/websocket/cacert.pem",
+				"PEM bundle " + pkgs + "python--5f7a/lib/python3.4/site-packages/pip/_vendor/requests/cacert.pem",
+				"PEM bundle " + pkgs + "python-requests--8b2c/lib/python3.4/site-packages/requests/cacert.pem",
+			}, summary(stores))
+		})
+	}
+}
+
+// listedByPath hands out files that are not *os.File, so the walk lists
+// every directory by its path.
+type listedByPath struct{ fs.ReadLinkFS }
+
+func (l listedByPath) Open(name string) (fs.File, error) {
+	f, err := l.ReadLinkFS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ fs.ReadDirFile }{f.(fs.ReadDirFile)}, nil
 }
 
 // BenchmarkWalkManyPackages walks 200 packages of 50 files each (10,000
