@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/stretchr/testify/require"
@@ -48,22 +49,63 @@ func addPackages(tb testing.TB, root string, n, files int) {
 // BenchmarkPlanManyPackages plans the sample DC/OS master as it is, and with
 // 200 more packages holding 10,000 more files, which the walk for bundles
 // must go through: the second must stay within 1.5 times the first.
+// "ratio" plans both, alternately, and reports the median of their
+// ratios per round as "x" (with each plan's median time), which load on
+// the machine moves less than two separate runs.
 func BenchmarkPlanManyPackages(b *testing.B) {
+	const pkgs, files = 200, 50 // 10,000 files
+	planOf := func(b *testing.B, root string) func() {
+		p := testProgram(plan.NoActions)
+		args := sampleArgs(root, "plan")
+		return func() {
+			if code := p.Run(args, io.Discard, io.Discard); code != node.ExitPending {
+				b.Fatalf("plan exited %d", code)
+			}
+		}
+	}
 	for _, c := range []struct {
 		name        string
 		pkgs, files int
-	}{{"sample", 0, 0}, {"200pkgs-10000files", 200, 50}} {
+	}{{"sample", 0, 0}, {"200pkgs-10000files", pkgs, files}} {
 		b.Run(c.name, func(b *testing.B) {
 			root := sampleRoot(b)
 			addPackages(b, root, c.pkgs, c.files)
-			p := testProgram(plan.NoActions)
+			run := planOf(b, root)
+			b.ReportAllocs()
 			for b.Loop() {
-				if code := p.Run(sampleArgs(root, "plan"), io.Discard, io.Discard); code != node.ExitPending {
-					b.Fatalf("plan exited %d", code)
-				}
+				run()
 			}
 		})
 	}
+	b.Run("ratio", func(b *testing.B) {
+		large := sampleRoot(b)
+		addPackages(b, large, pkgs, files)
+		runs := []func(){planOf(b, sampleRoot(b)), planOf(b, large)}
+		var took [2][]float64
+		for i := 0; b.Loop(); i++ {
+			for k := range 2 {
+				k ^= i & 1 // each goes first every other round
+				start := time.Now()
+				runs[k]()
+				took[k] = append(took[k], float64(time.Since(start)))
+			}
+		}
+		ratios := make([]float64, len(took[0]))
+		for i := range ratios {
+			ratios[i] = took[1][i] / took[0][i]
+		}
+		b.ReportMetric(median(took[0]), "sample-ns/plan")
+		b.ReportMetric(median(took[1]), "large-ns/plan")
+		b.ReportMetric(median(ratios), "x")
+	})
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 // The sample's DC/OS JRE keystore and one of its Python bundles.
