@@ -44,7 +44,9 @@
 // distribution regenerates, with the command that keeps the CA there. The
 // places it looks are data, in [DefaultJDKGlobs], [DefaultKeystoreFiles],
 // [DefaultBundleGlobs], [DefaultBundleRoots] and [Layouts], each replaceable
-// through [Discovery].
+// through [Discovery]. [DiscoverConda] finds a node's conda installations
+// ([DefaultCondaPrefixes]), each with its .condarc and the bundles conda and
+// its Pythons read ([DefaultCondaBundles], and the file ssl_verify names).
 //
 // [ParseFingerprint] reads a SHA-256 fingerprint as keytool, openssl and
 // sha256sum print it, labels included.

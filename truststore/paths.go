@@ -40,6 +40,36 @@ func DefaultBundleRoots() []string {
 	}
 }
 
+// DefaultCondaPrefixes returns where conda installations live, as
+// patterns relative to the root (see [DiscoverConda]): under /opt, /usr/local
+// and /usr/share, root's home and every user's, in Anaconda's, Miniconda's,
+// Miniforge's and Mambaforge's default names, and /conda, where some images
+// (Anaconda Server's among them) keep it.
+func DefaultCondaPrefixes() []string {
+	return []string{
+		"conda",
+		"opt/conda", "opt/miniconda*", "opt/anaconda*", "opt/miniforge*", "opt/mambaforge*",
+		"usr/local/conda", "usr/local/miniconda*", "usr/share/miniconda*",
+		"root/miniconda*", "root/anaconda*", "root/miniforge*",
+		"home/*/miniconda*", "home/*/anaconda*", "home/*/miniforge*",
+	}
+}
+
+// DefaultCondaBundles returns the CA bundles of a conda installation, as
+// patterns relative to its prefix: conda's own ssl/cacert.pem, and
+// certifi's (requests, pip's vendored copy) in the base environment and in
+// every other one.
+func DefaultCondaBundles() []string {
+	return []string{
+		"ssl/cacert.pem",
+		"lib/python3*/site-packages/certifi/cacert.pem",
+		"lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem",
+		"envs/*/ssl/cacert.pem",
+		"envs/*/lib/python3*/site-packages/certifi/cacert.pem",
+		"envs/*/lib/python3*/site-packages/pip/_vendor/certifi/cacert.pem",
+	}
+}
+
 // DCOSBundleRoots returns [DefaultBundleRoots] and DC/OS's package store,
 // /opt/mesosphere/packages, where every pkgpanda package keeps its Python
 // libraries: pip's vendored requests, requests, websocket-client and

@@ -161,10 +161,9 @@ func caFile(certs []*truststore.Certificate) edit.Edit {
 // the image's own, copy it to proxykit/cacert.pem before the first apply.
 func composeBundleSeed(n *node.Node) []byte {
 	var candidates []string
-	for _, g := range condaPrefixes {
-		for _, p := range n.Glob(g) {
-			candidates = append(candidates, path.Join(p, "ssl/cacert.pem"))
-		}
+	condas, _ := truststore.DiscoverConda(n.FS, nil)
+	for _, c := range condas {
+		candidates = append(candidates, path.Join(c.Prefix, "ssl/cacert.pem"))
 	}
 	if l, ok := truststore.DetectLayout(n.FS); ok {
 		candidates = append(candidates, l.Bundle)
