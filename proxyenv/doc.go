@@ -50,8 +50,10 @@
 //     lines its Dockerfile needs ([Dockerfile]: the CA, apt, conda)
 //   - .condarc: [Settings.Condarc], or [Settings.CondarcWithMirrors] with a
 //     proxy per mirror ([CondaMirror])
-//   - a docker-compose.yml's services and the project's .env:
-//     [Settings.ComposeFile], [Settings.ComposeDotEnv]
+//   - a docker-compose project: [Settings.ComposeProject] gives its services
+//     the proxy through [Settings.ComposeFile] and [Settings.ComposeDotEnv];
+//     [ComposeTrustOverride] mounts the proxy's CA into its containers and
+//     [ComposeTrustCommand] puts it into those still running
 //   - an Anaconda Server's mirror script: [ServerMirrorsScript]
 //
 // Every such edit is pure and idempotent, keeps every byte it does not own,

@@ -62,10 +62,8 @@ func (s Settings) ComposeFile(services ...string) (Edit, []Warning, error) {
 	}
 	var names []string
 	for _, name := range services {
-		if name == "" || strings.IndexFunc(name, func(r rune) bool {
-			return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-' || r == '.')
-		}) >= 0 {
-			return nil, nil, unsafeValue(formatCompose, quote.Bounded(name), "a service name of letters, digits, '_', '-' and '.'")
+		if err := checkServiceName(name); err != nil {
+			return nil, nil, err
 		}
 		if !slices.Contains(names, name) {
 			names = append(names, name)
@@ -85,6 +83,17 @@ func (s Settings) ComposeFile(services ...string) (Edit, []Warning, error) {
 			"the compose file holds none: they are in .env"})
 	}
 	return c.edit, warns, nil
+}
+
+// checkServiceName refuses a service name that is not plain: letters,
+// digits, '_', '-' and '.'.
+func checkServiceName(name string) error {
+	if name == "" || strings.IndexFunc(name, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-' || r == '.')
+	}) >= 0 {
+		return unsafeValue(formatCompose, quote.Bounded(name), "a service name of letters, digits, '_', '-' and '.'")
+	}
+	return nil
 }
 
 // ComposeDotEnv returns the edit of a compose project's .env that sets the

@@ -36,6 +36,29 @@ func AddToBundle(c *Certificate) Edit {
 	}
 }
 
+// SeededBundle returns the edit of a PEM bundle that holds every one of
+// certs ([AddToBundle] each), and that starts as a copy of seed where the
+// file does not exist: a bundle of one's own, say one mounted into
+// containers, that trusts what seed trusts (Mozilla's roots, as certifi's
+// cacert.pem holds them) and the CAs. An existing file is kept as it is,
+// the CAs added.
+func SeededBundle(seed []byte, certs ...*Certificate) Edit {
+	seed = bytes.Clone(seed)
+	return func(old []byte) ([]byte, error) {
+		b := old
+		if b == nil {
+			b = bytes.Clone(seed)
+		}
+		for _, c := range certs {
+			var err error
+			if b, err = AddToBundle(c)(b); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
+	}
+}
+
 // RemoveFromBundle returns an edit that removes every certificate with
 // fingerprint fp from a PEM bundle, with the comment header attached above
 // each and one blank line that separated it from its neighbours. All other

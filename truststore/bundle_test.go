@@ -260,3 +260,39 @@ func TestCertifiHeaderMatchesCertifi(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, string(entry), string(out[len(base):]))
 }
+
+// TestSeededBundle: the bundle starts from the seed (the host's bundle)
+// only when the file is absent; one already there (say an image's own,
+// copied out) is kept, the CAs added once.
+func TestSeededBundle(t *testing.T) {
+	ca, other := testCA(t, "Seeded Proxy CA"), testCA(t, "Seeded Other CA")
+	seed, err := os.ReadFile("testdata/certifi-isrg-root-x1.pem")
+	require.NoError(t, err)
+	image := other.PEM()
+	add := func(b []byte) string {
+		out, err := truststore.AddToBundle(ca)(b)
+		require.NoError(t, err)
+		return string(out)
+	}
+	tests := []struct {
+		name string
+		old  []byte
+		want string
+	}{
+		{"absent: the seed and the CA", nil, add(seed)},
+		{"the image's own: kept, the CA added", image, add(image)},
+		{"already holding the CA: unchanged", []byte(add(image)), add(image)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := truststore.SeededBundle(seed, ca)(tt.old)
+			require.NoError(t, err)
+			require.Equal(t, tt.want, string(got))
+		})
+	}
+	got, err := truststore.SeededBundle(nil, ca, other)(nil)
+	require.NoError(t, err)
+	entries, err := truststore.ListBundle(got)
+	require.NoError(t, err)
+	require.Len(t, entries, 2, "no seed: the CAs alone")
+}

@@ -24,7 +24,7 @@
 //
 //   - [AddToBundle] and [RemoveFromBundle] edit PEM bundles (certifi's
 //     cacert.pem, ca-certificates.crt) in place, in the bundle's own style;
-//     [ListBundle] lists one.
+//     [ListBundle] lists one; [SeededBundle] makes one of one's own.
 //   - [AddToKeystore] and [RemoveFromKeystore] edit Java keystores: JKS
 //     (through keystore-go) and the password-less PKCS#12 cacerts of JDK 18+
 //     (through a small codec that keeps every other bag byte for byte),

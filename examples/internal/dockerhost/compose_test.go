@@ -12,6 +12,7 @@ import (
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/truststore"
 )
 
@@ -60,7 +61,7 @@ func TestComposeContainerStepsRunOnce(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(bin, "docker-compose"), []byte(standInCompose), 0o755))
 	// update-ca-trust: logs, and puts the anchor in the system bundle.
 	require.NoError(t, os.WriteFile(filepath.Join(bin, "update-ca-trust"), []byte("#!/bin/sh\necho update-ca-trust >>\"$LOG\"\n"+
-		"cat \"$FAKE/$SVC"+containerAnchor+"\" >>\"$FAKE/$SVC"+containerSystemBundle+"\"\n"), 0o755))
+		"cat \"$FAKE/$SVC"+proxyenv.ContainerAnchor+"\" >>\"$FAKE/$SVC"+proxyenv.ContainerSystemBundle+"\"\n"), 0o755))
 
 	caPath := filepath.Join(root, "root", "corp-proxy-ca.pem")
 	caPEM, err := os.ReadFile(caPath)
@@ -71,17 +72,18 @@ func TestComposeContainerStepsRunOnce(t *testing.T) {
 	require.NoError(t, err)
 	withCA, err := truststore.AddToBundle(ca)(seed)
 	require.NoError(t, err)
+	trust := proxyenv.ComposeTrustCommand(ca.PEM())
 	// repo_api kept running with the image's bundles; repo_worker's
 	// already hold the CA, as the override mounts them. Both see the
 	// anchor as mounted.
 	bundles := map[string][]byte{"repo_api": seed, "repo_worker": withCA}
 	for svc, b := range bundles {
-		for _, p := range []string{containerCondaBundle, containerSystemBundle} {
+		for _, p := range []string{proxyenv.ContainerCondaBundle, proxyenv.ContainerSystemBundle} {
 			p = filepath.Join(fake, svc, p)
 			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 			require.NoError(t, os.WriteFile(p, b, 0o644))
 		}
-		a := filepath.Join(fake, svc, containerAnchor)
+		a := filepath.Join(fake, svc, proxyenv.ContainerAnchor)
 		require.NoError(t, os.MkdirAll(filepath.Dir(a), 0o755))
 		require.NoError(t, os.WriteFile(a, ca.PEM(), 0o644))
 	}
@@ -116,20 +118,20 @@ func TestComposeContainerStepsRunOnce(t *testing.T) {
 		want = append(want, project+"up -d "+svc)
 	}
 	for _, svc := range []string{"repo_api", "repo_worker"} {
-		want = append(want, project+"exec -T "+svc+" sh -c "+containerTrustScript+" sh "+containerCondaBundle+" "+containerAnchor+" "+containerSystemBundle+" "+pemMarker(ca))
+		want = append(want, project+"exec -T "+svc+" "+strings.Join(trust, " "))
 		if svc == "repo_api" {
 			want = append(want, "update-ca-trust")
 		}
 	}
 	require.Equal(t, strings.Join(want, "\n")+"\n", string(logged))
 	got := func(svc string) []byte {
-		b, err := os.ReadFile(filepath.Join(fake, svc, containerCondaBundle))
+		b, err := os.ReadFile(filepath.Join(fake, svc, proxyenv.ContainerCondaBundle))
 		require.NoError(t, err)
 		return b
 	}
 	require.Equal(t, string(seed)+string(ca.PEM()), string(got("repo_api")), "the CA appended where it was missing")
 	require.Equal(t, string(withCA), string(got("repo_worker")), "nothing appended where it was")
-	system, err := os.ReadFile(filepath.Join(fake, "repo_worker", containerSystemBundle))
+	system, err := os.ReadFile(filepath.Join(fake, "repo_worker", proxyenv.ContainerSystemBundle))
 	require.NoError(t, err)
 	require.Equal(t, string(withCA), string(system), "no update-ca-trust where the mounted system bundle holds the CA")
 
@@ -143,46 +145,11 @@ func TestComposeContainerStepsRunOnce(t *testing.T) {
 	// Run the step in repo_api again (as after an undo and apply): the CA
 	// is in both bundles, nothing is appended and update-ca-trust does not
 	// run.
-	require.NoError(t, runner.Run(context.Background(), plan.Action{Name: "compose trust repo_api", Argv: []string{
-		"docker-compose", "exec", "-T", "repo_api", "sh", "-c", containerTrustScript, "sh", containerCondaBundle, containerAnchor, containerSystemBundle, pemMarker(ca)}}))
+	require.NoError(t, runner.Run(context.Background(), plan.Action{Name: "compose trust repo_api", Argv: append([]string{
+		"docker-compose", "exec", "-T", "repo_api"}, trust...)}))
 	require.Equal(t, string(seed)+string(ca.PEM()), string(got("repo_api")))
 	again, err = os.ReadFile(log)
 	require.NoError(t, err)
-	require.Equal(t, "exec -T repo_api sh -c "+containerTrustScript+" sh "+containerCondaBundle+" "+containerAnchor+" "+containerSystemBundle+" "+pemMarker(ca)+"\n",
+	require.Equal(t, "exec -T repo_api "+strings.Join(trust, " ")+"\n",
 		strings.TrimPrefix(string(again), string(logged)), "the step logged once, and no update-ca-trust")
-}
-
-// TestComposeBundleBase: the containers' bundle starts from the seed (the
-// host's bundle) only when proxykit/cacert.pem is absent; one already there
-// (say the image's own, copied out) is kept, the CA added once.
-func TestComposeBundleBase(t *testing.T) {
-	caPEM, err := os.ReadFile("sample/host/root/corp-proxy-ca.pem")
-	require.NoError(t, err)
-	ca, err := truststore.ParseCertificate(caPEM)
-	require.NoError(t, err)
-	seed, err := os.ReadFile("sample/host/opt/conda/ssl/cacert.pem")
-	require.NoError(t, err)
-	image, err := os.ReadFile("sample/image/conda/ssl/cacert.pem")
-	require.NoError(t, err)
-	add := func(b []byte) string {
-		out, err := truststore.AddToBundle(ca)(b)
-		require.NoError(t, err)
-		return string(out)
-	}
-	tests := []struct {
-		name string
-		old  []byte
-		want string
-	}{
-		{"absent: the seed and the CA", nil, add(seed)},
-		{"the image's own: kept, the CA added", image, add(image)},
-		{"already holding the CA: unchanged", []byte(add(image)), add(image)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := seededBundle(seed, []*truststore.Certificate{ca})(tt.old)
-			require.NoError(t, err)
-			require.Equal(t, tt.want, string(got))
-		})
-	}
 }

@@ -81,11 +81,11 @@ func planServerMirrors(n *node.Node, dir string, ms []proxyenv.ServerMirror) err
 	if err != nil {
 		return err
 	}
-	n.Edit(plan.Step{Path: path.Join(dir, composeCADir, "mirrors.sh"), Edit: script, Secret: true, Mode: 0o700,
+	n.Edit(plan.Step{Path: path.Join(dir, proxyenv.ComposeTrustDir, "mirrors.sh"), Edit: script, Secret: true, Mode: 0o700,
 		Why: "creates each Anaconda Server mirror with its own proxy: run it once, after conda repo login"})
 	for _, m := range ms {
 		body := m.RequestBody(true)
-		n.Edit(plan.Step{Path: path.Join(dir, composeCADir, "mirrors", m.Channel+"-"+m.Name+".json"),
+		n.Edit(plan.Step{Path: path.Join(dir, proxyenv.ComposeTrustDir, "mirrors", m.Channel+"-"+m.Name+".json"),
 			Edit: func([]byte) ([]byte, error) { return body, nil }, Secret: true, Mode: 0o600,
 			Why: "the body of POST " + m.RequestPath() + ", for the REST API"})
 		n.Note("Anaconda Server mirror %s/%s: %s", m.Channel, m.Name, strings.Join(m.Args(false), " "))

@@ -74,6 +74,11 @@ func editors(t testing.TB) []editor {
 		}
 		out = append(out, editor{f.name, e, f.read})
 	}
+	override, err := proxyenv.ComposeTrustOverride("repo_api", "repo_worker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = append(out, editor{"proxyenv ComposeTrustOverride", override, readYAML})
 	env, _ := s.DockerDaemonEnv()
 	out = append(out,
 		editor{"systemdunit DropIn environment", systemdunit.DropIn{Environment: env, Unset: []string{"FTP_PROXY"}}.Edit, readUnit},
@@ -99,6 +104,7 @@ func editors(t testing.TB) []editor {
 	out = append(out,
 		editor{"truststore AddToBundle", truststore.AddToBundle(ca), readBundle},
 		editor{"truststore RemoveFromBundle", truststore.RemoveFromBundle(ca.Fingerprint()), readBundle},
+		editor{"truststore SeededBundle", truststore.SeededBundle(caPEM, ca), readBundle},
 		editor{"truststore AddToKeystore JKS", truststore.AddToKeystore(ca, "corp", truststore.WithPassword(pw), truststore.WithNewFormat(truststore.FormatJKS), truststore.WithCreated(time.Unix(1.7e9, 0))), readStore},
 		editor{"truststore AddToKeystore PKCS12", truststore.AddToKeystore(ca, "corp", truststore.WithPassword(pw), truststore.WithNewFormat(truststore.FormatPKCS12), truststore.WithCreated(time.Unix(1.7e9, 0))), readStore},
 		editor{"truststore RemoveFromKeystore", truststore.RemoveFromKeystore(ca.Fingerprint(), truststore.WithPassword(pw)), readStore},
