@@ -16,10 +16,15 @@ import (
 	"github.com/proxykit/proxykit/internal/oracle"
 )
 
-// analyzed returns, per unit, the environment and command lines
-// systemd-analyze reads from the node at root (sorted lines). DC/OS links
-// its units in by absolute links, which systemd-analyze --root opens on the
-// host: they are replaced by copies first.
+// analyzed returns, per unit, what systemd-analyze reads of it from the
+// node at root that reaches the running service (sorted lines): its
+// environment, the contents of the EnvironmentFile= files it names (systemd
+// reads them when it starts the unit), and the commands it runs at start
+// (ExecCondition=, ExecStartPre=, ExecStart=, ExecStartPost=; systemd runs
+// a new ExecStop= after a daemon-reload, without a restart). One run reads
+// every unit. DC/OS links its units in by absolute links, which
+// systemd-analyze --root opens on the host: they are replaced by copies
+// first.
 func analyzed(t *testing.T, bin, root string, units []string) map[string][]string {
 	t.Helper()
 	dir := filepath.Join(root, "etc/systemd/system")
@@ -32,74 +37,102 @@ func analyzed(t *testing.T, bin, root string, units []string) map[string][]strin
 			require.NoError(t, os.WriteFile(p, b, 0o644))
 		}
 	}
+	cmd := exec.Command(bin, append([]string{"--root=" + root, "verify", "--man=no", "--generators=no", "--recursive-errors=no"}, units...)...)
+	cmd.Env = append(os.Environ(), "SYSTEMD_LOG_LEVEL=debug", "SYSTEMD_LOG_COLOR=0")
+	b, _ := cmd.CombinedOutput()
 	out := map[string][]string{}
-	for _, u := range units {
-		cmd := exec.Command(bin, "--root="+root, "verify", "--man=no", "--generators=no", "--recursive-errors=no", u)
-		cmd.Env = append(os.Environ(), "SYSTEMD_LOG_LEVEL=debug")
-		b, _ := cmd.CombinedOutput()
-		var lines []string
-		for _, l := range strings.Split(string(b), "\n") {
-			l = strings.TrimSpace(l)
-			if strings.HasPrefix(l, "Environment: ") || strings.HasPrefix(l, "Command Line: ") {
-				lines = append(lines, l)
-			}
-			// systemd reads an EnvironmentFile= when it starts the unit:
-			// its contents are part of what the unit gets.
-			if f, ok := strings.CutPrefix(l, "EnvironmentFile: "); ok {
-				f = strings.TrimPrefix(strings.Fields(f)[0], "-")
-				c, _ := os.ReadFile(filepath.Join(root, f))
-				lines = append(lines, l+" "+string(c))
-			}
+	unit, key := "", ""
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimSpace(l)
+		if u, ok := strings.CutPrefix(l, "-> Unit "); ok {
+			unit, key = strings.TrimSuffix(u, ":"), ""
+			continue
 		}
-		slices.Sort(lines)
-		out[u] = lines
+		if k, ok := strings.CutPrefix(l, "-> "); ok {
+			key = strings.TrimSuffix(k, ":")
+			continue
+		}
+		switch {
+		case !slices.Contains(units, unit):
+		case strings.HasPrefix(l, "Environment: "):
+			out[unit] = append(out[unit], l)
+		case strings.HasPrefix(l, "EnvironmentFile: "):
+			f := strings.TrimPrefix(strings.Fields(strings.TrimPrefix(l, "EnvironmentFile: "))[0], "-")
+			c, _ := os.ReadFile(filepath.Join(root, f))
+			out[unit] = append(out[unit], l+" "+string(c))
+		case strings.HasPrefix(l, "Command Line: ") && slices.Contains([]string{"ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost"}, key):
+			out[unit] = append(out[unit], key+" "+l)
+		}
+	}
+	for _, u := range units {
+		require.Contains(t, out, u, "systemd-analyze read no %s:\n%s", u, b)
+		slices.Sort(out[u])
 	}
 	return out
+}
+
+// systemdSees runs dcos-node on the node at root and returns the units it
+// restarted and those whose view systemd-analyze reads differently after
+// the run (see [analyzed]), with the view after it.
+type systemdSees struct {
+	t     *testing.T
+	bin   string
+	root  string
+	units []string
+	rec   *plan.Recorder
+	view  map[string][]string
+}
+
+func newSystemdSees(t *testing.T, root string, units ...string) *systemdSees {
+	return &systemdSees{t: t, bin: oracle.Require(t, "systemd-analyze"), root: root, units: units, rec: &plan.Recorder{}}
+}
+
+// run runs dcos-node with args, which must succeed, and returns the units
+// it restarted and those systemd reads differently since the last run.
+func (s *systemdSees) run(args ...string) (restarted, changed []string) {
+	t := s.t
+	t.Helper()
+	if s.view == nil {
+		s.view = analyzed(t, s.bin, s.root, s.units)
+	}
+	s.rec.Reset()
+	var out, errb strings.Builder
+	require.Equal(t, node.ExitOK, testProgram(s.rec).Run(args, &out, &errb), errb.String())
+	for _, a := range s.rec.Ran() {
+		if u, ok := strings.CutPrefix(a, "restart "); ok {
+			restarted = append(restarted, u+".service")
+		}
+	}
+	slices.Sort(restarted)
+	after := analyzed(t, s.bin, s.root, s.units)
+	for _, u := range slices.Sorted(maps.Keys(after)) {
+		if !slices.Equal(s.view[u], after[u]) {
+			changed = append(changed, u)
+		}
+	}
+	s.view = after
+	return restarted, changed
 }
 
 // TestRestartsAreTheUnitsSystemdSeesChange applies, then changes only the
 // no-proxy list (which a later drop-in of Docker's overrides), then only the CA, and has systemd-analyze read each unit
 // dcos-node may restart before and after: the units restarted are exactly
 // those whose environment (Environment= as systemd-analyze reads it, and
-// the contents of the EnvironmentFile= files it names) or command line
+// the contents of the EnvironmentFile= files it names) or start commands
 // differ, or, for the CA, those reading a store that changed.
 func TestRestartsAreTheUnitsSystemdSeesChange(t *testing.T) {
-	bin := oracle.Require(t, "systemd-analyze")
 	root := sampleRoot(t)
-	units := []string{"docker.service", "dcos-mesos-master.service", "dcos-cosmos.service", "dcos-marathon.service", "dcos-metronome.service"}
+	s := newSystemdSees(t, root, "docker.service", "dcos-mesos-master.service", "dcos-cosmos.service", "dcos-marathon.service", "dcos-metronome.service")
 	// Docker's own later drop-in sets the no-proxy list: a new list
 	// rewrites ours, but systemd passes Docker the same environment.
 	pin := filepath.Join(root, "etc/systemd/system/docker.service.d/zz-noproxy.conf")
 	require.NoError(t, os.MkdirAll(filepath.Dir(pin), 0o755))
 	require.NoError(t, os.WriteFile(pin, []byte("[Service]\nEnvironment=NO_PROXY=.pinned.example no_proxy=.pinned.example\n"), 0o644))
-	rec := &plan.Recorder{}
-	run := func(args ...string) []string {
-		t.Helper()
-		rec.Reset()
-		var out, errb strings.Builder
-		require.Equal(t, node.ExitOK, testProgram(rec).Run(args, &out, &errb), errb.String())
-		var got []string
-		for _, a := range rec.Ran() {
-			if u, ok := strings.CutPrefix(a, "restart "); ok {
-				got = append(got, u+".service")
-			}
-		}
-		slices.Sort(got)
-		return got
-	}
-	run(sampleArgs(root, "apply")...)
-	before := analyzed(t, bin, root, units)
+	s.run(sampleArgs(root, "apply")...)
 
 	args := sampleArgs(root, "apply")
 	args[slices.Index(args, "-no-proxy")+1] = ".corp.example"
-	got := run(args...)
-	after := analyzed(t, bin, root, units)
-	var changed []string
-	for _, u := range slices.Sorted(maps.Keys(after)) {
-		if !slices.Equal(before[u], after[u]) {
-			changed = append(changed, u)
-		}
-	}
+	got, changed := s.run(args...)
 	require.NotEmpty(t, changed)
 	require.NotContains(t, changed, "docker.service")
 	require.Equal(t, changed, got, "only the no-proxy list changes: restarted are the units systemd reads differently")
@@ -108,8 +141,60 @@ func TestRestartsAreTheUnitsSystemdSeesChange(t *testing.T) {
 	// that changes restart (every JVM here shares DC/OS's JRE).
 	args[slices.Index(args, "-ca")+1] = writeCA(t, "Other Corp Inspection CA")
 	args = append(args[:len(args)-1], "-ca-alias", "other_corp", "apply")
-	got = run(args...)
-	again := analyzed(t, bin, root, units)
-	require.Equal(t, after, again, "a new CA changes no unit's environment")
+	got, changed = s.run(args...)
+	require.Empty(t, changed, "a new CA changes no unit's environment")
 	require.Equal(t, []string{"dcos-cosmos.service", "dcos-marathon.service", "dcos-metronome.service", "docker.service"}, got)
+}
+
+// TestRestartsOnTheDCOSFixtureAreTheUnitsSystemdSeesChange is issue 13's
+// acceptance on the DC/OS master and agent fixture (testdata/dcos, with the
+// services of testdata/dcos/services that read what dcos-node changes:
+// Cosmos on the master, started by a script on DC/OS's JRE; Docker on the
+// agent, whose own later drop-in sets the no-proxy list). After apply,
+// systemd-analyze reads each unit; a run that changes only the no-proxy
+// list restarts exactly the units whose effective environment systemd sees
+// change, and a run that changes only the CA changes no unit's environment
+// and restarts exactly the units reading a store it changes.
+func TestRestartsOnTheDCOSFixtureAreTheUnitsSystemdSeesChange(t *testing.T) {
+	for _, tt := range []struct {
+		role           string
+		units          []string
+		noProxyChanges []string // the units whose environment the new no-proxy list changes
+		caReaders      []string // the units reading a store the new CA changes
+	}{
+		{"master", []string{"dcos-mesos-master.service", "dcos-cosmos.service"},
+			[]string{"dcos-cosmos.service", "dcos-mesos-master.service"}, []string{"dcos-cosmos.service"}},
+		{"agent", []string{"dcos-mesos-slave.service", "docker.service"},
+			[]string{"dcos-mesos-slave.service"}, []string{"docker.service"}},
+	} {
+		t.Run(tt.role, func(t *testing.T) {
+			root := t.TempDir()
+			require.NoError(t, node.Materialize(root, os.DirFS(fixtureDir), tt.role, tt.role+".setup"))
+			require.NoError(t, node.Materialize(root, os.DirFS(fixtureDir), "services/"+tt.role, "services/"+tt.role+".setup"))
+			if tt.role == "agent" {
+				pin := filepath.Join(root, "etc/systemd/system/docker.service.d/zz-noproxy.conf")
+				require.NoError(t, os.MkdirAll(filepath.Dir(pin), 0o755))
+				require.NoError(t, os.WriteFile(pin, []byte("[Service]\nEnvironment=NO_PROXY=.pinned.example no_proxy=.pinned.example\n"), 0o644))
+			}
+			s := newSystemdSees(t, root, tt.units...)
+			args := []string{"-root", root, "-proxy", "http://svc-dcos@proxy.example.com:3128",
+				"-no-proxy", ".corp.example,10.0.0.0/8", "-ca", writeCA(t, "Example Corp Inspection CA"), "apply"}
+			got, changed := s.run(args...)
+			require.Equal(t, changed, got, "the proxy is new: restarted are the units systemd reads differently")
+
+			t.Run("only the no-proxy list changes", func(t *testing.T) {
+				args[slices.Index(args, "-no-proxy")+1] = ".corp.example"
+				got, changed := s.run(args...)
+				require.Equal(t, tt.noProxyChanges, changed)
+				require.Equal(t, changed, got, "restarted are the units systemd reads differently")
+			})
+			t.Run("only the CA changes", func(t *testing.T) {
+				args[slices.Index(args, "-ca")+1] = writeCA(t, "Other Corp Inspection CA")
+				args = append(args[:len(args)-1], "-ca-alias", "other_corp", "apply")
+				got, changed := s.run(args...)
+				require.Empty(t, changed, "a new CA changes no unit's environment or command")
+				require.Equal(t, tt.caReaders, got, "restarted are the units reading a store the CA changes")
+			})
+		})
+	}
 }
