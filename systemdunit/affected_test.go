@@ -35,89 +35,95 @@ func affectedNode() fstest.MapFS {
 	}
 }
 
+// affectedCase is a change of files on affectedNode and what it does to
+// the units.
+type affectedCase struct {
+	name    string
+	planned map[string]string
+	want    []systemdunit.Change
+	reasons map[string]string // unit → Change.Reason
+}
+
+var affectedCases = []affectedCase{
+	{
+		name:    "a new proxy in an environment file restarts its readers",
+		planned: map[string]string{"opt/etc/proxy.env": "http_proxy=http://new:3128\nno_proxy=.a\n"},
+		want: []systemdunit.Change{
+			{Unit: "mesos.service", Environment: true, EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
+			{Unit: "pinned.service", Environment: true, EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
+		},
+		reasons: map[string]string{"mesos.service": "its environment changes (it reads /opt/etc/proxy.env with EnvironmentFile=)"},
+	},
+	{
+		name:    "a no-proxy list a later EnvironmentFile= sets restarts only the others",
+		planned: map[string]string{"/opt/etc/proxy.env": "http_proxy=http://old:3128\nno_proxy=.b\n"},
+		want: []systemdunit.Change{
+			{Unit: "mesos.service", Environment: true, EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
+			{Unit: "pinned.service", EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
+		},
+	},
+	{
+		name:    "a drop-in in a new directory",
+		planned: map[string]string{"etc/systemd/system/app.service.d/proxy.conf": "[Service]\nEnvironment=HTTP_PROXY=http://p:3128\n"},
+		want: []systemdunit.Change{
+			{Unit: "app.service", Files: true, Environment: true, UnitFiles: []string{"etc/systemd/system/app.service.d/proxy.conf"}},
+		},
+		reasons: map[string]string{"app.service": "its environment changes (drop-in /etc/systemd/system/app.service.d/proxy.conf)"},
+	},
+	{
+		name:    "a drop-in a later one overrides needs a daemon-reload only",
+		planned: map[string]string{"etc/systemd/system/docker.service.d/http-proxy.conf": "[Service]\nEnvironment=NO_PROXY=.corp\n"},
+		want: []systemdunit.Change{
+			{Unit: "docker.service", Files: true, UnitFiles: []string{"etc/systemd/system/docker.service.d/http-proxy.conf"}},
+		},
+		reasons: map[string]string{"docker.service": "/etc/systemd/system/docker.service.d/http-proxy.conf changes but not the unit's environment or command line"},
+	},
+	{
+		name:    "a new ExecStartPre= restarts",
+		planned: map[string]string{"etc/systemd/system/app.service.d/pre.conf": "[Service]\nExecStartPre=/bin/check\n"},
+		want: []systemdunit.Change{
+			{Unit: "app.service", Files: true, Commands: []string{"ExecStartPre"}, UnitFiles: []string{"etc/systemd/system/app.service.d/pre.conf"}},
+		},
+		reasons: map[string]string{"app.service": "its ExecStartPre= changes (drop-in /etc/systemd/system/app.service.d/pre.conf)"},
+	},
+	{
+		name:    "a new ExecStop= needs a daemon-reload only",
+		planned: map[string]string{"etc/systemd/system/app.service.d/stop.conf": "[Service]\nExecStop=/bin/kill-app\n"},
+		want: []systemdunit.Change{
+			{Unit: "app.service", Files: true, Commands: []string{"ExecStop"}, UnitFiles: []string{"etc/systemd/system/app.service.d/stop.conf"}},
+		},
+	},
+	{
+		name:    "a new command line through the unit file",
+		planned: map[string]string{"etc/systemd/system/app.service": "[Service]\nExecStart=/bin/app -v\n"},
+		want: []systemdunit.Change{
+			{Unit: "app.service", Files: true, Commands: []string{"ExecStart"}, UnitFiles: []string{"etc/systemd/system/app.service"}},
+		},
+		reasons: map[string]string{"app.service": "its command line changes (unit file /etc/systemd/system/app.service)"},
+	},
+	{
+		name:    "an environment file named through links, written where they lead",
+		planned: map[string]string{"opt/pkg--1/env": "A=2\n"},
+		want: []systemdunit.Change{
+			{Unit: "linked.service", Environment: true, EnvironmentFiles: []string{"/opt/active/pkg/env"}},
+		},
+	},
+	{
+		name:    "unchanged contents change nothing",
+		planned: map[string]string{"opt/etc/proxy.env": "http_proxy=http://old:3128\nno_proxy=.a\n"},
+		want: []systemdunit.Change{
+			{Unit: "mesos.service", EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
+			{Unit: "pinned.service", EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
+		},
+	},
+	{
+		name:    "a file no unit reads reaches none",
+		planned: map[string]string{"etc/environment": "http_proxy=http://p:3128\n"},
+	},
+}
+
 func TestAffected(t *testing.T) {
-	for _, tt := range []struct {
-		name    string
-		planned map[string]string
-		want    []systemdunit.Change
-		reasons map[string]string // unit → Change.Reason
-	}{
-		{
-			name:    "a new proxy in an environment file restarts its readers",
-			planned: map[string]string{"opt/etc/proxy.env": "http_proxy=http://new:3128\nno_proxy=.a\n"},
-			want: []systemdunit.Change{
-				{Unit: "mesos.service", Environment: true, EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
-				{Unit: "pinned.service", Environment: true, EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
-			},
-			reasons: map[string]string{"mesos.service": "its environment changes (it reads /opt/etc/proxy.env with EnvironmentFile=)"},
-		},
-		{
-			name:    "a no-proxy list a later EnvironmentFile= sets restarts only the others",
-			planned: map[string]string{"/opt/etc/proxy.env": "http_proxy=http://old:3128\nno_proxy=.b\n"},
-			want: []systemdunit.Change{
-				{Unit: "mesos.service", Environment: true, EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
-				{Unit: "pinned.service", EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
-			},
-		},
-		{
-			name:    "a drop-in in a new directory",
-			planned: map[string]string{"etc/systemd/system/app.service.d/proxy.conf": "[Service]\nEnvironment=HTTP_PROXY=http://p:3128\n"},
-			want: []systemdunit.Change{
-				{Unit: "app.service", Files: true, Environment: true, UnitFiles: []string{"etc/systemd/system/app.service.d/proxy.conf"}},
-			},
-			reasons: map[string]string{"app.service": "its environment changes (drop-in /etc/systemd/system/app.service.d/proxy.conf)"},
-		},
-		{
-			name:    "a drop-in a later one overrides needs a daemon-reload only",
-			planned: map[string]string{"etc/systemd/system/docker.service.d/http-proxy.conf": "[Service]\nEnvironment=NO_PROXY=.corp\n"},
-			want: []systemdunit.Change{
-				{Unit: "docker.service", Files: true, UnitFiles: []string{"etc/systemd/system/docker.service.d/http-proxy.conf"}},
-			},
-			reasons: map[string]string{"docker.service": "/etc/systemd/system/docker.service.d/http-proxy.conf changes but not the unit's environment or command line"},
-		},
-		{
-			name:    "a new ExecStartPre= restarts",
-			planned: map[string]string{"etc/systemd/system/app.service.d/pre.conf": "[Service]\nExecStartPre=/bin/check\n"},
-			want: []systemdunit.Change{
-				{Unit: "app.service", Files: true, Commands: []string{"ExecStartPre"}, UnitFiles: []string{"etc/systemd/system/app.service.d/pre.conf"}},
-			},
-			reasons: map[string]string{"app.service": "its ExecStartPre= changes (drop-in /etc/systemd/system/app.service.d/pre.conf)"},
-		},
-		{
-			name:    "a new ExecStop= needs a daemon-reload only",
-			planned: map[string]string{"etc/systemd/system/app.service.d/stop.conf": "[Service]\nExecStop=/bin/kill-app\n"},
-			want: []systemdunit.Change{
-				{Unit: "app.service", Files: true, Commands: []string{"ExecStop"}, UnitFiles: []string{"etc/systemd/system/app.service.d/stop.conf"}},
-			},
-		},
-		{
-			name:    "a new command line through the unit file",
-			planned: map[string]string{"etc/systemd/system/app.service": "[Service]\nExecStart=/bin/app -v\n"},
-			want: []systemdunit.Change{
-				{Unit: "app.service", Files: true, Commands: []string{"ExecStart"}, UnitFiles: []string{"etc/systemd/system/app.service"}},
-			},
-			reasons: map[string]string{"app.service": "its command line changes (unit file /etc/systemd/system/app.service)"},
-		},
-		{
-			name:    "an environment file named through links, written where they lead",
-			planned: map[string]string{"opt/pkg--1/env": "A=2\n"},
-			want: []systemdunit.Change{
-				{Unit: "linked.service", Environment: true, EnvironmentFiles: []string{"/opt/active/pkg/env"}},
-			},
-		},
-		{
-			name:    "unchanged contents change nothing",
-			planned: map[string]string{"opt/etc/proxy.env": "http_proxy=http://old:3128\nno_proxy=.a\n"},
-			want: []systemdunit.Change{
-				{Unit: "mesos.service", EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
-				{Unit: "pinned.service", EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
-			},
-		},
-		{
-			name:    "a file no unit reads reaches none",
-			planned: map[string]string{"etc/environment": "http_proxy=http://p:3128\n"},
-		},
-	} {
+	for _, tt := range affectedCases {
 		t.Run(tt.name, func(t *testing.T) {
 			node := affectedNode()
 			planned := map[string][]byte{}

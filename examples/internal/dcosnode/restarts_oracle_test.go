@@ -3,7 +3,6 @@ package dcosnode
 import (
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,18 +13,16 @@ import (
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
 	"github.com/proxykit/proxykit/internal/oracle"
+	"github.com/proxykit/proxykit/internal/wiretest"
 )
 
 // analyzed returns, per unit, what systemd-analyze reads of it from the
-// node at root that reaches the running service (sorted lines): its
-// environment, the contents of the EnvironmentFile= files it names (systemd
-// reads them when it starts the unit), and the commands it runs at start
-// (ExecCondition=, ExecStartPre=, ExecStart=, ExecStartPost=; systemd runs
-// a new ExecStop= after a daemon-reload, without a restart). One run reads
-// every unit. DC/OS links its units in by absolute links, which
+// node at root that reaches the running service ([wiretest.SystemdView]:
+// its environment, EnvironmentFile= contents included, and its start
+// commands). DC/OS links its units in by absolute links, which
 // systemd-analyze --root opens on the host: they are replaced by copies
 // first.
-func analyzed(t *testing.T, bin, root string, units []string) map[string][]string {
+func analyzed(t *testing.T, root string, units []string) map[string][]string {
 	t.Helper()
 	dir := filepath.Join(root, "etc/systemd/system")
 	for _, u := range units {
@@ -37,38 +34,7 @@ func analyzed(t *testing.T, bin, root string, units []string) map[string][]strin
 			require.NoError(t, os.WriteFile(p, b, 0o644))
 		}
 	}
-	cmd := exec.Command(bin, append([]string{"--root=" + root, "verify", "--man=no", "--generators=no", "--recursive-errors=no"}, units...)...)
-	cmd.Env = append(os.Environ(), "SYSTEMD_LOG_LEVEL=debug", "SYSTEMD_LOG_COLOR=0")
-	b, _ := cmd.CombinedOutput()
-	out := map[string][]string{}
-	unit, key := "", ""
-	for _, l := range strings.Split(string(b), "\n") {
-		l = strings.TrimSpace(l)
-		if u, ok := strings.CutPrefix(l, "-> Unit "); ok {
-			unit, key = strings.TrimSuffix(u, ":"), ""
-			continue
-		}
-		if k, ok := strings.CutPrefix(l, "-> "); ok {
-			key = strings.TrimSuffix(k, ":")
-			continue
-		}
-		switch {
-		case !slices.Contains(units, unit):
-		case strings.HasPrefix(l, "Environment: "):
-			out[unit] = append(out[unit], l)
-		case strings.HasPrefix(l, "EnvironmentFile: "):
-			f := strings.TrimPrefix(strings.Fields(strings.TrimPrefix(l, "EnvironmentFile: "))[0], "-")
-			c, _ := os.ReadFile(filepath.Join(root, f))
-			out[unit] = append(out[unit], l+" "+string(c))
-		case strings.HasPrefix(l, "Command Line: ") && slices.Contains([]string{"ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost"}, key):
-			out[unit] = append(out[unit], key+" "+l)
-		}
-	}
-	for _, u := range units {
-		require.Contains(t, out, u, "systemd-analyze read no %s:\n%s", u, b)
-		slices.Sort(out[u])
-	}
-	return out
+	return wiretest.SystemdView(t, root, units...)
 }
 
 // systemdSees runs dcos-node on the node at root and returns the units it
@@ -76,7 +42,6 @@ func analyzed(t *testing.T, bin, root string, units []string) map[string][]strin
 // the run (see [analyzed]), with the view after it.
 type systemdSees struct {
 	t     *testing.T
-	bin   string
 	root  string
 	units []string
 	rec   *plan.Recorder
@@ -84,7 +49,8 @@ type systemdSees struct {
 }
 
 func newSystemdSees(t *testing.T, root string, units ...string) *systemdSees {
-	return &systemdSees{t: t, bin: oracle.Require(t, "systemd-analyze"), root: root, units: units, rec: &plan.Recorder{}}
+	oracle.Require(t, "systemd-analyze")
+	return &systemdSees{t: t, root: root, units: units, rec: &plan.Recorder{}}
 }
 
 // run runs dcos-node with args, which must succeed, and returns the units
@@ -93,7 +59,7 @@ func (s *systemdSees) run(args ...string) (restarted, changed []string) {
 	t := s.t
 	t.Helper()
 	if s.view == nil {
-		s.view = analyzed(t, s.bin, s.root, s.units)
+		s.view = analyzed(t, s.root, s.units)
 	}
 	s.rec.Reset()
 	var out, errb strings.Builder
@@ -104,7 +70,7 @@ func (s *systemdSees) run(args ...string) (restarted, changed []string) {
 		}
 	}
 	slices.Sort(restarted)
-	after := analyzed(t, s.bin, s.root, s.units)
+	after := analyzed(t, s.root, s.units)
 	for _, u := range slices.Sorted(maps.Keys(after)) {
 		if !slices.Equal(s.view[u], after[u]) {
 			changed = append(changed, u)
@@ -117,9 +83,9 @@ func (s *systemdSees) run(args ...string) (restarted, changed []string) {
 // TestRestartsAreTheUnitsSystemdSeesChange applies, then changes only the
 // no-proxy list (which a later drop-in of Docker's overrides), then only the CA, and has systemd-analyze read each unit
 // dcos-node may restart before and after: the units restarted are exactly
-// those whose environment (Environment= as systemd-analyze reads it, and
-// the contents of the EnvironmentFile= files it names) or start commands
-// differ, or, for the CA, those reading a store that changed.
+// those whose environment (Environment= as systemd-analyze reads it, then
+// the EnvironmentFile= files it names) or start commands differ, or, for
+// the CA, those reading a store that changed.
 func TestRestartsAreTheUnitsSystemdSeesChange(t *testing.T) {
 	root := sampleRoot(t)
 	s := newSystemdSees(t, root, "docker.service", "dcos-mesos-master.service", "dcos-cosmos.service", "dcos-marathon.service", "dcos-metronome.service")
