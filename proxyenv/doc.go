@@ -40,8 +40,10 @@
 //     [ReadDCOS] says which DC/OS a node runs, and [CheckDCOSEnvironment]
 //     finds the proxy variables ([ProxyVariables]) a person put in DC/OS's
 //     own environment, where they break the UI and the CLI, with the edit
-//     that removes them
-//   - /etc/yum.conf and /etc/dnf/dnf.conf: [Settings.YumConf], [Settings.DNFConf]
+//     that removes them; [Settings.DCOSFiles] gives /etc/environment and
+//     proxy.env as [File] values, path, edit and mode together
+//   - /etc/yum.conf and /etc/dnf/dnf.conf: [Settings.YumConf], [Settings.DNFConf];
+//     [Settings.PackageManagerFiles] gives those a node has
 //   - /etc/apt/apt.conf.d/… ([AptConfPath]): [Settings.AptConf]
 //   - /etc/docker/daemon.json: [Settings.DockerDaemonJSON]; the daemon's
 //     systemd drop-in takes the values of [Settings.DockerDaemonEnv]

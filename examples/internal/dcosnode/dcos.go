@@ -30,28 +30,24 @@ func (o *options) build(n *node.Node) error {
 		return err
 	}
 
-	if err := planYum(n, s); err != nil {
-		return err
-	}
-	var restarts []trustUser // services that read their CAs once, at start
-	docker, err := planDocker(n, s)
+	pkgs, err := s.PackageManagerFiles(n.FS)
 	if err != nil {
 		return err
 	}
-	restarts = append(restarts, docker...)
-	if err := n.AddFormat("etc/environment", "proxy for every login session (pam_env), both cases", false, 0o644, s.EtcEnvironment); err != nil {
+	if len(pkgs) == 0 {
+		n.Note("no /%s or /%s: package manager left alone", proxyenv.YumConfPath, proxyenv.DNFConfPath)
+	}
+	addFiles(n, pkgs, false)
+	restarts, err := planDocker(n, s) // services that read their CAs once, at start
+	if err != nil {
 		return err
 	}
+	files, err := s.DCOSFiles(dcos)
+	if err != nil {
+		return err
+	}
+	addFiles(n, files, true)
 	if dcos != nil {
-		// The units that read proxy.env restart when their environment
-		// changes, not merely the file.
-		var readers []string
-		if b, changes, err := planned(n, proxyenv.DCOSProxyEnvPath, s.DCOSProxyEnv); err == nil && changes {
-			readers = envRestarts(n, map[string][]byte{proxyenv.DCOSProxyEnvPath: b}, jvmflags.DCOSServices)
-		}
-		if err := n.AddFormat(proxyenv.DCOSProxyEnvPath, "proxy for DC/OS services (EnvironmentFile=), both cases", true, 0, s.DCOSProxyEnv, readers...); err != nil {
-			return err
-		}
 		if err := o.planDCOSEnvironment(n); err != nil {
 			return err
 		}
@@ -63,34 +59,26 @@ func (o *options) build(n *node.Node) error {
 		warnDCOSServices(n)
 	}
 	noted := map[string]bool{}
-	if err := node.AddCA(n, node.CAOptions{BundleRoots: truststore.DCOSBundleRoots(), JavaHomes: jvmflags.JavaHomes(n.FS, jvmflags.JavaHomeFiles, "*.service"),
+	return node.AddCA(n, node.CAOptions{BundleRoots: truststore.DCOSBundleRoots(), JavaHomes: jvmflags.JavaHomes(n.FS, jvmflags.JavaHomeFiles, "*.service"),
 		ThenFor: func(c truststore.Change, regenerated []truststore.Store) []string {
 			return caRestarts(n, restarts, c, regenerated, noted)
-		}}); err != nil {
-		return err
-	}
-	return nil
+		}})
 }
 
-// planYum configures yum.conf, and dnf.conf where present.
-func planYum(n *node.Node, s proxyenv.Settings) error {
-	found := false
-	for _, c := range []struct {
-		path string
-		f    func() (proxyenv.Edit, []proxyenv.Warning, error)
-	}{{"etc/yum.conf", s.YumConf}, {"etc/dnf/dnf.conf", s.DNFConf}} {
-		if !n.Exists(c.path) {
-			continue
+// addFiles plans the files. With readers, the units that read one with
+// EnvironmentFile= restart when their environment changes, not merely the
+// file ([envRestarts]); the Java services restart for their own drop-ins.
+func addFiles(n *node.Node, files []proxyenv.File, readers bool) {
+	for _, f := range files {
+		var actions []string
+		if readers {
+			if b, changes, err := planned(n, f.Path, func() (proxyenv.Edit, []proxyenv.Warning, error) { return f.Edit, nil, nil }); err == nil && changes {
+				actions = envRestarts(n, map[string][]byte{f.Path: b}, jvmflags.DCOSServices)
+			}
 		}
-		found = true
-		if err := n.AddFormat(c.path, "proxy for package downloads", s.HasCredentials(), 0, c.f); err != nil {
-			return err
-		}
+		n.WarnFormat(f.Path, f.Warnings)
+		n.Edit(plan.Step{Path: f.Path, Edit: f.Edit, Why: f.Why, Secret: f.Secret, Mode: f.Mode, Actions: actions})
 	}
-	if !found {
-		n.Note("no /etc/yum.conf or /etc/dnf/dnf.conf: package manager left alone")
-	}
-	return nil
 }
 
 // planDCOSEnvironment warns about the proxy variables a person put in

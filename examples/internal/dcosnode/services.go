@@ -122,16 +122,9 @@ func warnOverrides(n *node.Node, unit, ours string, overrides []systemdunit.Over
 		case o.EnvironmentFile && o.File != proxyenv.DCOSProxyEnvPath:
 			n.Warn(unit, "reads /%s with EnvironmentFile=, which sets %s and overrides every Environment= line, ours included; remove them there",
 				o.File, strings.Join(o.Keys, ", "))
-		case o.EnvironmentFile:
-		default:
-			if o.ExecStart {
-				n.Warn(unit, "the drop-in /%s sorts after %s and sets ExecStart=: systemd takes its command line, "+
-					"without the Java proxy properties; merge the two or rename it to sort first", o.File, ours)
-			}
-			if len(o.Keys) > 0 {
-				n.Warn(unit, "the drop-in /%s sorts after %s and sets %s: systemd takes its values; remove them there",
-					o.File, ours, strings.Join(o.Keys, ", "))
-			}
+		case !o.EnvironmentFile && len(o.Keys) > 0:
+			n.Warn(unit, "the drop-in /%s sorts after %s and sets %s: systemd takes its values; remove them there",
+				o.File, ours, strings.Join(o.Keys, ", "))
 		}
 	}
 }
