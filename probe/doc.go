@@ -13,6 +13,8 @@
 //     rules) whether the URL goes through its proxy, ask that proxy to
 //     CONNECT with the credentials the consumer would send, and verify the
 //     chain presented against the consumer's store.
+//   - [All] to probe every consumer for every URL, a bounded number at once,
+//     each URL read by [ParseTarget].
 //
 // A [Result] says ok, bypassed (by which no-proxy entry), proxy refused (the
 // status, 407 when the credentials are wrong or missing), unknown authority

@@ -60,3 +60,30 @@ func ExampleDiscover() {
 	// /etc/environment (curl): http://proxy.corp.example:3128, trusting /etc/ssl/certs/ca-certificates.crt
 	// trust store /etc/ssl/certs/ca-certificates.crt (curl): http://proxy.corp.example:3128, trusting /etc/ssl/certs/ca-certificates.crt
 }
+
+// Probe every consumer of a node for the URLs a person gives: each URL is
+// read by ParseTarget, which refuses credentials (each consumer sends its
+// own).
+func ExampleAll() {
+	var targets []*url.URL
+	for _, s := range []string{"https://git.corp.example/", "https://svc:s3cret@registry-1.docker.io/"} {
+		u, err := probe.ParseTarget(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		targets = append(targets, u)
+	}
+	s, _ := proxyenv.FromValues(proxyenv.Values{Proxy: "http://proxy.corp.example:3128", NoProxy: ".corp.example"})
+	consumers := []probe.Consumer{
+		{Name: "/etc/environment", Client: proxyenv.Curl, Settings: s},
+		{Name: "docker.service", Client: proxyenv.Go, Settings: s},
+	}
+	for _, r := range probe.All(context.Background(), consumers, targets, 0) {
+		fmt.Println(r.Consumer, r.Status)
+	}
+	// Output:
+	// probe target "https://svc:xxxxx@registry-1.docker.io/": no credentials in the URL; each consumer's own are used
+	// /etc/environment bypassed
+	// docker.service bypassed
+}

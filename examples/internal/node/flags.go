@@ -295,23 +295,14 @@ func (o *Options) Config(env Env, needProxy bool) (*Config, error) {
 	return c, nil
 }
 
-// parseProbe reads a -probe URL: https:// or http://, with a host, no
-// credentials (the consumers' own are used). Errors quote it redacted.
+// parseProbe reads a -probe URL ([probe.ParseTarget]): a usage error
+// quotes it redacted.
 func parseProbe(s string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" {
-		shown := s
-		if err == nil {
-			shown = u.Redacted()
-		} else if i := strings.LastIndex(shown, "@"); i >= 0 {
-			shown = "…" + shown[i:] // what precedes the last "@" may be a password
-		}
-		return nil, fmt.Errorf("%w: -probe %q: want an https:// or http:// URL with a host", ErrUsage, quote.Bounded(shown))
+	u, err := probe.ParseTarget(s)
+	if te := (*probe.TargetError)(nil); errors.As(err, &te) {
+		return nil, fmt.Errorf("%w: -probe %q: %s", ErrUsage, te.Value, te.Problem)
 	}
-	if u.User != nil {
-		return nil, fmt.Errorf("%w: -probe %q: no credentials in the URL; each consumer's own are used", ErrUsage, u.Redacted())
-	}
-	return u, nil
+	return u, err
 }
 
 // password returns the proxy password from -proxy-password-file or the

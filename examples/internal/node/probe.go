@@ -6,14 +6,10 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/proxykit/proxykit/probe"
 	"github.com/proxykit/proxykit/truststore"
 )
-
-// maxProbes bounds the probes run at once.
-const maxProbes = 8
 
 // checkProbe refuses -probe outside verify.
 func checkProbe(cmd string, c *Config) error {
@@ -26,7 +22,7 @@ func checkProbe(cmd string, c *Config) error {
 // probe runs verify -probe: for each URL and each consumer configuration
 // [probe.Discover] finds under the root (with the program's
 // [Program.Consumers]), a probe bounded by -probe-timeout, run from this
-// host. Exit status 0 when every probe is ok, 2 otherwise.
+// host ([probe.All]). Exit status 0 when every probe is ok, 2 otherwise.
 func (p *Program) probe(ctx context.Context, cfg *Config, r *Report) error {
 	root, err := os.OpenRoot(cfg.Root)
 	if err != nil {
@@ -45,25 +41,8 @@ func (p *Program) probe(ctx context.Context, cfg *Config, r *Report) error {
 	if len(consumers) == 0 {
 		return fmt.Errorf("probe: no consumer configuration nor trust store found under %s", cfg.Root)
 	}
-	results := make([]probe.Result, len(cfg.Probes)*len(consumers))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, maxProbes)
-	for i, u := range cfg.Probes {
-		for j, c := range consumers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				pctx, cancel := context.WithTimeout(ctx, cfg.ProbeTimeout)
-				defer cancel()
-				results[i*len(consumers)+j] = probe.Probe(pctx, c, u)
-			}()
-		}
-	}
-	wg.Wait()
-	r.Probes = results
-	for _, res := range results {
+	r.Probes = probe.All(ctx, consumers, cfg.Probes, cfg.ProbeTimeout)
+	for _, res := range r.Probes {
 		if !res.OK() {
 			r.Exit = ExitPending
 		}
