@@ -11,6 +11,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -128,17 +129,9 @@ var cloudDropFlags = []string{
 // program creates it with (0600 unless its consumer must read it as another
 // user), since cloud-init writes it anew.
 func (p *Program) cloudConfig(r *Report, n *Node, ch *plan.Changes, cfg *Config) error {
-	var certs []*truststore.Certificate
-	for _, ca := range cfg.CAs {
-		cs, err := truststore.ParseCertificates(ca.Data)
-		if err != nil {
-			return fmt.Errorf("-ca %s: %w", ca.Name, err)
-		}
-		for _, c := range cs {
-			if !slices.ContainsFunc(certs, func(d *truststore.Certificate) bool { return d.Fingerprint() == c.Fingerprint() }) {
-				certs = append(certs, c)
-			}
-		}
+	certs, _, err := ParseCAs(cfg, cfg.CAs, time.Time{}) // checked and warned about when planned
+	if err != nil {
+		return err
 	}
 	d := &cloudDoc{program: p.Name, notes: n.Notes()}
 	wanted := map[string]bool{} // the actions of the files the document carries, and of the CA
