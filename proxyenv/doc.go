@@ -51,7 +51,8 @@
 //     takes [Settings.DockerBuildArgs], and [Settings.Dockerfile] writes the
 //     lines its Dockerfile needs ([Dockerfile]: the CA, apt, conda)
 //   - .condarc: [Settings.Condarc], or [Settings.CondarcWithMirrors] with a
-//     proxy per mirror ([CondaMirror])
+//     proxy per mirror ([CondaMirror]); [MirrorsFromValues] reads the
+//     mirrors, conda's and an Anaconda Server's, with their passwords
 //   - a docker-compose project: [Settings.ComposeProject] gives its services
 //     the proxy through [Settings.ComposeFile] and [Settings.ComposeDotEnv];
 //     [ComposeTrustOverride] mounts the proxy's CA into its containers and

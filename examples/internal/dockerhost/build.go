@@ -47,9 +47,6 @@ func (o *options) build(n *node.Node) error {
 			return err
 		}
 	}
-	if o.serverList, err = o.serverMirrors(n); err != nil {
-		return err
-	}
 	cb, err := o.planConda(n, s)
 	if err != nil {
 		return err

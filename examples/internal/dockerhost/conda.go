@@ -8,48 +8,43 @@ import (
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
+	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/truststore"
 )
 
-// parseMirror reads a -conda-proxy MIRROR=URL ([proxyenv.ParseCondaMirror]).
-func parseMirror(s string) (proxyenv.CondaMirror, error) {
-	m, err := proxyenv.ParseCondaMirror(s)
-	if errors.Is(err, proxyenv.ErrMirror) {
-		return m, fmt.Errorf("%w: -conda-proxy: %w", node.ErrUsage, err)
-	}
-	if err != nil {
-		return m, fmt.Errorf("-conda-proxy: %w", err)
-	}
-	return m, nil
-}
-
-// planConda sets proxy_servers in the .condarc of every conda installation
-// and returns the CA bundles under the root that conda and Python packages
+// planConda reads the mirrors' own proxies (-conda-proxy, -server-mirror),
+// sets proxy_servers in the .condarc of every conda installation, and
+// returns the CA bundles under the root that conda and Python packages
 // read, for the CA.
 func (o *options) planConda(n *node.Node, s proxyenv.Settings) ([]string, error) {
-	var mirrors []proxyenv.CondaMirror
-	for _, c := range o.condaProxies {
-		m, err := parseMirror(c)
-		if err != nil {
-			return nil, err
+	ms, err := proxyenv.MirrorsFromValues(proxyenv.MirrorValues{Conda: o.condaProxies, Server: o.servers, Password: o.mirrorPassword})
+	var pe *proxyenv.ProxyError
+	switch {
+	case errors.Is(err, proxyenv.ErrServerMirror):
+		return nil, fmt.Errorf("%w: -server-mirror: %w", node.ErrUsage, err)
+	case errors.Is(err, proxyenv.ErrMirror):
+		return nil, fmt.Errorf("%w: -conda-proxy: %w", node.ErrUsage, err)
+	case errors.As(err, &pe):
+		return nil, fmt.Errorf("-conda-proxy: %w", err)
+	case err != nil:
+		return nil, err
+	}
+	for _, w := range ms.Warnings {
+		flag := "-conda-proxy"
+		if w.Format == "Anaconda Server mirror" {
+			flag = "-server-mirror"
 		}
-		pw, err := o.mirrorPassword(m.Key(), m.PasswordVar(), EnvCondaProxyPassword)
-		if err != nil {
-			return nil, err
-		}
-		if pw != "" && m.Proxy.Username != "" && m.Proxy.Password.IsZero() {
-			m.Proxy.Password = proxyenv.NewSecret(pw)
-			n.Plan.AddSecret(pw)
-		} else if !m.Proxy.Password.IsZero() {
+		n.Warn(flag, "%s", node.WarningText(w))
+	}
+	secret := s.HasCredentials()
+	for _, m := range ms.Conda {
+		if !m.Proxy.Password.IsZero() {
 			n.Plan.AddSecret(m.Proxy.Password.Reveal())
-			n.Warn("command line", "-conda-proxy for %s carries a password on the command line, where every user of this machine can read it; give it in $%s instead", m.Key(), EnvCondaProxyPassword)
 		}
-		mirrors = append(mirrors, m)
+		secret = secret || m.Proxy.HasCredentials()
 	}
-	for _, m := range o.serverList {
-		mirrors = append(mirrors, m.CondaMirror())
-	}
+	o.serverList = ms.Server
 	condas, err := truststore.DiscoverConda(n.FS, nil)
 	if err != nil {
 		return nil, err
@@ -60,13 +55,9 @@ func (o *options) planConda(n *node.Node, s proxyenv.Settings) ([]string, error)
 		}
 		return truststore.DefaultBundleGlobs(), nil
 	}
-	edit, warns, err := s.CondarcWithMirrors(mirrors)
+	edit, warns, err := s.CondarcWithMirrors(ms.Conda)
 	if err != nil {
 		return nil, err
-	}
-	secret := s.HasCredentials()
-	for _, m := range mirrors {
-		secret = secret || m.Proxy.HasCredentials()
 	}
 	var bundles []string
 	for _, c := range condas {
@@ -78,10 +69,32 @@ func (o *options) planConda(n *node.Node, s proxyenv.Settings) ([]string, error)
 	return append(bundles, truststore.DefaultBundleGlobs()...), nil
 }
 
-// getenv reads the program's environment.
-func (o *options) getenv(k string) string {
-	if o.env.Getenv != nil {
-		return o.env.Getenv(k)
+// mirrorPassword returns the password of a mirror's own proxy from its own
+// source, never the command line: the file -mirror-password-file ID=FILE
+// names, else the first of the environment variables vars that is set; ""
+// when none is.
+func (o *options) mirrorPassword(id string, vars ...string) (string, error) {
+	for _, f := range o.mirrorFiles {
+		if k, file, _ := strings.Cut(f, "="); k == id {
+			read := o.env.ReadFile
+			if read == nil {
+				read = os.ReadFile
+			}
+			b, err := read(file)
+			if err != nil {
+				return "", fmt.Errorf("-mirror-password-file %s: %w", quote.Bounded(id), err)
+			}
+			return strings.TrimRight(string(b), "\r\n"), nil
+		}
 	}
-	return os.Getenv(k)
+	for _, v := range vars {
+		get := o.env.Getenv
+		if get == nil {
+			get = os.Getenv
+		}
+		if pw := get(v); pw != "" {
+			return pw, nil
+		}
+	}
+	return "", nil
 }

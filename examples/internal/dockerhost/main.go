@@ -143,7 +143,7 @@ type options struct {
 
 // EnvCondaProxyPassword names the environment variable that carries the
 // password of the -conda-proxy URLs that name a user but no password.
-const EnvCondaProxyPassword = "PROXYKIT_CONDA_PROXY_PASSWORD"
+const EnvCondaProxyPassword = proxyenv.CondaMirrorPasswordVar
 
 func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.daemonJSON, "daemon-json", false, "put the daemon's proxy in /etc/docker/daemon.json (Docker 23+) instead of a systemd drop-in; the other place is cleaned")
