@@ -46,8 +46,10 @@
 //     [Settings.PackageManagerFiles] gives those a node has
 //   - /etc/apt/apt.conf.d/… ([AptConfPath]): [Settings.AptConf]
 //   - /etc/docker/daemon.json: [Settings.DockerDaemonJSON]; the daemon's
-//     systemd drop-in takes the values of [Settings.DockerDaemonEnv]
-//   - ~/.docker/config.json: [Settings.DockerClientConfig]; an image build
+//     systemd drop-in takes the values of [Settings.DockerDaemonEnv]; which
+//     of the two the daemon gets, the other cleaned, is [dockerd.Changes]
+//   - ~/.docker/config.json: [Settings.DockerClientConfig], for the users
+//     [DockerClients] finds in the node's /etc/passwd; an image build
 //     takes [Settings.DockerBuildArgs], and [Settings.Dockerfile] writes the
 //     lines its Dockerfile needs ([Dockerfile]: the CA, apt, conda)
 //   - .condarc: [Settings.Condarc], or [Settings.CondarcWithMirrors] with a
@@ -86,4 +88,6 @@
 // wrongly; before 8.9 a blank separated names as a comma does
 // (since, a blank after a name ends the list unless a comma follows); before
 // 7.86 there were no CIDR entries at all.
+//
+// [dockerd.Changes]: https://pkg.go.dev/github.com/proxykit/proxykit/dockerd#Changes
 package proxyenv

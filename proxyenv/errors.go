@@ -51,6 +51,9 @@ var (
 	// ErrBypassAll: [FromValues] was given the no-proxy entry "*", which
 	// turns the proxy off for every host, without [Values.BypassAll].
 	ErrBypassAll = errors.New("sends every host direct, turning the proxy off for every client")
+	// ErrUnknownUser: [DockerClients] was asked for a user the node's
+	// /etc/passwd does not have.
+	ErrUnknownUser = errors.New("no such user")
 	// ErrMirror: a conda mirror cannot be keyed in proxy_servers
 	// ([ParseCondaMirror], [Settings.CondarcWithMirrors]).
 	ErrMirror = errors.New("invalid conda mirror")

@@ -3,6 +3,7 @@ package proxyenv_test
 import (
 	"fmt"
 	"net/url"
+	"testing/fstest"
 
 	"github.com/proxykit/proxykit/proxyenv"
 )
@@ -160,4 +161,49 @@ func ExampleIsVariable() {
 	// no_proxy true
 	// All_Proxy true
 	// JAVA_OPTS false
+}
+
+// Every Docker client configuration of a node, and the change each needs:
+// the proxies merged into ~/.docker/config.json, logins kept.
+func ExampleDockerClients() {
+	node := fstest.MapFS{
+		"etc/passwd":                     {Data: []byte("root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice:/home/alice:/bin/bash\n")},
+		"home/alice/.docker/config.json": {Data: []byte("{\n\t\"auths\": {\n\t\t\"registry.corp.example\": {}\n\t}\n}\n")},
+	}
+	s, err := proxyenv.FromValues(proxyenv.Values{Proxy: "http://proxy.corp.example:3128"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	clients, err := proxyenv.DockerClients(node) // no names: every user that has one
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	edit, _, err := s.DockerClientConfig()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range clients {
+		b, err := edit(node[c.Path].Data)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("# /%s, owner %d:%d, mode 0600\n%s", c.Path, c.UID, c.GID, b)
+	}
+	// Output:
+	// # /home/alice/.docker/config.json, owner 1000:1000, mode 0600
+	// {
+	// 	"auths": {
+	// 		"registry.corp.example": {}
+	// 	},
+	// 	"proxies": {
+	// 		"default": {
+	// 			"httpProxy": "http://proxy.corp.example:3128",
+	// 			"httpsProxy": "http://proxy.corp.example:3128"
+	// 		}
+	// 	}
+	// }
 }

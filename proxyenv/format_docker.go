@@ -87,7 +87,9 @@ func (s Settings) DockerDaemonJSON() (Edit, []Warning, error) {
 // passes to containers and builds. auths, credsStore, other proxies entries,
 // unknown keys, the key order and the layout are kept byte for byte.
 // Invalid JSON, or a top level that is not an object, is refused with its
-// line and column.
+// line and column. A warning says when the proxies carry credentials: the
+// client hands them to every container as environment variables. Find the
+// files with [DockerClients].
 func (s Settings) DockerClientConfig() (Edit, []Warning, error) {
 	kvs := []jsonKV{
 		{"httpProxy", jsonProxy(s.HTTPProxy)},
@@ -97,7 +99,13 @@ func (s Settings) DockerClientConfig() (Edit, []Warning, error) {
 	if s.FTPProxy != nil {
 		kvs = append(kvs, jsonKV{"ftpProxy", jsonProxy(s.FTPProxy)})
 	}
-	return jsonEdit(formatClientConfig, "\t", []string{"proxies", "default"}, kvs), nil, nil
+	var warns []Warning
+	if s.HasCredentials() {
+		warns = append(warns, Warning{Format: formatClientConfig, Message: "the client passes these proxies, credentials included, " +
+			"to every container and build it starts as environment variables, which every process in them and \"docker inspect\" can read; " +
+			"prefer a proxy that needs no credentials for containers"})
+	}
+	return jsonEdit(formatClientConfig, "\t", []string{"proxies", "default"}, kvs), warns, nil
 }
 
 func jsonProxy(p *Proxy) []byte {
