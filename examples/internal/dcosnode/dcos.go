@@ -10,10 +10,6 @@ import (
 	"github.com/proxykit/proxykit/truststore"
 )
 
-// dockerDropIn is the Docker daemon's drop-in, named as Docker's
-// documentation names it.
-const dockerDropIn = "etc/systemd/system/docker.service.d/http-proxy.conf"
-
 // build plans the node.
 func (o *options) build(n *node.Node) error {
 	if !o.noDCOSBypass {

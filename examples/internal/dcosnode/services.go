@@ -2,9 +2,9 @@ package dcosnode
 
 import (
 	"errors"
-	"path"
 	"strings"
 
+	"github.com/proxykit/proxykit/dockerd"
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
 	"github.com/proxykit/proxykit/jvmflags"
@@ -29,42 +29,31 @@ func loadUnit(n *node.Node, name string) (*systemdunit.Unit, error) {
 	return u, nil
 }
 
-// planDocker writes the Docker daemon's proxy drop-in, then reloads systemd
-// and restarts Docker when its effective environment changed
-// ([dropInActions]). It returns Docker as a user of the system store
-// (see [caRestarts]).
+// planDocker writes the Docker daemon's proxy drop-in as docker-host does
+// ([dockerd.Changes]), then reloads systemd and restarts Docker when its
+// effective environment changed ([dropInActions]). It returns Docker as a
+// user of the system store (see [caRestarts]).
 func planDocker(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
-	u, err := loadUnit(n, "docker.service")
+	p, err := dockerd.Changes(n.FS, s, dockerd.InDropIn)
 	if err != nil {
 		return nil, err
 	}
-	if u == nil {
+	if p.Missing || p.Masked {
 		n.Note("no docker.service: Docker left alone")
 		return nil, nil
 	}
-	if err := u.Check(); err != nil {
-		n.Warn(u.Name, "systemd refuses to load the unit (%v): the daemon's proxy is written but Docker will not start until the unit is fixed", err)
+	for _, w := range p.Warnings {
+		n.Warn(w.Topic, "%s", w.Message)
 	}
-	env, warns := s.DockerDaemonEnv()
-	n.WarnFormat(dockerDropIn, warns)
-	var keys []string
-	for _, kv := range env {
-		k, _, _ := strings.Cut(kv, "=")
-		keys = append(keys, k)
+	for _, c := range p.Changes {
+		actions := []string{n.Restart(dockerd.Unit)}
+		if c.Reload {
+			actions = dropInActions(n, p.Unit, c.Path, c.Edit)
+		}
+		n.Edit(plan.Step{Path: c.Path, Edit: c.Edit, Why: c.Why, Secret: c.Secret, Mode: c.Mode, Actions: actions})
 	}
-	if eff, err := u.Effective(n.FS); err == nil {
-		warnOverrides(n, u.Name, path.Base(dockerDropIn), eff.Overrides(path.Base(dockerDropIn), keys, false))
-	}
-	edit := systemdunit.DropIn{Environment: env}.Edit
-	n.Edit(plan.Step{
-		Path:    dockerDropIn,
-		Edit:    edit,
-		Why:     "proxy for the Docker daemon (image pulls)",
-		Secret:  s.HasCredentials(),
-		Actions: dropInActions(n, u, dockerDropIn, edit),
-	})
 	// Docker reads the system bundle at start: it restarts for a new CA there.
-	return []trustUser{{unit: "docker.service", system: true}}, nil
+	return []trustUser{{unit: dockerd.Unit, system: true}}, nil
 }
 
 // planJavaServices writes, for every DC/OS Java service found, the drop-in

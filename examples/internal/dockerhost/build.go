@@ -2,9 +2,9 @@ package dockerhost
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
+	"github.com/proxykit/proxykit/dockerd"
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/examples/internal/plan"
 	"github.com/proxykit/proxykit/proxyenv"
@@ -52,12 +52,20 @@ func (o *options) build(n *node.Node) error {
 		return err
 	}
 	bundles = append(bundles, cb...)
-	if err := node.AddCA(n, node.CAOptions{Bundles: bundles}); err != nil {
+	ca := node.CAOptions{Bundles: bundles}
+	if !o.image {
+		// dockerd reads the system's CAs once, when it starts.
+		ca.ThenFor = func(c truststore.Change, _ []truststore.Store) []string {
+			if c.Update == nil {
+				return nil
+			}
+			return []string{n.Restart(dockerd.Unit)}
+		}
+	}
+	if err := node.AddCA(n, ca); err != nil {
 		return err
 	}
-	if !o.image {
-		restartAfterTrust(n)
-	} else if o.compose != "" {
+	if o.image && o.compose != "" {
 		return fmt.Errorf("%w: -image has no docker-compose project: leave out -compose", node.ErrUsage)
 	}
 	return o.planCompose(n, s, certs)
@@ -74,27 +82,6 @@ func describe(n *node.Node) {
 		}
 	}
 	n.Note("%s; %s", osName, docker)
-}
-
-// restartAfterTrust makes a change to the system store restart Docker too:
-// dockerd reads the system's CAs once, when it starts. (The node orders
-// restarts after the store's update command.)
-func restartAfterTrust(n *node.Node) {
-	restart := n.Restart(dockerUnit)
-	var updates []string
-	for _, l := range truststore.Layouts() {
-		for _, a := range n.Plan.Actions {
-			if slices.Equal(a.Argv, l.Update) {
-				updates = append(updates, a.Name)
-			}
-		}
-	}
-	for i := range n.Plan.Steps {
-		st := &n.Plan.Steps[i]
-		if slices.ContainsFunc(st.Actions, func(a string) bool { return slices.Contains(updates, a) }) && !slices.Contains(st.Actions, restart) {
-			st.Actions = append(st.Actions, restart)
-		}
-	}
 }
 
 // planImage plans an image's or container's root: the package manager's

@@ -3,9 +3,6 @@ package dockerhost
 import (
 	"io"
 
-	"github.com/proxykit/proxykit/proxyenv"
-	"github.com/proxykit/proxykit/systemdunit"
-
 	"github.com/proxykit/proxykit/examples/internal/node"
 )
 
@@ -21,15 +18,3 @@ func Program(env node.Env) *node.Program { return program(env) }
 // WriteSample writes the sample root name, "host" (a Debian 12 Docker host)
 // or "image" (an unpacked Debian image), into dir.
 func WriteSample(dir, name string) error { return writeSample(dir, name) }
-
-// Edits returns docker-host's own edits, those not taken whole from a
-// package, by name: the module's edit-contract test runs them with every
-// other editor.
-func Edits() map[string]func(old []byte) ([]byte, error) {
-	p := proxyenv.Proxy{Scheme: "http", Host: "proxy.corp", Port: "3128", Username: "u", Password: proxyenv.NewSecret("p w%$'\"")}
-	env := []string{"HTTP_PROXY=" + p.RevealURL(), "NO_PROXY=localhost"}
-	return map[string]func([]byte) ([]byte, error){
-		"docker-host drop-in":           dropInEdit(systemdunit.DropIn{Environment: env, Unset: []string{"HTTPS_PROXY"}}, false),
-		"docker-host drop-in, env file": dropInEdit(systemdunit.DropIn{Unset: proxyVars}, true),
-	}
-}

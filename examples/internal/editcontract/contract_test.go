@@ -19,7 +19,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/proxykit/proxykit/examples/internal/dockerhost"
+	"github.com/proxykit/proxykit/dockerd"
 	"github.com/proxykit/proxykit/jvmflags"
 	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/systemdunit"
@@ -109,18 +109,22 @@ func editors(t testing.TB) []editor {
 		editor{"truststore AddToKeystore PKCS12", truststore.AddToKeystore(ca, "corp", truststore.WithPassword(pw), truststore.WithNewFormat(truststore.FormatPKCS12), truststore.WithCreated(time.Unix(1.7e9, 0))), readStore},
 		editor{"truststore RemoveFromKeystore", truststore.RemoveFromKeystore(ca.Fingerprint(), truststore.WithPassword(pw)), readStore},
 	)
-	names := make([]string, 0)
-	edits := dockerhost.Edits()
-	for n := range edits {
-		names = append(names, n)
+	// dockerd's edits, on a host whose every place holds an old proxy.
+	host := fstest.MapFS{
+		"lib/systemd/system/docker.service": {Data: []byte("[Service]\nExecStart=/usr/bin/dockerd -H fd://\n")},
+		dockerd.DropInPath:                  {Data: []byte("[Service]\nEnvironment=HTTP_PROXY=http://old:1 FTP_PROXY=http://old:1\nEnvironmentFile=/etc/docker/proxy.env\n")},
+		dockerd.EnvFilePath:                 {Data: []byte("HTTP_PROXY=http://old:1\n")},
+		dockerd.DaemonJSONPath:              {Data: []byte(`{"proxies": {"http-proxy": "http://old:1"}}`)},
 	}
-	slices.Sort(names)
-	for _, n := range names {
-		read := readUnit
-		if bytes.Contains([]byte(n), []byte("condarc")) {
-			read = readYAML
+	for _, place := range []dockerd.Place{dockerd.InDropIn, dockerd.InEnvFile, dockerd.InDaemonJSON} {
+		p, err := dockerd.Changes(host, s, place)
+		if err != nil {
+			t.Fatal(err)
 		}
-		out = append(out, editor{n, edits[n], read})
+		for _, c := range p.Changes {
+			read := map[string]func([]byte) error{dockerd.DropInPath: readUnit, dockerd.EnvFilePath: readText, dockerd.DaemonJSONPath: readJSONObject}[c.Path]
+			out = append(out, editor{fmt.Sprintf("dockerd place %d: %s", place, c.Path), c.Edit, read})
+		}
 	}
 	editorsOnce = out
 	return out
