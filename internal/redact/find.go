@@ -50,7 +50,7 @@ func Find(content []byte) []string {
 		rest = rest[u.end:]
 	}
 	for _, re := range []*regexp.Regexp{keyValue, jsonKeyValue} {
-		for _, m := range re.FindAllStringIndex(s, -1) {
+		for _, m := range findKeys(re, s) {
 			f.add(valueAt(s, m[0], m[1]))
 		}
 	}
@@ -69,6 +69,88 @@ var keyValue = regexp.MustCompile(`(?i)[A-Za-z0-9_.\-]*(?:password|passwd|passph
 // jsonKeyValue matches the JSON keys of registry credentials, for a file
 // that does not parse as a whole.
 var jsonKeyValue = regexp.MustCompile(`(?i)"(?:auth|identitytoken|registrytoken)"[ \t]*:[ \t]*`)
+
+// findKeys returns what re.FindAllStringIndex(s, -1) returns, for re one
+// of keyValue and jsonKeyValue, without running re over all of s: each
+// match ends with a '=' or ':' and the blanks after it, and begins in the
+// word just before it (after at most a quote and blanks), so re runs only
+// on that window around each '=' and ':'. Run over a whole file, the
+// leading [A-Za-z0-9_.\-]* of keyValue tries every start in every word
+// (base64 lines are long words) at a few MB/s; the windows take a plan's
+// files in microseconds. The word is taken wide: every byte of a non-ASCII
+// character counts as a letter (case folding lets "ſ" and "K" match s and
+// k), and one byte more before it, for jsonKeyValue's opening quote. The
+// windows hold one '=' or ':' each and do not overlap where a match can
+// lie, so the matches are the same, in the same order.
+func findKeys(re *regexp.Regexp, s string) [][]int {
+	var out [][]int
+	for off := 0; off < len(s); {
+		i := strings.IndexAny(s[off:], "=:")
+		if i < 0 {
+			break
+		}
+		i += off
+		end := i + 1
+		for end < len(s) && (s[end] == ' ' || s[end] == '\t') {
+			end++
+		}
+		start := i
+		for start > off && (s[start-1] == ' ' || s[start-1] == '\t') {
+			start--
+		}
+		if start > off && (s[start-1] == '"' || s[start-1] == '\'') {
+			start--
+		}
+		for start > off && inWord(s[start-1]) {
+			start--
+		}
+		if start > off {
+			start-- // jsonKeyValue's opening quote
+		}
+		if !mayHoldKey(re, s[start:i]) {
+			off = i + 1
+			continue
+		}
+		if m := re.FindStringIndex(s[start:end]); m != nil {
+			out = append(out, []int{start + m[0], start + m[1]})
+			off = start + m[1]
+		} else {
+			off = i + 1
+		}
+	}
+	return out
+}
+
+// keyWords are words every key of a regular expression holds (ASCII
+// letters in any case); a word that holds none of them, and no character
+// outside ASCII, holds no key.
+var keyWords = map[*regexp.Regexp][]string{
+	keyValue:     {"pass", "secret", "token"},
+	jsonKeyValue: {"auth", "token"},
+}
+
+// mayHoldKey reports whether w may hold a key re matches.
+func mayHoldKey(re *regexp.Regexp, w string) bool {
+	for i := range len(w) {
+		if w[i] >= 0x80 {
+			return true // case folding reaches outside ASCII
+		}
+	}
+	for _, k := range keyWords[re] {
+		for i := 0; i+len(k) <= len(w); i++ {
+			if strings.EqualFold(w[i:i+len(k)], k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inWord reports whether b may be part of a key's word: keyValue's
+// [A-Za-z0-9_.\-], or any byte of a non-ASCII character.
+func inWord(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_' || b == '.' || b == '-' || b >= 0x80
+}
 
 // valueAt reads the value after a key matched at s[start:end].
 func valueAt(s string, start, end int) string {
