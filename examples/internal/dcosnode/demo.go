@@ -2,10 +2,7 @@ package dcosnode
 
 import (
 	"embed"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 )
@@ -32,32 +29,14 @@ func writeSample(dir string) error {
 
 // demo runs plan, apply, plan again and undo on a copy of the sample node.
 func demo(stdout, stderr io.Writer) int {
-	dir, err := os.MkdirTemp("", "dcos-node-demo-")
-	if err != nil {
-		fmt.Fprintf(stderr, "dcos-node: error: %v\n", err)
-		return node.ExitError
-	}
-	defer os.RemoveAll(dir)
-	if err := writeSample(dir); err != nil {
-		fmt.Fprintf(stderr, "dcos-node: error: %v\n", err)
-		return node.ExitError
-	}
-	ca := filepath.Join(dir, "root", "corporate-proxy-ca.pem")
-	env := node.Env{Getenv: func(k string) string {
-		if k == node.EnvProxyPassword {
-			return demoPassword
-		}
-		return ""
-	}}
 	d := &node.Demo{
-		Program: program(env),
-		Root:    dir,
-		Args:    []string{"-root", dir, "-proxy", demoProxy, "-no-proxy", demoNoProxy, "-ca", ca},
-		Shown:   fmt.Sprintf("-root %s -proxy %s -no-proxy %s -ca %s", dir, demoProxy, demoNoProxy, ca),
-		Intro: fmt.Sprintf(`dcos-node demo: a sample DC/OS master (CentOS 7) copied to %s,
+		Program:  program(node.Env{}),
+		Password: demoPassword,
+		Args:     []string{"-root", node.SampleDir, "-proxy", demoProxy, "-no-proxy", demoNoProxy, "-ca", node.SampleDir + "/root/corporate-proxy-ca.pem"},
+		Intro: `dcos-node demo: a sample DC/OS master (CentOS 7) copied to ` + node.SampleDir + `,
 behind proxy.example.com:3128, which intercepts TLS with its own CA and wants
-the user svc-dcos with a password, given in $%s, never on the
-command line. The password never shows: every output masks it as xxxxx.`, dir, node.EnvProxyPassword),
+the user svc-dcos with a password, given in $` + node.EnvProxyPassword + `, never on the
+command line. The password never shows: every output masks it as xxxxx.`,
 	}
 	return d.Run(stdout, stderr)
 }

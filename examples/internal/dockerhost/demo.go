@@ -2,7 +2,6 @@ package dockerhost
 
 import (
 	"embed"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -54,38 +53,18 @@ func writeSample(dir, name string) error {
 
 // demo runs plan, apply and plan again on a copy of the sample host.
 func demo(stdout, stderr io.Writer) int {
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "%s: error: %v\n", name, err)
-		return node.ExitError
-	}
-	dir, err := os.MkdirTemp("", "docker-host-demo-")
-	if err != nil {
-		return fail(err)
-	}
-	defer os.RemoveAll(dir)
-	if err := writeSample(dir, "host"); err != nil {
-		return fail(err)
-	}
-	ca := filepath.Join(dir, "root", "corp-proxy-ca.pem")
-	env := node.Env{Getenv: func(k string) string {
-		if k == node.EnvProxyPassword {
-			return demoPassword
-		}
-		return ""
-	}}
-	args := []string{"-root", dir, "-proxy", demoProxy, "-no-proxy", demoNoProxy, "-ca", ca,
-		"-user", "alice", "-user", "root", "-registry", "registry.corp.example:5000",
-		"-compose", demoCompose}
 	d := &node.Demo{
-		Program: program(env),
-		Args:    args,
-		Shown:   strings.Join(args, " "),
-		Intro: fmt.Sprintf(`docker-host demo: a sample Debian 12 Docker host (with conda, and a user
+		Program:  program(node.Env{}),
+		Password: demoPassword,
+		Args: []string{"-root", node.SampleDir, "-proxy", demoProxy, "-no-proxy", demoNoProxy, "-ca", node.SampleDir + "/root/corp-proxy-ca.pem",
+			"-user", "alice", "-user", "root", "-registry", "registry.corp.example:5000",
+			"-compose", demoCompose},
+		Intro: `docker-host demo: a sample Debian 12 Docker host (with conda, and a user
 alice whose ~/.docker/config.json holds registry logins, and an Anaconda
-Server docker-compose project in /opt/anaconda/repo) copied to %s,
+Server docker-compose project in /opt/anaconda/repo) copied to ` + node.SampleDir + `,
 behind proxy.example.com:3128, which intercepts TLS with its own CA and wants
-the user svc-docker with a password, given in $%s, never on the
-command line. The password never shows: every output masks it as xxxxx.`, dir, node.EnvProxyPassword),
+the user svc-docker with a password, given in $` + node.EnvProxyPassword + `, never on the
+command line. The password never shows: every output masks it as xxxxx.`,
 	}
 	return d.Run(stdout, stderr)
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -27,12 +28,49 @@ type Demo struct {
 	// compares before the first step and after undo; empty means the value
 	// of -root in Args.
 	Root string
+	// Password, when set, is the proxy password the program reads from
+	// its environment ($PROXYKIT_PROXY_PASSWORD) during the demo.
+	Password string
 }
+
+// SampleDir stands, in a Demo's Args, Shown and Intro, for a new copy of
+// the program's sample node ([Program.Sample]), which [Demo.Run] writes into
+// a temporary directory and removes when done.
+const SampleDir = "{}"
 
 // Run runs the demo and returns the exit code: 0 when every step did what
 // it should (the first plan found changes, apply made them, the second plan
 // found nothing to do, undo put back every byte), 1 otherwise.
 func (d *Demo) Run(stdout, stderr io.Writer) int {
+	if d.Password != "" {
+		d.Program.Env.Getenv = func(k string) string {
+			if k == EnvProxyPassword {
+				return d.Password
+			}
+			return ""
+		}
+	}
+	if d.Program.Sample != nil && slices.Contains(d.Args, "-root") && slices.Contains(d.Args, SampleDir) {
+		dir, err := os.MkdirTemp("", d.Program.Name+"-demo-")
+		if err == nil {
+			defer os.RemoveAll(dir)
+			err = d.Program.Sample(dir)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: error: %v\n", d.Program.Name, err)
+			return ExitError
+		}
+		at := func(s string) string { return strings.ReplaceAll(s, SampleDir, dir) }
+		demo := *d
+		demo.Args, demo.Shown, demo.Intro = nil, at(d.Shown), at(d.Intro)
+		for _, a := range d.Args {
+			demo.Args = append(demo.Args, at(a))
+		}
+		d = &demo
+	}
+	if d.Shown == "" {
+		d.Shown = strings.Join(d.Args, " ")
+	}
 	fmt.Fprintf(stdout, "%s\n", strings.TrimSpace(d.Intro))
 	root := d.Root
 	for i, a := range d.Args {
