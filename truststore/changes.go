@@ -113,9 +113,11 @@ type Left struct {
 	// Reason says why, for a person: "rebuilt by update-ca-trust extract
 	// from the system store".
 	Reason string
-	// Err is the error that made the store unusable, when there was one:
-	// it wraps [ErrWrongPassword] for a keystore that does not open with the
-	// password given, [ErrUnknownLayout] when no system store was found.
+	// Err is the error that made the store unusable, when there was one
+	// (nil for a store regenerated from the system store): it wraps
+	// [ErrWrongPassword] for a keystore that does not open with the password
+	// given, [ErrUnknownLayout] when no system store was found, and
+	// otherwise is [Store.Err] or the error reading the keystore failed with.
 	Err error
 }
 
@@ -207,7 +209,7 @@ func Changes(fsys fs.FS, certs []*Certificate, opts ChangeOptions) (Plan, error)
 		case st.Regenerated:
 			p.Left = append(p.Left, Left{Store: st, Reason: fmt.Sprintf("rebuilt by %s from the system store", strings.Join(st.Update, " "))})
 		case st.Problem != "":
-			p.Left = append(p.Left, Left{Store: st, Reason: st.Problem})
+			p.Left = append(p.Left, Left{Store: st, Reason: st.Problem, Err: st.Err})
 		case st.Kind == KindKeystore:
 			if err := keystoreErrs[st.Real]; err != nil {
 				reason := fmt.Sprintf("not a keystore this package can read (%v)", err)

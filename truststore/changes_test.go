@@ -310,3 +310,39 @@ func TestStoreMatchesItsPathsAndTheDirectoriesAbove(t *testing.T) {
 	}
 	assert.False(t, truststore.Store{Kind: truststore.KindSystem}.Matches("/*"), "a store without a path")
 }
+
+// TestChangesSayWhyEachStoreIsLeft: every store left carries an error a
+// program can branch on, besides the reason for a person.
+func TestChangesSayWhyEachStoreIsLeft(t *testing.T) {
+	jks := readKeystore(t, "debian-cacerts.jks")
+	fsys := fstest.MapFS{
+		"etc/os-release":                           file([]byte("ID=debian\n")),
+		"opt/jceks/lib/security/cacerts":           file(readKeystore(t, "store.jceks")),
+		"opt/junk/lib/security/cacerts":            file([]byte("not a keystore at all")),
+		"opt/locked/lib/security/cacerts":          file(jks),
+		"opt/app/cacert.pem":                       file([]byte("-----BEGIN CERTIFICATE-----\nnot base64\n")),
+		"etc/ssl/certs/java/cacerts":               file(jks),
+		"usr/lib/jvm/java-17/lib/security/cacerts": link("/etc/ssl/certs/java/cacerts"),
+	}
+	p, err := truststore.Changes(fsys, []*truststore.Certificate{testCA(t, "Beta Root CA")}, truststore.ChangeOptions{
+		Password:  truststore.NewPassword("not-changeit"),
+		Discovery: truststore.Discovery{Bundles: []string{"opt/app/cacert.pem"}},
+	})
+	require.NoError(t, err)
+	want := map[string]error{
+		"opt/jceks/lib/security/cacerts":  truststore.ErrUnsupportedFormat,
+		"opt/junk/lib/security/cacerts":   truststore.ErrMalformed,
+		"opt/locked/lib/security/cacerts": truststore.ErrWrongPassword,
+		"opt/app/cacert.pem":              truststore.ErrMalformed,
+	}
+	for _, l := range p.Left {
+		if l.Store.Regenerated {
+			require.NoError(t, l.Err, l.Store.Path)
+			continue
+		}
+		require.Contains(t, want, l.Store.Path)
+		require.ErrorIs(t, l.Err, want[l.Store.Path], l.Store.Path)
+		delete(want, l.Store.Path)
+	}
+	require.Empty(t, want, "stores not left")
+}

@@ -59,6 +59,13 @@ type Store struct {
 	// Problem says why a store found cannot be edited (an unknown format,
 	// unreadable content); empty when it can.
 	Problem string
+	// Err is the error behind Problem, for a program to branch on: it
+	// wraps [ErrUnsupportedFormat] for a keystore format recognised but not
+	// edited (JCEKS), [ErrMalformed] for content that does not read as the
+	// store (a keystore of no known format, a bundle that is not PEM),
+	// [ErrWalkLimit] for the walk cut short; or is the error that reading
+	// failed with.
+	Err error
 }
 
 // Discovery says where [Discover] looks. The zero value looks in the
@@ -122,7 +129,7 @@ func Discover(fsys fs.FS, d Discovery) ([]Store, error) {
 	add := func(kind StoreKind, p string) error {
 		real, err := resolve(fsys, p)
 		if errors.Is(err, rootfs.ErrTooManyLinks) {
-			stores = append(stores, Store{Kind: kind, Path: p, Problem: err.Error()})
+			stores = append(stores, Store{Kind: kind, Path: p, Problem: err.Error(), Err: err})
 			return nil
 		}
 		if err != nil { // missing, a dangling link, a file where a directory should be
@@ -144,14 +151,17 @@ func Discover(fsys fs.FS, d Discovery) ([]Store, error) {
 		_, b, err := readResolved(fsys, real, MaxInput)
 		switch {
 		case err != nil:
-			s.Problem = err.Error()
+			s.Problem, s.Err = err.Error(), err
 		case kind == KindKeystore:
 			if s.Format = DetectKeystore(b); s.Format != FormatJKS && s.Format != FormatPKCS12 {
-				s.Problem = "keystore format " + s.Format.String() + " is not edited here"
+				s.Problem, s.Err = "keystore format "+s.Format.String()+" is not edited here", ErrUnsupportedFormat
+				if s.Format == FormatUnknown {
+					s.Err = ErrMalformed
+				}
 			}
 		case kind == KindBundle:
 			if _, err := ListBundle(b); err != nil {
-				s.Problem = err.Error()
+				s.Problem, s.Err = err.Error(), err
 			}
 		}
 		byReal[real] = len(stores)
@@ -218,7 +228,7 @@ func Discover(fsys fs.FS, d Discovery) ([]Store, error) {
 		}
 	}
 	if walkErr != nil {
-		stores = append(stores, Store{Kind: KindBundle, Path: relative(d.BundleRoots[0]), Problem: walkErr.Error() + ": PEM bundles past it were not looked for"})
+		stores = append(stores, Store{Kind: KindBundle, Path: relative(d.BundleRoots[0]), Problem: walkErr.Error() + ": PEM bundles past it were not looked for", Err: walkErr})
 	}
 	for _, pattern := range d.Bundles {
 		m, err := glob(fsys, relative(pattern))

@@ -157,9 +157,10 @@ func AddCA(n *Node, o CAOptions) error {
 			}
 		case errors.Is(l.Err, truststore.ErrWrongPassword):
 			n.Leave("/"+st.Path, fmt.Sprintf("wrong password: does not open with -storepass; give its password with -storepass (or $%s), or -skip it", EnvStorePass))
-		case errors.Is(l.Err, truststore.ErrUnsupportedFormat),
-			st.Kind == truststore.KindKeystore && st.Format != truststore.FormatUnknown && st.Problem != "":
+		case errors.Is(l.Err, truststore.ErrUnsupportedFormat):
 			n.Leave("/"+st.Path, fmt.Sprintf("unsupported format: %s", l.Reason))
+		case errors.Is(l.Err, truststore.ErrWalkLimit):
+			n.Leave("/"+st.Path, l.Reason)
 		case st.Kind == truststore.KindKeystore:
 			n.Leave("/"+st.Path, fmt.Sprintf("unknown format: %s", l.Reason))
 		case st.Kind == truststore.KindBundle:
