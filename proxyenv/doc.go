@@ -4,7 +4,9 @@
 // Reach first for:
 //
 //   - [FromValues], to build [Settings] from values as a person gives them
-//     (proxy, HTTPS proxy, no-proxy list, password); [Settings.ProxyFunc]
+//     (proxy, HTTPS proxy, no-proxy list, password), refusing a no-proxy
+//     entry no client can match and an unconfirmed "*" ([EntryError]);
+//     [Settings.ProxyFunc]
 //     compiles the choice of proxy per request URL, as
 //     golang.org/x/net/http/httpproxy does, for any [Client];
 //   - [FromEnvironment], to read http_proxy, https_proxy, ftp_proxy and

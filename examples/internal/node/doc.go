@@ -19,9 +19,15 @@
 // actions run only when a file they depend on changed, in the order stores
 // rebuilt, daemon-reload, restarts, and only on the root "/" (elsewhere they
 // are listed as skipped) unless the Program has a Runner of its own.
-// [AddCA] plans the proxy's CA into every trust store truststore's discovery
+// [AddCA] plans the proxy's CA into every trust store [truststore.Changes]
 // finds under the root, with [CAOptions] for extra bundles and the restarts
-// that must follow a change of trust.
+// that must follow a change of trust; what it decides itself is only the
+// command line's part: -ca-alias SOURCE=NAME, a store in a read-only
+// directory, and how each store left is told. The checks behind the flags
+// are the packages': -allow-leaf and -allow-expired are
+// [truststore.AnchorOptions], -skip is [truststore.ChangeOptions].Skip,
+// -no-proxy and -bypass-all go through [proxyenv.FromValues], and verify
+// -probe through [probe.ParseTarget] and [probe.All].
 //
 // [Materialize] writes an embedded sample node to a directory (with the
 // links, empty directories and keystores embed cannot hold), and [Demo] runs
