@@ -73,3 +73,26 @@ func condarcSSLVerify(b []byte) (string, bool) {
 	}
 	return "", false
 }
+
+// PublicRoots returns the node's copy of the public roots, to start a
+// bundle of one's own from ([SeededBundle]): the bundle of the first conda
+// installation [DiscoverConda] finds (ssl/cacert.pem, certifi's copy of
+// Mozilla's roots), else the system bundle of the detected layout
+// (Mozilla's roots too). ok is false when neither can be read. It only
+// reads.
+func PublicRoots(fsys fs.FS) (p string, pem []byte, ok bool) {
+	var candidates []string
+	condas, _ := DiscoverConda(fsys, nil)
+	for _, c := range condas {
+		candidates = append(candidates, path.Join(c.Prefix, "ssl/cacert.pem"))
+	}
+	if l, ok := DetectLayout(fsys); ok {
+		candidates = append(candidates, l.Bundle)
+	}
+	for _, c := range candidates {
+		if b, err := readFile(fsys, c, MaxInput); err == nil {
+			return c, b, true
+		}
+	}
+	return "", nil, false
+}

@@ -99,3 +99,34 @@ func ExampleDiscoverConda() {
 	// PEM bundle: opt/miniconda3/ssl/cacert.pem
 	// PEM bundle: etc/ssl/corp-bundle.pem
 }
+
+// TestPublicRoots: a conda installation's bundle first (the containers'
+// conda bundle is certifi's too), else the system bundle, else none.
+func TestPublicRoots(t *testing.T) {
+	dir := &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+	debian := func(m fstest.MapFS) fstest.MapFS {
+		m["etc/os-release"] = &fstest.MapFile{Data: []byte("ID=debian\n")}
+		m["etc/ssl/certs/ca-certificates.crt"] = &fstest.MapFile{Data: []byte("system")}
+		return m
+	}
+	tests := []struct {
+		name     string
+		fsys     fstest.MapFS
+		wantPath string
+	}{
+		{"conda's first", debian(fstest.MapFS{"opt/conda/conda-meta": dir, "opt/conda/ssl/cacert.pem": {Data: []byte("conda")}}), "opt/conda/ssl/cacert.pem"},
+		{"a conda without its bundle: the system's", debian(fstest.MapFS{"opt/conda/conda-meta": dir}), "etc/ssl/certs/ca-certificates.crt"},
+		{"not a conda installation: the system's", debian(fstest.MapFS{"opt/conda/ssl/cacert.pem": {Data: []byte("conda")}}), "etc/ssl/certs/ca-certificates.crt"},
+		{"none", fstest.MapFS{"etc/hostname": {Data: []byte("x\n")}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, b, ok := truststore.PublicRoots(tt.fsys)
+			require.Equal(t, tt.wantPath, p)
+			require.Equal(t, tt.wantPath != "", ok)
+			if ok {
+				require.Equal(t, tt.fsys[p].Data, b)
+			}
+		})
+	}
+}

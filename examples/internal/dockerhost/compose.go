@@ -79,35 +79,15 @@ func (o *options) planCompose(n *node.Node, s proxyenv.Settings, certs []*trusts
 	}
 	n.Edit(plan.Step{Path: path.Join(dir, proxyenv.ComposeTrustDir, "proxy-ca.pem"), Edit: func([]byte) ([]byte, error) { return pem, nil }, Mode: 0o644, Actions: actions,
 		Why: "the proxy's CA, mounted as the containers' trust anchor"})
-	n.Edit(plan.Step{Path: path.Join(dir, proxyenv.ComposeTrustDir, "cacert.pem"), Edit: truststore.SeededBundle(composeBundleSeed(n), certs...), Mode: 0o644, Actions: actions,
+	// The containers' bundle starts from the host's public roots where it
+	// does not exist yet. It cannot be the image's own: the plan shows the
+	// file's content before anything runs, and reading the image takes a
+	// Docker engine, which planning never touches. To start from the
+	// image's own, copy it to proxykit/cacert.pem before the first apply.
+	_, seed, _ := truststore.PublicRoots(n.FS)
+	n.Edit(plan.Step{Path: path.Join(dir, proxyenv.ComposeTrustDir, "cacert.pem"), Edit: truststore.SeededBundle(seed, certs...), Mode: 0o644, Actions: actions,
 		Why: "a CA bundle with the proxy's CA, mounted over " + proxyenv.ContainerCondaBundle + " and " + proxyenv.ContainerSystemBundle})
 	n.Edit(plan.Step{Path: override, Edit: overrideEdit, Mode: 0o644, Actions: actions,
 		Why: "mounts the CA into " + services + " read-only, so that it survives recreating them"})
-	return nil
-}
-
-// composeBundleSeed returns the bundle the containers' bundle starts from
-// when proxykit/cacert.pem does not exist yet (one that does is kept, the
-// CAs added): the host's conda bundle (certifi's copy of Mozilla's roots,
-// like the image's conda bundle), else the host's system bundle (Mozilla's
-// roots too, as the image's RHEL one is). It cannot be the image's own: the
-// plan shows the file's content before anything runs, and reading the image
-// takes a Docker engine, which planning never touches; a step at apply time
-// that read it would write other bytes than the plan showed. To start from
-// the image's own, copy it to proxykit/cacert.pem before the first apply.
-func composeBundleSeed(n *node.Node) []byte {
-	var candidates []string
-	condas, _ := truststore.DiscoverConda(n.FS, nil)
-	for _, c := range condas {
-		candidates = append(candidates, path.Join(c.Prefix, "ssl/cacert.pem"))
-	}
-	if l, ok := truststore.DetectLayout(n.FS); ok {
-		candidates = append(candidates, l.Bundle)
-	}
-	for _, c := range candidates {
-		if b, err := n.ReadFile(c); err == nil {
-			return b
-		}
-	}
 	return nil
 }
