@@ -28,11 +28,9 @@ func (o *options) build(n *node.Node) error {
 		if o.daemonJSON || o.envFile || len(o.users) > 0 || len(o.registries) > 0 {
 			return fmt.Errorf("%w: -image configures no daemon and no client: leave out -daemon-json, -daemon-env-file, -user and -registry", node.ErrUsage)
 		}
-		b, err := planImage(n, s, certs)
-		if err != nil {
+		if err := planImage(n, s, certs); err != nil {
 			return err
 		}
-		bundles = append(bundles, b...)
 	} else {
 		if o.daemonJSON && o.envFile {
 			return fmt.Errorf("%w: -daemon-json and -daemon-env-file are two places for the daemon's proxy: choose one", node.ErrUsage)
@@ -87,7 +85,7 @@ func describe(n *node.Node) {
 // planImage plans an image's or container's root: the package manager's
 // proxy and the CA straight into the system bundle, since nothing runs the
 // update command inside the root.
-func planImage(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificate) ([]string, error) {
+func planImage(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificate) error {
 	layout, ok := truststore.DetectLayout(n.FS)
 	if !ok {
 		n.Warn("-image", "unknown distribution (no etc/os-release): no package manager proxy is written, and the CA goes only where discovery finds stores")
@@ -95,23 +93,17 @@ func planImage(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificat
 	secret := s.HasCredentials()
 	switch layout.Family {
 	case "debian":
-		edit, warns, err := s.AptConf()
-		if err != nil {
-			return nil, fmt.Errorf("/%s: %w", proxyenv.AptConfPath, err)
+		if err := n.AddFormat(proxyenv.AptConfPath, "apt's proxy", secret, 0, s.AptConf); err != nil {
+			return err
 		}
-		n.WarnFormat(proxyenv.AptConfPath, warns)
-		n.Edit(plan.Step{Path: proxyenv.AptConfPath, Edit: edit, Secret: secret, Why: "apt's proxy"})
 	case "rhel":
-		p, f := "etc/yum.conf", s.YumConf
-		if n.Exists("etc/dnf/dnf.conf") {
-			p, f = "etc/dnf/dnf.conf", s.DNFConf
+		p, f := proxyenv.YumConfPath, s.YumConf
+		if n.Exists(proxyenv.DNFConfPath) {
+			p, f = proxyenv.DNFConfPath, s.DNFConf
 		}
-		edit, warns, err := f()
-		if err != nil {
-			return nil, fmt.Errorf("/%s: %w", p, err)
+		if err := n.AddFormat(p, "the package manager's proxy", secret, 0, f); err != nil {
+			return err
 		}
-		n.WarnFormat(p, warns)
-		n.Edit(plan.Step{Path: p, Edit: edit, Secret: secret, Why: "the package manager's proxy"})
 	}
 	if secret {
 		n.Warn("-image", "the image's files now hold the proxy credentials: every layer or image committed from this root keeps them; run undo before committing, or build with a proxy that needs none")
@@ -122,5 +114,5 @@ func planImage(n *node.Node, s proxyenv.Settings, certs []*truststore.Certificat
 				Why: "the system bundle clients read: nothing runs " + strings.Join(layout.Update, " ") + " in an image root (when it runs, it keeps the CA from the anchor)"})
 		}
 	}
-	return nil, nil
+	return nil
 }
