@@ -130,3 +130,12 @@ func TestPublicRoots(t *testing.T) {
 		})
 	}
 }
+
+// TestCondaBundleGlobs: every bundle of every prefix, the image's /conda
+// among them.
+func TestCondaBundleGlobs(t *testing.T) {
+	got := truststore.CondaBundleGlobs()
+	require.Len(t, got, len(truststore.DefaultCondaPrefixes())*len(truststore.DefaultCondaBundles()))
+	require.Contains(t, got, "conda/ssl/cacert.pem")
+	require.Contains(t, got, "home/*/miniforge*/envs/*/lib/python3*/site-packages/certifi/cacert.pem")
+}

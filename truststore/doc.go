@@ -46,7 +46,10 @@
 // [DefaultBundleGlobs], [DefaultBundleRoots] and [Layouts], each replaceable
 // through [Discovery]. [DiscoverConda] finds a node's conda installations
 // ([DefaultCondaPrefixes]), each with its .condarc and the bundles conda and
-// its Pythons read ([DefaultCondaBundles], and the file ssl_verify names).
+// its Pythons read ([DefaultCondaBundles], and the file ssl_verify names);
+// [CondaBundleGlobs] reaches those bundles without finding the
+// installations, and [PublicRoots] finds the node's copy of the public
+// roots to seed a bundle from.
 //
 // [ParseFingerprint] reads a SHA-256 fingerprint as keytool, openssl and
 // sha256sum print it, labels included.

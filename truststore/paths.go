@@ -70,6 +70,21 @@ func DefaultCondaBundles() []string {
 	}
 }
 
+// CondaBundleGlobs returns the bundles of every conda installation where
+// [DefaultCondaPrefixes] looks, as patterns relative to the root for
+// [Discovery.Bundles]: each prefix joined with each of
+// [DefaultCondaBundles]. [DiscoverConda] finds the installations first;
+// these reach their bundles without that (to verify, say).
+func CondaBundleGlobs() []string {
+	var out []string
+	for _, p := range DefaultCondaPrefixes() {
+		for _, b := range DefaultCondaBundles() {
+			out = append(out, p+"/"+b)
+		}
+	}
+	return out
+}
+
 // DCOSBundleRoots returns [DefaultBundleRoots] and DC/OS's package store,
 // /opt/mesosphere/packages, where every pkgpanda package keeps its Python
 // libraries: pip's vendored requests, requests, websocket-client and

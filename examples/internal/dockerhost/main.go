@@ -107,22 +107,16 @@ func program(env node.Env) *node.Program {
 		Sample:     func(dir string) error { return writeSample(dir, "host") },
 		SampleArgs: "-proxy " + demoProxy + " -ca {}/root/corp-proxy-ca.pem -user alice",
 		Consumers: probe.Discovery{
-			Stores: truststore.Discovery{Bundles: probeBundles},
+			Stores: truststore.Discovery{Bundles: probeBundles()},
 		},
 	}
 }
 
 // probeBundles are the PEM bundles verify -probe checks besides the stores
 // discovery finds: conda's and certifi's.
-var probeBundles = func() []string {
-	var out []string
-	for _, p := range truststore.DefaultCondaPrefixes() {
-		for _, b := range truststore.DefaultCondaBundles() {
-			out = append(out, p+"/"+b)
-		}
-	}
-	return append(out, truststore.DefaultBundleGlobs()...)
-}()
+func probeBundles() []string {
+	return append(truststore.CondaBundleGlobs(), truststore.DefaultBundleGlobs()...)
+}
 
 // options are docker-host's own flags.
 type options struct {
