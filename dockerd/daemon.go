@@ -86,6 +86,34 @@ type Plan struct {
 	Overrides []systemdunit.Override
 }
 
+// ProxyEnvironment returns the proxy variables dockerd gets once the
+// changes are written, from [Plan.After], as NAME=value with every
+// credential redacted, for a person: HTTP_PROXY, HTTPS_PROXY, FTP_PROXY
+// and NO_PROXY as set (the lower-case names carry the same values). A proxy
+// that does not parse shows as "(unparsable)". Nil [InDaemonJSON].
+func (p *Plan) ProxyEnvironment() []string {
+	if p.After == nil {
+		return nil
+	}
+	var out []string
+	for _, v := range p.After.Environment {
+		value := v.Value
+		switch v.Name {
+		case "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY":
+			if p, err := proxyenv.ParseProxy(value); err == nil {
+				value = p.String()
+			} else {
+				value = "(unparsable)"
+			}
+		case "NO_PROXY":
+		default:
+			continue
+		}
+		out = append(out, v.Name+"="+value)
+	}
+	return out
+}
+
 // Change is one file to write: apply Edit to its current bytes (nil when it
 // does not exist).
 type Change struct {

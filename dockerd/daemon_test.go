@@ -216,6 +216,8 @@ func TestEnvFileIsRootOnlyAndTheDropInNamesIt(t *testing.T) {
 	assert.Equal(t, fs.FileMode(0o600), p.Changes[0].Mode)
 	assert.True(t, p.Changes[0].Secret)
 	assert.True(t, p.Changes[1].Reload)
+	assert.Equal(t, []string{"HTTP_PROXY=http://svc:xxxxx@proxy.corp:3128", "HTTPS_PROXY=http://svc:xxxxx@proxy.corp:3128"},
+		p.ProxyEnvironment(), "read from the planned file, the password redacted")
 	apply(t, fsys, p)
 	assert.Equal(t, "[Service]\nEnvironmentFile=/etc/docker/proxy.env\n", string(fsys[dockerd.DropInPath].Data))
 }

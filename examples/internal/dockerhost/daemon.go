@@ -49,23 +49,7 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 		files[i] = "/" + f
 	}
 	n.Note("%s as systemd reads it after apply: %s", dockerd.Unit, strings.Join(files, ", "))
-	var shown []string
-	for _, v := range p.After.Environment {
-		value := v.Value
-		switch v.Name {
-		case "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY":
-			if p, err := proxyenv.ParseProxy(value); err == nil {
-				value = p.String()
-			} else {
-				value = "(unparsable)"
-			}
-		case "NO_PROXY":
-		default:
-			continue
-		}
-		shown = append(shown, v.Name+"="+value)
-	}
-	n.Note("%s proxy environment after apply: %s", dockerd.Unit, strings.Join(shown, " "))
+	n.Note("%s proxy environment after apply: %s", dockerd.Unit, strings.Join(p.ProxyEnvironment(), " "))
 	return nil
 }
 
