@@ -244,3 +244,38 @@ func TestRegistryCAPath(t *testing.T) {
 		assert.Equal(t, tt.want, got)
 	}
 }
+
+func TestEnvironmentIsTheProxyDockerdGetsToday(t *testing.T) {
+	const unitOnly = "lib/systemd/system/docker.service"
+	tests := []struct {
+		name  string
+		files map[string]string
+		env   []string
+		ok    bool
+	}{
+		{"nothing: no Docker", map[string]string{unitOnly: "", dockerd.DaemonJSONPath: ""}, nil, false},
+		{"the unit without proxy", nil, nil, true},
+		{"the drop-in and its environment file", map[string]string{
+			dockerd.DropInPath:  "[Service]\nEnvironment=HTTP_PROXY=http://a:1 NO_PROXY=.corp\nEnvironmentFile=/etc/docker/proxy.env\n",
+			dockerd.EnvFilePath: "HTTP_PROXY=http://b:2\n"},
+			[]string{"HTTP_PROXY=http://b:2", "NO_PROXY=.corp"}, true},
+		{"daemon.json's proxies come first and win in either case", map[string]string{
+			dockerd.DropInPath:     "[Service]\nEnvironment=HTTP_PROXY=http://a:1 https_proxy=http://a:1 NO_PROXY=.corp\n",
+			dockerd.DaemonJSONPath: `{"proxies": {"http-proxy": "http://json:3", "no-proxy": ""}}`},
+			[]string{"http_proxy=http://json:3", "https_proxy=http://a:1", "NO_PROXY=.corp"}, true},
+		{"daemon.json alone", map[string]string{unitOnly: "", dockerd.DaemonJSONPath: `{"proxies": {"https-proxy": "http://json:3"}}`},
+			[]string{"https_proxy=http://json:3"}, true},
+		{"a daemon.json that does not parse adds nothing", map[string]string{dockerd.DaemonJSONPath: `{"proxies": `}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, ok, err := dockerd.Environment(host(tt.files))
+			require.NoError(t, err)
+			assert.Equal(t, tt.ok, ok)
+			if len(env) == 0 {
+				env = nil
+			}
+			assert.Equal(t, tt.env, env)
+		})
+	}
+}

@@ -11,7 +11,11 @@
 //     Docker 23+) — with the other places cleaned, so that dockerd never
 //     takes its proxy from two; what would still override it once written
 //     ([Plan.Overrides]); and the conflicts dockerd would refuse to start
-//     with ([ErrConflict]).
+//     with ([ErrConflict]). [Plan.ProxyEnvironment] shows the proxy dockerd
+//     gets once they are written, credentials redacted.
+//   - [Environment]: the proxy environment dockerd gets today, from
+//     docker.service as systemd passes it and daemon.json's "proxies"
+//     (package probe checks it on the wire).
 //   - [RegistryCAPath]: the certs.d bundle dockerd reads a registry's CAs
 //     from.
 //

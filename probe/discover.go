@@ -3,14 +3,13 @@ package probe
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
-	"slices"
 	"strings"
 
+	"github.com/proxykit/proxykit/dockerd"
 	"github.com/proxykit/proxykit/internal/rootfs"
 	"github.com/proxykit/proxykit/jvmflags"
 	"github.com/proxykit/proxykit/proxyenv"
@@ -36,17 +35,17 @@ type Discovery struct {
 const (
 	EtcEnvironment = "etc/environment"
 	DCOSProxyEnv   = "opt/mesosphere/etc/proxy.env"
-	DockerDaemon   = "etc/docker/daemon.json"
-	DockerUnit     = "docker.service"
+	DockerDaemon   = dockerd.DaemonJSONPath
+	DockerUnit     = dockerd.Unit
 )
 
 // Discover finds the consumer configurations of the node whose root file
 // system is fsys (absolute links resolved inside it), each with the trust
 // store its client reads:
 //
-//   - the Docker daemon's effective environment (docker.service with its
-//     drop-ins and EnvironmentFile=, then daemon.json's "proxies", which
-//     Docker 23+ prefers), with Go's rules, trusting SSL_CERT_FILE or the
+//   - the Docker daemon's effective environment ([dockerd.Environment]:
+//     docker.service with its drop-ins and EnvironmentFile=, then
+//     daemon.json's "proxies", which Docker 23+ prefers), with Go's rules, trusting SSL_CERT_FILE or the
 //     system bundle;
 //   - /etc/environment, with curl's rules, trusting the system bundle;
 //   - DC/OS's proxy.env, with Python's rules, trusting the system bundle;
@@ -85,7 +84,7 @@ func Discover(fsys fs.FS, d Discovery) ([]Consumer, error) {
 		return sys
 	}
 
-	if env, ok, err := dockerEnv(fsys); err != nil {
+	if env, ok, err := dockerd.Environment(fsys); err != nil {
 		return nil, err
 	} else if ok {
 		s, _, err := proxyenv.FromEnvironment(env)
@@ -272,55 +271,6 @@ func envLines(data []byte) []string {
 		env = append(env, k+"="+v)
 	}
 	return env
-}
-
-// dockerEnv returns the Docker daemon's proxy environment: docker.service's
-// Environment= and EnvironmentFile= with its drop-ins, then daemon.json's
-// proxies first (Docker 23+ prefers them). ok is false when neither the
-// unit nor daemon.json exists.
-func dockerEnv(fsys fs.FS) (env []string, ok bool, err error) {
-	u, err := systemdunit.Load(fsys, DockerUnit)
-	switch {
-	case errors.Is(err, systemdunit.ErrNotFound) && (u == nil || len(u.Files) == 0):
-	case errors.Is(err, systemdunit.ErrMasked):
-	case err != nil && !errors.Is(err, systemdunit.ErrNotFound):
-		return nil, false, err
-	default:
-		ok = true
-		e, err := u.Effective(fsys)
-		if err != nil {
-			return nil, false, fmt.Errorf("%s: %w", DockerUnit, err)
-		}
-		for _, v := range e.Environment {
-			env = append(env, v.String())
-		}
-	}
-	data, err := readFile(fsys, DockerDaemon)
-	if err != nil {
-		return env, ok, nil
-	}
-	ok = true
-	var cfg struct {
-		Proxies struct {
-			HTTP    string `json:"http-proxy"`
-			HTTPS   string `json:"https-proxy"`
-			NoProxy string `json:"no-proxy"`
-		} `json:"proxies"`
-	}
-	if json.Unmarshal(data, &cfg) != nil {
-		return env, ok, nil
-	}
-	var first []string
-	for _, v := range [][2]string{{"http_proxy", cfg.Proxies.HTTP}, {"https_proxy", cfg.Proxies.HTTPS}, {"no_proxy", cfg.Proxies.NoProxy}} {
-		if v[1] != "" {
-			first = append(first, v[0]+"="+v[1])
-			env = slices.DeleteFunc(env, func(kv string) bool {
-				k, _, _ := strings.Cut(kv, "=")
-				return strings.EqualFold(k, v[0])
-			})
-		}
-	}
-	return append(first, env...), ok, nil
 }
 
 // envValue returns the value of name in env (KEY=value, the last wins).
