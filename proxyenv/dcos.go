@@ -67,8 +67,12 @@ func ReadDCOS(fsys fs.FS) *DCOS {
 }
 
 // String describes the installation as "DC/OS 2.2.0 master", with
-// "unknown version" and "unknown role" for what is not known.
+// "unknown version" and "unknown role" for what is not known; nil, a node
+// without DC/OS, is "no DC/OS installed (no /opt/mesosphere)".
 func (d *DCOS) String() string {
+	if d == nil {
+		return "no DC/OS installed (no /" + dcosDir + ")"
+	}
 	version, roles := d.Version, strings.Join(d.Roles, ", ")
 	if version == "" {
 		version = "unknown version"

@@ -33,6 +33,7 @@ func TestReadDCOSSaysVersionAndRoles(t *testing.T) {
 			d := proxyenv.ReadDCOS(tt.fsys)
 			if tt.want == "" {
 				require.Nil(t, d)
+				assert.Equal(t, "no DC/OS installed (no /opt/mesosphere)", d.String())
 				return
 			}
 			require.NotNil(t, d)

@@ -17,11 +17,7 @@ func (o *options) build(n *node.Node) error {
 	}
 	s := n.Config.Settings
 	dcos := proxyenv.ReadDCOS(n.FS)
-	if dcos == nil {
-		n.Note("%s; no DC/OS installed (no /opt/mesosphere)", n.OSName())
-	} else {
-		n.Note("%s; %s", n.OSName(), dcos)
-	}
+	n.Note("%s; %s", n.OSName(), dcos)
 	if err := n.FetchCAs(&o.ca); err != nil { // through the proxy, but not to the cluster (DC/OS's bypass)
 		return err
 	}
