@@ -329,3 +329,19 @@ func ExampleChangeOptions_skip() {
 	// skip /opt/vendor/jre/lib/security/cacerts (/opt/vendor)
 	// no store matches /opt/jdk-8
 }
+
+func ExampleStore_Matches() {
+	st := truststore.Store{
+		Kind: truststore.KindKeystore,
+		Path: "usr/lib/jvm/java-17-openjdk/lib/security/cacerts",
+		Real: "etc/pki/ca-trust/extracted/java/cacerts", // where its link leads
+	}
+	for _, pattern := range []string{"/usr/lib/jvm/*/lib/security/cacerts", "/usr/lib/jvm", "/etc/pki/ca-trust", "/opt"} {
+		fmt.Println(pattern, st.Matches(pattern))
+	}
+	// Output:
+	// /usr/lib/jvm/*/lib/security/cacerts true
+	// /usr/lib/jvm true
+	// /etc/pki/ca-trust true
+	// /opt false
+}
