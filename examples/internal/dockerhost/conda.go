@@ -3,7 +3,6 @@ package dockerhost
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
@@ -19,23 +18,13 @@ import (
 // read, for the CA.
 func (o *options) planConda(n *node.Node, s proxyenv.Settings) ([]string, error) {
 	ms, err := proxyenv.MirrorsFromValues(proxyenv.MirrorValues{Conda: o.condaProxies, Server: o.servers, Password: o.mirrorPassword})
-	var pe *proxyenv.ProxyError
-	switch {
-	case errors.Is(err, proxyenv.ErrServerMirror):
-		return nil, fmt.Errorf("%w: -server-mirror: %w", node.ErrUsage, err)
-	case errors.Is(err, proxyenv.ErrMirror):
-		return nil, fmt.Errorf("%w: -conda-proxy: %w", node.ErrUsage, err)
-	case errors.As(err, &pe):
-		return nil, fmt.Errorf("-conda-proxy: %w", err)
-	case err != nil:
+	if errors.Is(err, proxyenv.ErrServerMirror) || errors.Is(err, proxyenv.ErrMirror) {
+		return nil, fmt.Errorf("%w: %w", node.ErrUsage, err)
+	} else if err != nil {
 		return nil, err
 	}
 	for _, w := range ms.Warnings {
-		flag := "-conda-proxy"
-		if w.Format == "Anaconda Server mirror" {
-			flag = "-server-mirror"
-		}
-		n.Warn(flag, "%s", node.WarningText(w))
+		n.Warn(w.Format, "%s", node.WarningText(w))
 	}
 	secret := s.HasCredentials()
 	for _, m := range ms.Conda {
@@ -76,11 +65,7 @@ func (o *options) planConda(n *node.Node, s proxyenv.Settings) ([]string, error)
 func (o *options) mirrorPassword(id string, vars ...string) (string, error) {
 	for _, f := range o.mirrorFiles {
 		if k, file, _ := strings.Cut(f, "="); k == id {
-			read := o.env.ReadFile
-			if read == nil {
-				read = os.ReadFile
-			}
-			b, err := read(file)
+			b, err := o.env.Read(file)
 			if err != nil {
 				return "", fmt.Errorf("-mirror-password-file %s: %w", quote.Bounded(id), err)
 			}
@@ -88,11 +73,7 @@ func (o *options) mirrorPassword(id string, vars ...string) (string, error) {
 		}
 	}
 	for _, v := range vars {
-		get := o.env.Getenv
-		if get == nil {
-			get = os.Getenv
-		}
-		if pw := get(v); pw != "" {
+		if pw := o.env.Get(v); pw != "" {
 			return pw, nil
 		}
 	}

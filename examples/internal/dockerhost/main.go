@@ -27,9 +27,7 @@ package dockerhost
 
 import (
 	"flag"
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/probe"
@@ -143,23 +141,12 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.daemonJSON, "daemon-json", false, "put the daemon's proxy in /etc/docker/daemon.json (Docker 23+) instead of a systemd drop-in; the other place is cleaned")
 	fs.BoolVar(&o.envFile, "daemon-env-file", false, "keep the daemon's proxy in root-only /etc/docker/proxy.env, named by the drop-in's EnvironmentFile=, instead of Environment= lines, which \"systemctl show\" prints to every user")
 	fs.BoolVar(&o.image, "image", false, "the root is an unpacked image or container file system: apt's proxy, the CA and conda; no daemon, no client")
-	fs.Func("user", "a `USER` whose ~/.docker/config.json gets the proxies (logins kept); repeatable", appendTo(&o.users))
-	fs.Func("registry", "a registry `HOST[:PORT]` whose /etc/docker/certs.d/HOST[:PORT]/ca.crt gets the CA; repeatable", appendTo(&o.registries))
-	fs.Func("conda-proxy", "conda reaches MIRROR (https://host, or host for any scheme) through its own proxy URL, which may carry its own user (password from $"+EnvCondaProxyPassword+"): `MIRROR=URL`; repeatable", appendTo(&o.condaProxies))
+	fs.Func("user", "a `USER` whose ~/.docker/config.json gets the proxies (logins kept); repeatable", node.AppendTo(&o.users))
+	fs.Func("registry", "a registry `HOST[:PORT]` whose /etc/docker/certs.d/HOST[:PORT]/ca.crt gets the CA; repeatable", node.AppendTo(&o.registries))
+	fs.Func("conda-proxy", "conda reaches MIRROR (https://host, or host for any scheme) through its own proxy URL, which may carry its own user (password from $"+EnvCondaProxyPassword+"): `MIRROR=URL`; repeatable", node.AppendTo(&o.condaProxies))
 	fs.StringVar(&o.compose, "compose", "", "a docker-compose `FILE` (e.g. Anaconda Server's) whose services get the proxy as ${…} references, the values going to the project's .env (0600); then docker-compose up -d of each")
-	fs.Func("service", "a service of the -compose file that gets the proxy (default repo_api and repo_worker): `NAME`; repeatable", appendTo(&o.services))
-	fs.Func("server-mirror", "an Anaconda Server mirror with a proxy of its own, `'CHANNEL/NAME SOURCE-URL PROXY-URL'` (the proxy may name a user; its password comes from $PROXYKIT_MIRROR_PASSWORD_CHANNEL_NAME or -mirror-password-file): a root-only script and REST bodies that create it go next to the -compose file, and conda's proxy_servers reach its source through it; repeatable", appendTo(&o.servers))
-	fs.Func("mirror-password-file", "the file holding the password of a mirror's own proxy, for a -server-mirror CHANNEL/NAME or a -conda-proxy MIRROR: `ID=FILE`; repeatable", appendTo(&o.mirrorFiles))
+	fs.Func("service", "a service of the -compose file that gets the proxy (default repo_api and repo_worker): `NAME`; repeatable", node.AppendTo(&o.services))
+	fs.Func("server-mirror", "an Anaconda Server mirror with a proxy of its own, `'CHANNEL/NAME SOURCE-URL PROXY-URL'` (the proxy may name a user; its password comes from $PROXYKIT_MIRROR_PASSWORD_CHANNEL_NAME or -mirror-password-file): a root-only script and REST bodies that create it go next to the -compose file, and conda's proxy_servers reach its source through it; repeatable", node.AppendTo(&o.servers))
+	fs.Func("mirror-password-file", "the file holding the password of a mirror's own proxy, for a -server-mirror CHANNEL/NAME or a -conda-proxy MIRROR: `ID=FILE`; repeatable", node.AppendTo(&o.mirrorFiles))
 	o.ca.Register(fs)
-}
-
-func appendTo(l *[]string) func(string) error {
-	return func(s string) error {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return fmt.Errorf("empty value")
-		}
-		*l = append(*l, s)
-		return nil
-	}
 }
