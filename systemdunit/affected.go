@@ -2,6 +2,7 @@ package systemdunit
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"slices"
@@ -38,47 +39,85 @@ func Affected(fsys fs.FS, planned map[string][]byte, patterns ...string) ([]Chan
 	if len(patterns) == 0 {
 		patterns = []string{"*"}
 	}
-	after := rootfs.Overlay(fsys, planned)
-	lands := map[string]bool{} // where each planned file is written
-	for p := range planned {
-		lands[landing(fsys, p)] = true
+	for _, pat := range patterns {
+		if _, err := path.Match(pat, ""); err != nil {
+			return nil, fmt.Errorf("unit pattern %q: %w", pat, err)
+		}
 	}
-	reaches := func(name string) bool { return lands[landing(fsys, name)] }
+	if len(planned) == 0 {
+		return nil, nil
+	}
+	after := rootfs.Overlay(fsys, planned)
+	lands := map[string][]string{} // where each planned file is written → the names given
+	for p := range planned {
+		l := landing(fsys, p)
+		lands[l] = append(lands[l], p)
+	}
+	var c Change
+	reaches := func(name string) bool {
+		given := lands[landing(fsys, name)]
+		for _, p := range given {
+			if !slices.Contains(c.Planned, p) {
+				c.Planned = append(c.Planned, p)
+			}
+		}
+		return len(given) > 0
+	}
 	names, err := Find(after, patterns...)
 	if err != nil {
 		return nil, err
 	}
 	var out []Change
 	for _, name := range names {
-		bu, au := loadView(fsys, name), loadView(after, name)
-		if bu == nil && au == nil {
+		c = Change{Unit: name}
+		bu := loadView(fsys, name)
+		be := effectiveView(bu, fsys)
+		c.reachedBy(bu, be, reaches)
+		if len(c.Planned) == 0 && !mayGain(name, lands) {
+			continue // nothing planned reaches it, and it gains no file
+		}
+		au := loadView(after, name)
+		ae := effectiveView(au, after)
+		c.reachedBy(au, ae, reaches)
+		if len(c.Planned) == 0 {
 			continue
 		}
-		be, ae := effectiveView(bu, fsys), effectiveView(au, after)
-		c := Change{Unit: name}
-		for _, u := range []*Unit{au, bu} {
-			for _, f := range unitFiles(u) {
-				if reaches(f.Name) && !slices.Contains(c.UnitFiles, f.Name) {
-					c.UnitFiles = append(c.UnitFiles, f.Name)
-				}
-			}
-		}
-		for _, e := range []*Effective{ae, be} {
-			for _, ef := range envFiles(e) {
-				if reaches(ef.Path) && !slices.Contains(c.EnvironmentFiles, ef.Path) {
-					c.EnvironmentFiles = append(c.EnvironmentFiles, ef.Path)
-				}
-			}
-		}
-		if len(c.UnitFiles) == 0 && len(c.EnvironmentFiles) == 0 {
-			continue
-		}
+		slices.Sort(c.Planned)
 		c.Files = !sameFiles(bu, au)
 		c.Environment = !sameEnv(effectiveEnv(be), effectiveEnv(ae))
 		c.Commands = changedCommands(bu, au)
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// reachedBy adds to c the files of u, and the EnvironmentFile= files of
+// its view e, that a planned file reaches.
+func (c *Change) reachedBy(u *Unit, e *Effective, reaches func(string) bool) {
+	for _, f := range unitFiles(u) {
+		if reaches(f.Name) && !slices.Contains(c.UnitFiles, f.Name) {
+			c.UnitFiles = append(c.UnitFiles, f.Name)
+		}
+	}
+	for _, ef := range envFiles(e) {
+		if reaches(ef.Path) && !slices.Contains(c.EnvironmentFiles, ef.Path) {
+			c.EnvironmentFiles = append(c.EnvironmentFiles, ef.Path)
+		}
+	}
+}
+
+// mayGain reports whether a planned file (by where it lands) may become a
+// file of the unit called name: its unit file, or a drop-in in a
+// directory named for it.
+func mayGain(name string, lands map[string][]string) bool {
+	for l := range lands {
+		dir := path.Base(path.Dir(l))
+		if slices.Contains(fragmentNames(name), path.Base(l)) ||
+			strings.HasSuffix(dir, ".d") && slices.Contains(dropInNames(name), strings.TrimSuffix(dir, ".d")) {
+			return true
+		}
+	}
+	return false
 }
 
 // landing returns where a write to the root-relative name lands.

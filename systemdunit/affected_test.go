@@ -49,8 +49,8 @@ var affectedCases = []affectedCase{
 		name:    "a new proxy in an environment file restarts its readers",
 		planned: map[string]string{"opt/etc/proxy.env": "http_proxy=http://new:3128\nno_proxy=.a\n"},
 		want: []systemdunit.Change{
-			{Unit: "mesos.service", Environment: true, EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
-			{Unit: "pinned.service", Environment: true, EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
+			{Unit: "mesos.service", Environment: true, EnvironmentFiles: []string{"/opt/etc/proxy.env"}, Planned: []string{"opt/etc/proxy.env"}},
+			{Unit: "pinned.service", Environment: true, EnvironmentFiles: []string{"/opt/etc/proxy.env"}, Planned: []string{"opt/etc/proxy.env"}},
 		},
 		reasons: map[string]string{"mesos.service": "its environment changes (it reads /opt/etc/proxy.env with EnvironmentFile=)"},
 	},
@@ -58,15 +58,15 @@ var affectedCases = []affectedCase{
 		name:    "a no-proxy list a later EnvironmentFile= sets restarts only the others",
 		planned: map[string]string{"/opt/etc/proxy.env": "http_proxy=http://old:3128\nno_proxy=.b\n"},
 		want: []systemdunit.Change{
-			{Unit: "mesos.service", Environment: true, EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
-			{Unit: "pinned.service", EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
+			{Unit: "mesos.service", Environment: true, EnvironmentFiles: []string{"/opt/etc/proxy.env"}, Planned: []string{"/opt/etc/proxy.env"}},
+			{Unit: "pinned.service", EnvironmentFiles: []string{"/opt/etc/proxy.env"}, Planned: []string{"/opt/etc/proxy.env"}},
 		},
 	},
 	{
 		name:    "a drop-in in a new directory",
 		planned: map[string]string{"etc/systemd/system/app.service.d/proxy.conf": "[Service]\nEnvironment=HTTP_PROXY=http://p:3128\n"},
 		want: []systemdunit.Change{
-			{Unit: "app.service", Files: true, Environment: true, UnitFiles: []string{"etc/systemd/system/app.service.d/proxy.conf"}},
+			{Unit: "app.service", Files: true, Environment: true, UnitFiles: []string{"etc/systemd/system/app.service.d/proxy.conf"}, Planned: []string{"etc/systemd/system/app.service.d/proxy.conf"}},
 		},
 		reasons: map[string]string{"app.service": "its environment changes (drop-in /etc/systemd/system/app.service.d/proxy.conf)"},
 	},
@@ -74,7 +74,7 @@ var affectedCases = []affectedCase{
 		name:    "a drop-in a later one overrides needs a daemon-reload only",
 		planned: map[string]string{"etc/systemd/system/docker.service.d/http-proxy.conf": "[Service]\nEnvironment=NO_PROXY=.corp\n"},
 		want: []systemdunit.Change{
-			{Unit: "docker.service", Files: true, UnitFiles: []string{"etc/systemd/system/docker.service.d/http-proxy.conf"}},
+			{Unit: "docker.service", Files: true, UnitFiles: []string{"etc/systemd/system/docker.service.d/http-proxy.conf"}, Planned: []string{"etc/systemd/system/docker.service.d/http-proxy.conf"}},
 		},
 		reasons: map[string]string{"docker.service": "/etc/systemd/system/docker.service.d/http-proxy.conf changes but not the unit's environment or command line"},
 	},
@@ -82,7 +82,7 @@ var affectedCases = []affectedCase{
 		name:    "a new ExecStartPre= restarts",
 		planned: map[string]string{"etc/systemd/system/app.service.d/pre.conf": "[Service]\nExecStartPre=/bin/check\n"},
 		want: []systemdunit.Change{
-			{Unit: "app.service", Files: true, Commands: []string{"ExecStartPre"}, UnitFiles: []string{"etc/systemd/system/app.service.d/pre.conf"}},
+			{Unit: "app.service", Files: true, Commands: []string{"ExecStartPre"}, UnitFiles: []string{"etc/systemd/system/app.service.d/pre.conf"}, Planned: []string{"etc/systemd/system/app.service.d/pre.conf"}},
 		},
 		reasons: map[string]string{"app.service": "its ExecStartPre= changes (drop-in /etc/systemd/system/app.service.d/pre.conf)"},
 	},
@@ -90,14 +90,14 @@ var affectedCases = []affectedCase{
 		name:    "a new ExecStop= needs a daemon-reload only",
 		planned: map[string]string{"etc/systemd/system/app.service.d/stop.conf": "[Service]\nExecStop=/bin/kill-app\n"},
 		want: []systemdunit.Change{
-			{Unit: "app.service", Files: true, Commands: []string{"ExecStop"}, UnitFiles: []string{"etc/systemd/system/app.service.d/stop.conf"}},
+			{Unit: "app.service", Files: true, Commands: []string{"ExecStop"}, UnitFiles: []string{"etc/systemd/system/app.service.d/stop.conf"}, Planned: []string{"etc/systemd/system/app.service.d/stop.conf"}},
 		},
 	},
 	{
 		name:    "a new command line through the unit file",
 		planned: map[string]string{"etc/systemd/system/app.service": "[Service]\nExecStart=/bin/app -v\n"},
 		want: []systemdunit.Change{
-			{Unit: "app.service", Files: true, Commands: []string{"ExecStart"}, UnitFiles: []string{"etc/systemd/system/app.service"}},
+			{Unit: "app.service", Files: true, Commands: []string{"ExecStart"}, UnitFiles: []string{"etc/systemd/system/app.service"}, Planned: []string{"etc/systemd/system/app.service"}},
 		},
 		reasons: map[string]string{"app.service": "its command line changes (unit file /etc/systemd/system/app.service)"},
 	},
@@ -105,15 +105,15 @@ var affectedCases = []affectedCase{
 		name:    "an environment file named through links, written where they lead",
 		planned: map[string]string{"opt/pkg--1/env": "A=2\n"},
 		want: []systemdunit.Change{
-			{Unit: "linked.service", Environment: true, EnvironmentFiles: []string{"/opt/active/pkg/env"}},
+			{Unit: "linked.service", Environment: true, EnvironmentFiles: []string{"/opt/active/pkg/env"}, Planned: []string{"opt/pkg--1/env"}},
 		},
 	},
 	{
 		name:    "unchanged contents change nothing",
 		planned: map[string]string{"opt/etc/proxy.env": "http_proxy=http://old:3128\nno_proxy=.a\n"},
 		want: []systemdunit.Change{
-			{Unit: "mesos.service", EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
-			{Unit: "pinned.service", EnvironmentFiles: []string{"/opt/etc/proxy.env"}},
+			{Unit: "mesos.service", EnvironmentFiles: []string{"/opt/etc/proxy.env"}, Planned: []string{"opt/etc/proxy.env"}},
+			{Unit: "pinned.service", EnvironmentFiles: []string{"/opt/etc/proxy.env"}, Planned: []string{"opt/etc/proxy.env"}},
 		},
 	},
 	{

@@ -23,6 +23,10 @@ type Change struct {
 	// reaches the unit. Only [Affected] sets them.
 	UnitFiles        []string
 	EnvironmentFiles []string
+	// Planned are the keys of the planned files that reach the unit, as
+	// given to [Affected], sorted: the steps whose writing needs the
+	// unit's reload or restart. Only [Affected] sets it.
+	Planned []string
 }
 
 // Restart reports whether the change reaches the running service, which
