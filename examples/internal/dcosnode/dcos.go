@@ -29,7 +29,7 @@ func (o *options) build(n *node.Node) error {
 	if len(pkgs) == 0 {
 		n.Note("no /%s or /%s: package manager left alone", proxyenv.YumConfPath, proxyenv.DNFConfPath)
 	}
-	addFiles(n, pkgs, false)
+	addFiles(n, pkgs)
 	restarts, err := planDocker(n, s) // services that read their CAs once, at start
 	if err != nil {
 		return err
@@ -38,7 +38,7 @@ func (o *options) build(n *node.Node) error {
 	if err != nil {
 		return err
 	}
-	addFiles(n, files, true)
+	addFiles(n, files)
 	if dcos != nil {
 		if err := o.planDCOSEnvironment(n); err != nil {
 			return err
@@ -50,6 +50,11 @@ func (o *options) build(n *node.Node) error {
 		restarts = append(restarts, java...)
 		warnDCOSServices(n)
 	}
+	// The units that read the files written restart when what systemd
+	// gives them changes, not merely the files.
+	if err := unitActions(n); err != nil {
+		return err
+	}
 	noted := map[string]bool{}
 	return node.AddCA(n, node.CAOptions{BundleRoots: truststore.DCOSBundleRoots(), JavaHomes: jvmflags.JavaHomes(n.FS, jvmflags.JavaHomeFiles, "*.service"),
 		ThenFor: func(c truststore.Change, regenerated []truststore.Store) []string {
@@ -57,19 +62,12 @@ func (o *options) build(n *node.Node) error {
 		}})
 }
 
-// addFiles plans the files. With readers, the units that read one with
-// EnvironmentFile= restart when their environment changes, not merely the
-// file ([envRestarts]); the Java services restart for their own drop-ins.
-func addFiles(n *node.Node, files []proxyenv.File, readers bool) {
+// addFiles plans the files. The units that read one restart when their
+// environment changes, not merely the file ([unitActions]).
+func addFiles(n *node.Node, files []proxyenv.File) {
 	for _, f := range files {
-		var actions []string
-		if readers {
-			if b, changes, err := planned(n, f.Path, func() (proxyenv.Edit, []proxyenv.Warning, error) { return f.Edit, nil, nil }); err == nil && changes {
-				actions = envRestarts(n, map[string][]byte{f.Path: b}, jvmflags.DCOSServices)
-			}
-		}
 		n.WarnFormat(f.Path, f.Warnings)
-		n.Edit(plan.Step{Path: f.Path, Edit: f.Edit, Why: f.Why, Secret: f.Secret, Mode: f.Mode, Actions: actions})
+		n.Edit(plan.Step{Path: f.Path, Edit: f.Edit, Why: f.Why, Secret: f.Secret, Mode: f.Mode})
 	}
 }
 

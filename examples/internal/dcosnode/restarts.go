@@ -1,72 +1,65 @@
 package dcosnode
 
 import (
-	"errors"
-	"io/fs"
+	"bytes"
+	"cmp"
 	"slices"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
 	"github.com/proxykit/proxykit/jvmflags"
-	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/systemdunit"
 	"github.com/proxykit/proxykit/truststore"
 )
 
-// planned returns the content the edit of the format f gives the file at
-// p (root relative), and whether it differs from what is there now.
-func planned(n *node.Node, p string, f func() (proxyenv.Edit, []proxyenv.Warning, error)) ([]byte, bool, error) {
-	edit, _, err := f()
-	if err != nil {
-		return nil, false, err
-	}
-	old, err := n.ReadFile(p)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, false, err
-	}
-	b, err := edit(old)
-	return b, err == nil && (old == nil || string(b) != string(old)), err
-}
-
-// envRestarts returns the actions that follow writing the changed files
-// (root-relative path → planned content): for each unit they reach
-// ([systemdunit.Affected]), a daemon-reload when its files change, and a
-// restart when its effective environment or start commands change, each
-// noted with the reason. It looks at the units matching patterns, every
-// service when none is given; units in skip are left to their own step.
-func envRestarts(n *node.Node, changed map[string][]byte, skip []string, patterns ...string) []string {
-	if len(patterns) == 0 {
-		patterns = []string{"*.service"}
-	}
-	changes, err := systemdunit.Affected(n.FS, changed, patterns...)
-	if err != nil {
-		return nil
-	}
-	var actions []string
-	for _, c := range changes {
-		switch {
-		case slices.Contains(skip, c.Unit):
-		case c.Restart():
-			n.Note("restart %s: %s", c.Unit, c.Reason())
-			actions = append(actions, n.DaemonReload(), n.Restart(c.Unit))
-		case c.Files:
-			n.Note("%s: %s: daemon-reload, no restart", c.Unit, c.Reason())
-			actions = append(actions, n.DaemonReload())
+// unitActions gives the steps planned so far the actions systemd needs
+// once their files are written ([systemdunit.Affected] over the planned
+// contents of every file the plan changes): for each service they reach
+// whose effective environment or start commands change, a daemon-reload
+// and a restart; for one whose unit files change without that, a
+// daemon-reload. Each is noted once with the reason and goes to every step
+// whose file reaches the unit, so that it runs whichever of them is
+// written.
+func unitActions(n *node.Node) error {
+	planned := map[string][]byte{}
+	for _, s := range n.Plan.Steps {
+		b, err := n.Planned(s.Path) // an edit that fails fails the plan later
+		if old, _ := n.ReadFile(s.Path); err == nil && b != nil && (old == nil || !bytes.Equal(b, old)) {
+			planned[s.Path] = b
 		}
 	}
-	return actions
-}
-
-// dropInActions returns the actions that follow writing the drop-in at p
-// (root-relative) of the unit u with edit ([envRestarts]): a daemon-reload,
-// and a restart only when the unit's effective environment or start
-// commands change. An edit that fails fails the plan; an unchanged file
-// triggers nothing.
-func dropInActions(n *node.Node, u *systemdunit.Unit, p string, edit func([]byte) ([]byte, error)) []string {
-	b, changes, err := planned(n, p, func() (proxyenv.Edit, []proxyenv.Warning, error) { return edit, nil, nil })
-	if err != nil || !changes {
-		return nil
+	changes, err := systemdunit.Affected(n.FS, planned, "*.service")
+	if err != nil {
+		return err
 	}
-	return envRestarts(n, map[string][]byte{p: b}, nil, u.Name)
+	// Each in the order of the last step that reaches it: where the plan
+	// settles what the unit reads.
+	last := map[string]int{}
+	for i, s := range n.Plan.Steps {
+		for _, c := range changes {
+			if slices.Contains(c.Planned, s.Path) {
+				last[c.Unit] = i
+			}
+		}
+	}
+	slices.SortStableFunc(changes, func(a, b systemdunit.Change) int { return cmp.Compare(last[a.Unit], last[b.Unit]) })
+	for _, c := range changes {
+		if !c.Files && !c.Restart() {
+			continue
+		}
+		actions := []string{n.DaemonReload()}
+		if c.Restart() {
+			n.Note("restart %s: %s", c.Unit, c.Reason())
+			actions = append(actions, n.Restart(c.Unit))
+		} else {
+			n.Note("%s: %s: daemon-reload, no restart", c.Unit, c.Reason())
+		}
+		for i, s := range n.Plan.Steps {
+			if slices.Contains(c.Planned, s.Path) {
+				n.Plan.Steps[i].Actions = append(n.Plan.Steps[i].Actions, actions...)
+			}
+		}
+	}
+	return nil
 }
 
 // trustUser is a service that reads its CAs once, at start, with the trust

@@ -119,8 +119,10 @@ func TestRestartsAreTheUnitsSystemdSeesChange(t *testing.T) {
 // agent, whose own later drop-in sets the no-proxy list). After apply,
 // systemd-analyze reads each unit; a run that changes only the no-proxy
 // list restarts exactly the units whose effective environment systemd sees
-// change, and a run that changes only the CA changes no unit's environment
-// and restarts exactly the units reading a store it changes.
+// change — also when the change leaves the Java service's drop-in as it is
+// and reaches it through proxy.env only — and a run that changes only the
+// CA changes no unit's environment and restarts exactly the units reading a
+// store it changes.
 func TestRestartsOnTheDCOSFixtureAreTheUnitsSystemdSeesChange(t *testing.T) {
 	for _, tt := range []struct {
 		role           string
@@ -150,6 +152,15 @@ func TestRestartsOnTheDCOSFixtureAreTheUnitsSystemdSeesChange(t *testing.T) {
 
 			t.Run("only the no-proxy list changes", func(t *testing.T) {
 				args[slices.Index(args, "-no-proxy")+1] = ".corp.example"
+				got, changed := s.run(args...)
+				require.Equal(t, tt.noProxyChanges, changed)
+				require.Equal(t, changed, got, "restarted are the units systemd reads differently")
+			})
+			t.Run("only a no-proxy entry Java cannot honour changes", func(t *testing.T) {
+				// http.nonProxyHosts cannot hold an IPv6 range: the Java
+				// drop-in stays as it is, but proxy.env, which the Java
+				// service reads too, changes its environment.
+				args[slices.Index(args, "-no-proxy")+1] = ".corp.example,fd00::/8"
 				got, changed := s.run(args...)
 				require.Equal(t, tt.noProxyChanges, changed)
 				require.Equal(t, changed, got, "restarted are the units systemd reads differently")

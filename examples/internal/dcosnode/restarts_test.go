@@ -122,10 +122,11 @@ func writeCA(t *testing.T, name string) string {
 // TestDropInRestartsFollowTheEffectiveEnvironment checks that a drop-in
 // dcos-node writes restarts its unit only when the unit's effective
 // environment or command line changes, not whenever the file does: here a
-// later drop-in of Docker's and one of Marathon's set the no-proxy
-// variables themselves (systemd takes theirs), so a new no-proxy list
-// rewrites our drop-ins but leaves Docker and Marathon alone; Cosmos, whose
-// JAVA_TOOL_OPTIONS carry the list, restarts. Each restart comes after the
+// later drop-in of Docker's sets the no-proxy variables, and one of
+// Marathon's JAVA_TOOL_OPTIONS and (with a later EnvironmentFile=) its own
+// proxy, which win over ours and over proxy.env, so a new no-proxy list
+// rewrites our drop-ins and proxy.env but leaves Docker and Marathon alone;
+// Cosmos, whose JAVA_TOOL_OPTIONS carry the list, restarts. Each restart comes after the
 // daemon-reload that makes systemd read the drop-in, once.
 func TestDropInRestartsFollowTheEffectiveEnvironment(t *testing.T) {
 	root := sampleRoot(t)
@@ -134,7 +135,12 @@ func TestDropInRestartsFollowTheEffectiveEnvironment(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(root, p), []byte(s), 0o644))
 	}
 	write("etc/systemd/system/docker.service.d/zz-noproxy.conf", "[Service]\nEnvironment=NO_PROXY=.pinned.example no_proxy=.pinned.example\n")
-	write("etc/systemd/system/dcos-marathon.service.d/zz-options.conf", "[Service]\nEnvironment=\"JAVA_TOOL_OPTIONS=-Xss1m\"\n")
+	// Marathon's own later drop-in sets JAVA_TOOL_OPTIONS, and its own
+	// proxy in a later EnvironmentFile=, which wins over proxy.env.
+	write("etc/systemd/system/dcos-marathon.service.d/zz-options.conf", "[Service]\nEnvironment=\"JAVA_TOOL_OPTIONS=-Xss1m\"\n"+
+		"EnvironmentFile=/etc/marathon-proxy.env\n")
+	write("etc/marathon-proxy.env", "http_proxy=http://marathon-proxy:3128\nHTTP_PROXY=http://marathon-proxy:3128\n"+
+		"https_proxy=http://marathon-proxy:3128\nHTTPS_PROXY=http://marathon-proxy:3128\nno_proxy=.mesos\nNO_PROXY=.mesos\n")
 	rec := &plan.Recorder{}
 	run := func(args ...string) (ran []string, stderr string) {
 		t.Helper()
@@ -154,7 +160,7 @@ func TestDropInRestartsFollowTheEffectiveEnvironment(t *testing.T) {
 	require.NotContains(t, ran, "restart docker", "its own later drop-in sets the no-proxy list: its environment is unchanged")
 	require.NotContains(t, ran, "restart dcos-marathon")
 	require.Contains(t, ran, "restart dcos-cosmos", "its JAVA_TOOL_OPTIONS carry the no-proxy list")
-	require.Contains(t, stderr, "restart dcos-cosmos.service: its environment changes (drop-in /etc/systemd/system/dcos-cosmos.service.d/proxykit-proxy.conf)")
+	require.Contains(t, stderr, "restart dcos-cosmos.service: its environment changes (drop-in /etc/systemd/system/dcos-cosmos.service.d/proxykit-proxy.conf, it reads /opt/mesosphere/etc/proxy.env with EnvironmentFile=)")
 	require.Contains(t, stderr, "docker.service: /etc/systemd/system/docker.service.d/http-proxy.conf changes but not the unit's environment or command line")
 	reload := slices.Index(ran, "daemon-reload")
 	require.GreaterOrEqual(t, reload, 0)

@@ -30,9 +30,10 @@ func loadUnit(n *node.Node, name string) (*systemdunit.Unit, error) {
 }
 
 // planDocker writes the Docker daemon's proxy drop-in as docker-host does
-// ([dockerd.Changes]), then reloads systemd and restarts Docker when its
-// effective environment changed ([dropInActions]). It returns Docker as a
-// user of the system store (see [caRestarts]).
+// ([dockerd.Changes]); systemd reloads and Docker restarts when its
+// effective environment changes ([unitActions]), and Docker restarts for a
+// change of its other files. It returns Docker as a user of the system
+// store (see [caRestarts]).
 func planDocker(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 	p, err := dockerd.Changes(n.FS, s, dockerd.InDropIn)
 	if err != nil {
@@ -46,9 +47,9 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 		n.Warn(w.Topic, "%s", w.Message)
 	}
 	for _, c := range p.Changes {
-		actions := []string{n.Restart(dockerd.Unit)}
-		if c.Reload {
-			actions = dropInActions(n, p.Unit, c.Path, c.Edit)
+		var actions []string
+		if !c.Reload {
+			actions = []string{n.Restart(dockerd.Unit)}
 		}
 		n.Edit(plan.Step{Path: c.Path, Edit: c.Edit, Why: c.Why, Secret: c.Secret, Mode: c.Mode, Actions: actions})
 	}
@@ -58,9 +59,9 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 
 // planJavaServices writes, for every DC/OS Java service found, the drop-in
 // that gives it the Java proxy properties ([jvmflags.ProxyServices]). A
-// service restarts for its drop-in only when its effective environment or
-// command line changes ([dropInActions]). It returns them as users of their
-// JRE's keystore (see [caRestarts]).
+// service restarts only when its effective environment or command line
+// changes ([unitActions]). It returns them as users of their JRE's
+// keystore (see [caRestarts]).
 func planJavaServices(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 	p, err := jvmflags.ProxyServices(n.FS, s, jvmflags.DCOSServiceOptions(dropInName))
 	if errors.Is(err, jvmflags.ErrProxyScheme) {
@@ -78,11 +79,7 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 		for _, note := range c.Notes() {
 			n.Note("%s", note)
 		}
-		actions := []string{n.DaemonReload(), n.Restart(c.Unit)}
-		if u, err := loadUnit(n, c.Unit); err == nil && u != nil {
-			actions = dropInActions(n, u, c.Path, c.Edit)
-		}
-		n.Edit(plan.Step{Path: c.Path, Edit: c.Edit, Why: c.Why, Actions: actions})
+		n.Edit(plan.Step{Path: c.Path, Edit: c.Edit, Why: c.Why})
 		done = append(done, strings.TrimSuffix(c.Unit, ".service"))
 		// A JVM reads its keystore at start: it restarts for a new CA there.
 		restarts = append(restarts, jvmUser(n, c.Unit))
@@ -120,7 +117,7 @@ func warnOverrides(n *node.Node, unit, ours string, overrides []systemdunit.Over
 
 // warnDCOSServices warns about what dcos-node cannot fix: dcos-oauth, which
 // cannot use a proxy at all. (The services that read proxy.env restart when
-// their environment changes: see envRestarts.)
+// their environment changes: see [unitActions].)
 func warnDCOSServices(n *node.Node) {
 	if u, _ := loadUnit(n, "dcos-oauth.service"); u != nil {
 		n.Warn("dcos-oauth.service", "fetches its login provider's signing keys (https://dcos.auth0.com/.well-known/jwks.json) directly "+
