@@ -1,7 +1,7 @@
-// Package dockerd puts the Docker daemon's proxy, and the CAs it trusts for
-// private registries, in place on a node, reading docker.service as systemd
-// does ([systemdunit]) and writing the settings in Docker's formats
-// ([proxyenv]).
+// Package dockerd plans the Docker daemon's proxy, and the CAs it trusts for
+// private registries, on a node: it reads docker.service as systemd does
+// ([systemdunit]) and returns edits that write the settings in Docker's
+// formats ([proxyenv]).
 //
 // Reach first for:
 //

@@ -69,3 +69,29 @@ func ExampleRegistryCAPath() {
 	// etc/docker/certs.d/registry.corp.example:5000/ca.crt <nil>
 	// invalid registry "registry.corp.example/library": want HOST or HOST:PORT, as in the image name
 }
+
+// The proxy dockerd gets today, read back as settings: daemon.json's
+// proxies win over the drop-in's environment.
+func ExampleEnvironment() {
+	node := fstest.MapFS{
+		"lib/systemd/system/docker.service": {Data: []byte("[Service]\nExecStart=/usr/bin/dockerd -H fd://\n")},
+		"etc/systemd/system/docker.service.d/http-proxy.conf": {Data: []byte(
+			"[Service]\nEnvironment=HTTPS_PROXY=http://old-proxy:8080 NO_PROXY=.corp.example\n")},
+		"etc/docker/daemon.json": {Data: []byte(`{"proxies": {"https-proxy": "http://proxy.corp.example:3128"}}`)},
+	}
+	env, ok, err := dockerd.Environment(node)
+	if err != nil || !ok {
+		fmt.Println(ok, err)
+		return
+	}
+	fmt.Println(env)
+	s, _, err := proxyenv.FromEnvironment(env)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(s.HTTPSProxy, s.NoProxy)
+	// Output:
+	// [https_proxy=http://proxy.corp.example:3128 NO_PROXY=.corp.example]
+	// http://proxy.corp.example:3128 .corp.example
+}
