@@ -101,6 +101,14 @@ func PercentEncode(s string) string {
 // escaped with a backslash, control characters C-escaped.
 func systemdEscape(dollar bool) func(string) string {
 	return func(x string) string {
+		plain := true
+		for i := 0; i < len(x) && plain; i++ {
+			c := x[i]
+			plain = !(c == '%' || c == '$' && dollar || c == '"' || c == '\\' || c < ' ' || c == 0x7f)
+		}
+		if plain {
+			return x // most values: nothing to escape, nothing to allocate
+		}
 		var b strings.Builder
 		for i := 0; i < len(x); i++ {
 			switch c := x[i]; {
@@ -131,6 +139,9 @@ func systemdEscape(dollar bool) func(string) string {
 // special.
 func escapeBytes(special string) func(string) string {
 	return func(x string) string {
+		if !strings.ContainsAny(x, special) {
+			return x
+		}
 		var b strings.Builder
 		for i := 0; i < len(x); i++ {
 			if strings.IndexByte(special, x[i]) >= 0 {
@@ -142,14 +153,39 @@ func escapeBytes(special string) func(string) string {
 	}
 }
 
+// xmlNamed writes xml.EscapeText's numeric references for quotes as the
+// named ones.
+var xmlNamed = strings.NewReplacer("&#39;", "&apos;", "&#34;", "&quot;")
+
 func xmlEscape(x string) string {
+	if plainASCII(x, `"'&<>`) {
+		return x
+	}
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(x)) // a Builder does not fail
-	return strings.NewReplacer("&#39;", "&apos;", "&#34;", "&quot;").Replace(b.String())
+	return xmlNamed.Replace(b.String())
+}
+
+// plainASCII reports whether x holds only printable ASCII and none of
+// the bytes in special: what JSON and XML write as it is.
+func plainASCII(x, special string) bool {
+	for i := 0; i < len(x); i++ {
+		if x[i] < ' ' || x[i] > '~' || strings.IndexByte(special, x[i]) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func jsonEscape(html bool) func(string) string {
+	special := `"\\`
+	if html {
+		special += "<>&"
+	}
 	return func(x string) string {
+		if plainASCII(x, special) {
+			return x
+		}
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
 		enc.SetEscapeHTML(html)
