@@ -9,9 +9,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/proxykit/proxykit/examples/internal/cafetch/cafetchtest"
 	"github.com/proxykit/proxykit/examples/internal/dcosnode"
 	"github.com/proxykit/proxykit/examples/internal/dockerhost"
+	"github.com/proxykit/proxykit/internal/cafetchtest"
 	"github.com/proxykit/proxykit/truststore"
 )
 

@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/proxykit/proxykit/examples/internal/cafetch/cafetchtest"
 	"github.com/proxykit/proxykit/examples/internal/node"
+	"github.com/proxykit/proxykit/internal/cafetchtest"
 	"github.com/proxykit/proxykit/internal/oracle"
 	"github.com/proxykit/proxykit/proxyenv"
 )

@@ -6,12 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/proxykit/proxykit/examples/internal/cafetch"
+	"github.com/proxykit/proxykit/probe"
 	"github.com/proxykit/proxykit/proxyenv"
 	"github.com/proxykit/proxykit/truststore"
 )
@@ -54,16 +52,12 @@ func (n *Node) FetchCAs(c *CASources) error {
 	return nil
 }
 
-// Fetch gets every CA the flags name, checks it against the fingerprints,
-// and returns it as a [CA] for the same stores as -ca. Each CA's
-// fingerprint is noted, trusted or not. A CA from -ca-url is a cluster's,
-// not the proxy's: it is named by its own subject ([truststore.Certificate.Alias]),
-// so that it and the proxy's CA (named by -ca-alias) can be removed apart.
+// Fetch gets every CA the flags name with [probe.FetchCAs], and returns
+// those whose fingerprint matches as a [CA] for the same stores as -ca,
+// noting each. A CA from -ca-url is a cluster's, not the proxy's: it is
+// named by its own subject ([truststore.Certificate.Alias]), so that it
+// and the proxy's CA (named by -ca-alias) can be removed apart.
 func (c *CASources) Fetch(s proxyenv.Settings, roots *x509.CertPool, note func(string, ...any)) ([]CA, error) {
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = 20 * time.Second
-	}
 	if !c.any() {
 		if len(c.fingerprints) > 0 {
 			return nil, fmt.Errorf("%w: -fingerprint without -ca-url or -ca-from-proxy", ErrUsage)
@@ -78,56 +72,31 @@ func (c *CASources) Fetch(s proxyenv.Settings, roots *x509.CertPool, note func(s
 		}
 		want = append(want, fp)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	opts := []cafetch.Option{cafetch.WithTimeout(timeout)}
-	if roots != nil {
-		opts = append(opts, cafetch.WithRoots(roots))
+	if len(c.fromProxy) > 0 && s.HTTPSProxy == nil && s.HTTPProxy == nil {
+		return nil, fmt.Errorf("%w: -ca-from-proxy needs -proxy", ErrUsage)
 	}
+	fetched := probe.FetchCAs(context.Background(), probe.CARequest{URLs: c.urls, ProxyTargets: c.fromProxy, Fingerprints: want,
+		Settings: s, Options: probe.CAOptions{Timeout: c.Timeout, Roots: roots}})
 	var out []CA
 	var errs []error
-	for _, raw := range c.urls {
-		cert, err := fetchURL(ctx, raw, s, want, opts)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("-ca-url: %w", err))
-			continue
-		}
-		note("CA from %s: %s, matches -fingerprint", redactURL(raw), cert)
-		out = append(out, CA{Name: redactURL(raw), Data: cert.PEM(), Alias: cert.Alias(), Source: raw})
-	}
-	for _, host := range c.fromProxy {
-		p := s.HTTPSProxy
-		if p == nil {
-			p = s.HTTPProxy
-		}
-		if p == nil {
-			return nil, fmt.Errorf("%w: -ca-from-proxy needs -proxy", ErrUsage)
-		}
-		o, err := cafetch.FromProxy(ctx, *p, host, opts...)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("-ca-from-proxy: %w", err))
-			continue
-		}
-		source := fmt.Sprintf("proxy %s for %s", p, o.Target)
-		if o.Verified {
-			errs = append(errs, fmt.Errorf("-ca-from-proxy: %s: the chain verifies against the root's trusted CAs: the proxy does not intercept %s, and there is nothing to trust", source, o.Target))
-			continue
-		}
-		fp := o.CA.Fingerprint()
-		if !slices.Contains(want, fp) {
-			var wantOne truststore.Fingerprint
-			if len(want) > 0 {
-				wantOne = want[0]
+	for _, f := range fetched {
+		flag := map[bool]string{false: "-ca-url", true: "-ca-from-proxy"}[f.FromProxy]
+		switch {
+		case f.Err != nil && f.Offer != nil && !errors.Is(f.Err, probe.ErrNotIntercepted):
+			errs = append(errs, fmt.Errorf("%s: %w\n%s", flag, f.Err, describeOffer(f.Offer)))
+		case f.Err != nil:
+			errs = append(errs, fmt.Errorf("%s: %w", flag, f.Err))
+		default:
+			note("CA from %s: %s, matches -fingerprint", f.Name, f.Cert)
+			ca := CA{Name: f.Name, Data: f.Cert.PEM(), Alias: f.Cert.Alias(), Source: f.Source}
+			if f.FromProxy {
+				ca.Alias = "" // the proxy's CA: -ca-alias names it
+				for _, w := range f.Offer.Warnings {
+					note("CA from %s: %s", f.Name, w)
+				}
 			}
-			me := &cafetch.MismatchError{Source: source, Want: wantOne, Got: []truststore.Fingerprint{fp}}
-			errs = append(errs, fmt.Errorf("-ca-from-proxy: %w\n%s", me, describeOffer(o)))
-			continue
+			out = append(out, ca)
 		}
-		note("CA from %s: %s, matches -fingerprint", source, o.CA)
-		for _, w := range o.Warnings {
-			note("CA from %s: %s", source, w)
-		}
-		out = append(out, CA{Name: source, Data: o.CA.PEM(), Source: host})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -135,42 +104,9 @@ func (c *CASources) Fetch(s proxyenv.Settings, roots *x509.CertPool, note func(s
 	return out, nil
 }
 
-// fetchURL fetches a CA from raw, through the proxy unless no_proxy says the
-// host is reached directly, accepting any of the wanted fingerprints.
-func fetchURL(ctx context.Context, raw string, s proxyenv.Settings, want []truststore.Fingerprint, opts []cafetch.Option) (*truststore.Certificate, error) {
-	opts = append(opts, cafetch.WithProxyFunc(s.ProxyFunc(proxyenv.Go)))
-	if len(want) == 0 {
-		want = []truststore.Fingerprint{{}}
-	}
-	var err error
-	for _, w := range want {
-		var cert *truststore.Certificate
-		cert, err = cafetch.FromURL(ctx, raw, w, opts...)
-		if err == nil {
-			return cert, nil
-		}
-		if !errors.Is(err, cafetch.ErrMismatch) {
-			return nil, err
-		}
-	}
-	return nil, err
-}
-
-// redactURL returns raw with any password replaced, for messages.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		if err != nil && strings.Contains(raw, "@") {
-			return "(unparsable URL)"
-		}
-		return raw
-	}
-	return u.Redacted()
-}
-
 // describeOffer lists the chain a proxy presented and what to know about it,
 // for the user who compares the fingerprint.
-func describeOffer(o *cafetch.Offer) string {
+func describeOffer(o *probe.Offer) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  the proxy presented for %s:\n", o.Target)
 	for i, c := range o.Chain {

@@ -1,4 +1,4 @@
-package cafetch
+package probe
 
 import (
 	"bufio"
@@ -19,19 +19,20 @@ import (
 )
 
 // Offer is the certificate authority a TLS-intercepting proxy signs with, as
-// discovered by [FromProxy]. It is offered, not trusted: show the
-// fingerprint of [Offer.CA] and let the user compare it before anything
-// trusts it.
+// discovered by [ProxyCA]. It is offered, not trusted: show the fingerprint
+// of [Offer.CA] and let the user compare it before anything trusts it, or
+// trust it with [Offer.Trust] and a fingerprint the user got out of band.
 type Offer struct {
+	Proxy      string                  // the proxy asked, credentials redacted
 	Target     string                  // the host:port the proxy was asked to CONNECT to
 	CA         *truststore.Certificate // the chain's self-signed root, or its top-most certificate
 	Chain      []*x509.Certificate     // the presented chain from the leaf up, ordered by issuer
 	SelfSigned bool                    // CA is a self-signed root: the chain is complete
-	Verified   bool                    // the chain verifies for Target against the roots (see [WithRoots]): the proxy does not intercept Target
+	Verified   bool                    // the chain verifies for Target against the roots ([CAOptions.Roots]): the proxy does not intercept Target
 	Warnings   []string                // what a person must know before trusting CA
 }
 
-// FromProxy discovers the CA of a TLS-intercepting proxy: it connects to
+// ProxyCA discovers the CA of a TLS-intercepting proxy: it connects to
 // proxy (http, or https verified against the roots), asks it to CONNECT to
 // target ("host" or "host:port", port 443 by default), performs a TLS
 // handshake without verification, and offers the root of the chain the proxy
@@ -43,8 +44,9 @@ type Offer struct {
 // saying that the root is missing. When the chain verifies for target against
 // the roots, [Offer.Verified] is set: the proxy passes target through and
 // nothing needs trusting.
-func FromProxy(ctx context.Context, proxy proxyenv.Proxy, target string, opts ...Option) (*Offer, error) {
-	cfg := newConfig(opts)
+//
+// opts.Proxy is not used: proxy is the one asked.
+func ProxyCA(ctx context.Context, proxy proxyenv.Proxy, target string, opts CAOptions) (*Offer, error) {
 	hostport, host, err := splitTarget(target)
 	if err != nil {
 		return nil, err
@@ -53,10 +55,11 @@ func FromProxy(ctx context.Context, proxy proxyenv.Proxy, target string, opts ..
 	if proxy.Scheme != "http" && proxy.Scheme != "https" {
 		return nil, fmt.Errorf("%s: %w %q (CONNECT needs an http or https proxy)", where, ErrProxyScheme, proxy.Scheme)
 	}
-	ctx, cancel := cfg.bound(ctx)
+	ctx, cancel := opts.bound(ctx)
 	defer cancel()
 
-	chain, err := presentedChain(ctx, cfg, proxy, hostport, host)
+	roots := opts.rootPool()
+	chain, err := presentedChain(ctx, roots, proxy, hostport, host)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
@@ -64,8 +67,8 @@ func FromProxy(ctx context.Context, proxy proxyenv.Proxy, target string, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	o.Target = hostport
-	if roots := cfg.rootPool(); roots != nil {
+	o.Proxy, o.Target = proxy.String(), hostport
+	if roots != nil {
 		inter := x509.NewCertPool()
 		for _, c := range chain[1:] {
 			inter.AddCert(c)
@@ -76,6 +79,22 @@ func FromProxy(ctx context.Context, proxy proxyenv.Proxy, target string, opts ..
 		}
 	}
 	return o, nil
+}
+
+// Source says where the offer came from: "proxy http://proxy:3128 for
+// host:443", credentials redacted.
+func (o *Offer) Source() string { return fmt.Sprintf("proxy %s for %s", o.Proxy, o.Target) }
+
+// Trust returns the offered CA if its SHA-256 fingerprint is one of want:
+// what makes the CA trustworthy is that fingerprint, compared by a person
+// with one from a trusted source. It returns a *[MismatchError] otherwise
+// (none given, or none matches), and an error wrapping [ErrNotIntercepted]
+// when the chain verified against the roots, so there is nothing to trust.
+func (o *Offer) Trust(want ...truststore.Fingerprint) (*truststore.Certificate, error) {
+	if o.Verified {
+		return nil, fmt.Errorf("%s: the chain verifies against the trusted roots: %w %s, and there is nothing to trust", o.Source(), ErrNotIntercepted, o.Target)
+	}
+	return match(o.Source(), []*truststore.Certificate{o.CA}, want)
 }
 
 // splitTarget reads "host" or "host:port" and returns "host:port" and host.
@@ -97,7 +116,7 @@ func splitTarget(target string) (hostport, host string, err error) {
 
 // presentedChain dials the proxy, tunnels to hostport and returns the
 // certificates the far end (the proxy, when it intercepts) presents.
-func presentedChain(ctx context.Context, cfg config, proxy proxyenv.Proxy, hostport, host string) ([]*x509.Certificate, error) {
+func presentedChain(ctx context.Context, roots *x509.CertPool, proxy proxyenv.Proxy, hostport, host string) ([]*x509.Certificate, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", proxy.HostPort())
 	if err != nil {
@@ -112,7 +131,7 @@ func presentedChain(ctx context.Context, cfg config, proxy proxyenv.Proxy, hostp
 	defer stop()
 
 	if proxy.Scheme == "https" {
-		tc := tls.Client(conn, &tls.Config{ServerName: proxy.Host, RootCAs: cfg.rootPool()})
+		tc := tls.Client(conn, &tls.Config{ServerName: proxy.Host, RootCAs: roots})
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return nil, fmt.Errorf("tls to proxy: %w", err)
 		}
@@ -120,7 +139,7 @@ func presentedChain(ctx context.Context, cfg config, proxy proxyenv.Proxy, hostp
 	}
 
 	var req strings.Builder
-	fmt.Fprintf(&req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: proxykit-cafetch\r\n", hostport, hostport)
+	fmt.Fprintf(&req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: proxykit-probe\r\n", hostport, hostport)
 	if proxy.HasCredentials() {
 		cred := base64.StdEncoding.EncodeToString([]byte(proxy.Username + ":" + proxy.Password.Reveal()))
 		req.WriteString("Proxy-Authorization: Basic " + cred + "\r\n")

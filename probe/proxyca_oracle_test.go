@@ -1,4 +1,4 @@
-package cafetch_test
+package probe_test
 
 import (
 	"crypto/tls"
@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/proxykit/proxykit/examples/internal/cafetch"
-	"github.com/proxykit/proxykit/examples/internal/cafetch/cafetchtest"
+	"github.com/proxykit/proxykit/internal/cafetchtest"
 	"github.com/proxykit/proxykit/internal/oracle"
+	"github.com/proxykit/proxykit/probe"
 )
 
 // TestOfferedCAIsTheOneClientsNeed checks that the CA discovered through an
@@ -27,7 +27,7 @@ func TestOfferedCAIsTheOneClientsNeed(t *testing.T) {
 	t.Log(oracle.Version(curl))
 	root := cafetchtest.NewCA("Corp Root CA")
 	px := cafetchtest.NewProxy(t, cafetchtest.ProxyConfig{CA: root.NewIntermediate("Corp Issuing CA")})
-	o, err := cafetch.FromProxy(testContext(t), mustProxy(t, px.URL), "downloads.example.test", cafetch.WithRoots(x509.NewCertPool()))
+	o, err := probe.ProxyCA(testContext(t), mustProxy(t, px.URL), "downloads.example.test", probe.CAOptions{Roots: x509.NewCertPool()})
 	require.NoError(t, err)
 
 	dir := t.TempDir()

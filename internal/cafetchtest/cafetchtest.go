@@ -24,7 +24,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/proxykit/proxykit/examples/internal/cafetch"
+	"github.com/proxykit/proxykit/probe"
 	"github.com/proxykit/proxykit/truststore"
 )
 
@@ -168,14 +168,14 @@ func NewCluster(t testing.TB, ca *CA, body []byte) *httptest.Server {
 }
 
 // StartCluster starts an HTTPS server on 127.0.0.1 whose certificate is
-// signed by ca and which serves body at [cafetch.DCOSCAPath] (ca's PEM when
+// signed by ca and which serves body at [probe.DCOSCAPath] (ca's PEM when
 // body is nil), as a DC/OS master does. The caller closes it.
 func StartCluster(ca *CA, body []byte) *httptest.Server {
 	if body == nil {
 		body = ca.PEM()
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+cafetch.DCOSCAPath, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+probe.DCOSCAPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-x509-ca-cert")
 		_, _ = w.Write(body)
 	})

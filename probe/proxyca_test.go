@@ -1,4 +1,4 @@
-package cafetch_test
+package probe_test
 
 import (
 	"crypto/x509"
@@ -8,12 +8,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/proxykit/proxykit/examples/internal/cafetch"
-	"github.com/proxykit/proxykit/examples/internal/cafetch/cafetchtest"
+	"github.com/proxykit/proxykit/internal/cafetchtest"
+	"github.com/proxykit/proxykit/probe"
 	"github.com/proxykit/proxykit/proxyenv"
 )
 
-func TestFromProxy(t *testing.T) {
+func TestProxyCA(t *testing.T) {
 	root := cafetchtest.NewCA("Corp Root CA")
 	issuing := root.NewIntermediate("Corp Proxy Issuing CA")
 	const user, pass = "svc", "s3cr3t:@%"
@@ -40,7 +40,7 @@ func TestFromProxy(t *testing.T) {
 			px := cafetchtest.NewProxy(t, tt.cfg)
 			p := mustProxy(t, px.URL)
 			p.Username, p.Password = user, proxyenv.NewSecret(pass)
-			o, err := cafetch.FromProxy(testContext(t), p, "registry.example.test", cafetch.WithRoots(x509.NewCertPool()))
+			o, err := probe.ProxyCA(testContext(t), p, "registry.example.test", probe.CAOptions{Roots: x509.NewCertPool()})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want.Cert.Raw, o.CA.DER())
 			assert.Equal(t, tt.want.Fingerprint(), o.CA.Fingerprint())
@@ -58,10 +58,10 @@ func TestFromProxy(t *testing.T) {
 	}
 }
 
-func TestFromProxyLeafOnly(t *testing.T) {
+func TestProxyCALeafOnly(t *testing.T) {
 	root := cafetchtest.NewCA("Corp Root CA")
 	px := cafetchtest.NewProxy(t, cafetchtest.ProxyConfig{CA: root, LeafOnly: true})
-	o, err := cafetch.FromProxy(testContext(t), mustProxy(t, px.URL), "example.test:8443", cafetch.WithRoots(x509.NewCertPool()))
+	o, err := probe.ProxyCA(testContext(t), mustProxy(t, px.URL), "example.test:8443", probe.CAOptions{Roots: x509.NewCertPool()})
 	require.NoError(t, err)
 	assert.Equal(t, "example.test", o.CA.Label())
 	assert.False(t, o.SelfSigned)
@@ -69,7 +69,7 @@ func TestFromProxyLeafOnly(t *testing.T) {
 	assert.Contains(t, o.Warnings[1], "not a CA certificate")
 }
 
-func TestFromProxyPassThrough(t *testing.T) {
+func TestProxyCAPassThrough(t *testing.T) {
 	// A proxy that does not intercept: the chain is the server's own and
 	// verifies against the roots.
 	clusterCA := cafetchtest.NewCA("Public-ish Root")
@@ -77,14 +77,14 @@ func TestFromProxyPassThrough(t *testing.T) {
 	px := cafetchtest.NewProxy(t, cafetchtest.ProxyConfig{})
 	roots := x509.NewCertPool()
 	roots.AddCert(clusterCA.Cert)
-	o, err := cafetch.FromProxy(testContext(t), mustProxy(t, px.URL), strings.TrimPrefix(cluster.URL, "https://"), cafetch.WithRoots(roots))
+	o, err := probe.ProxyCA(testContext(t), mustProxy(t, px.URL), strings.TrimPrefix(cluster.URL, "https://"), probe.CAOptions{Roots: roots})
 	require.NoError(t, err)
 	assert.True(t, o.Verified)
 	require.NotEmpty(t, o.Warnings)
 	assert.Contains(t, o.Warnings[len(o.Warnings)-1], "does not intercept")
 }
 
-func TestFromProxyErrors(t *testing.T) {
+func TestProxyCAErrors(t *testing.T) {
 	root := cafetchtest.NewCA("Corp Root CA")
 	const pass = "hunter2-secret"
 	px := cafetchtest.NewProxy(t, cafetchtest.ProxyConfig{CA: root, Username: "u", Password: pass})
@@ -101,16 +101,16 @@ func TestFromProxyErrors(t *testing.T) {
 		target string
 		err    error
 	}{
-		{"no credentials", mustProxy(t, px.URL), "example.test", cafetch.ErrProxyAuth},
-		{"wrong password", withCreds(px.URL, "u", "wrong-"+pass), "example.test", cafetch.ErrProxyAuth},
-		{"tunnel refuses non-loopback", mustProxy(t, tunnel.URL), "example.test", cafetch.ErrConnect},
-		{"socks proxy", mustProxy(t, "socks5://127.0.0.1:1"), "example.test", cafetch.ErrProxyScheme},
-		{"bad target", mustProxy(t, px.URL), "https://example.test/", cafetch.ErrURL},
-		{"empty target", mustProxy(t, px.URL), "", cafetch.ErrURL},
+		{"no credentials", mustProxy(t, px.URL), "example.test", probe.ErrProxyAuth},
+		{"wrong password", withCreds(px.URL, "u", "wrong-"+pass), "example.test", probe.ErrProxyAuth},
+		{"tunnel refuses non-loopback", mustProxy(t, tunnel.URL), "example.test", probe.ErrConnect},
+		{"socks proxy", mustProxy(t, "socks5://127.0.0.1:1"), "example.test", probe.ErrProxyScheme},
+		{"bad target", mustProxy(t, px.URL), "https://example.test/", probe.ErrURL},
+		{"empty target", mustProxy(t, px.URL), "", probe.ErrURL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := cafetch.FromProxy(testContext(t), tt.proxy, tt.target)
+			_, err := probe.ProxyCA(testContext(t), tt.proxy, tt.target, probe.CAOptions{})
 			require.ErrorIs(t, err, tt.err)
 			assert.NotContains(t, err.Error(), pass)
 		})

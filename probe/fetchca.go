@@ -1,4 +1,4 @@
-package cafetch
+package probe
 
 import (
 	"context"
@@ -14,36 +14,36 @@ import (
 	"github.com/proxykit/proxykit/truststore"
 )
 
-// DCOSCAPath is where a DC/OS cluster serves its root CA. [FromURL] fetches
+// DCOSCAPath is where a DC/OS cluster serves its root CA. [FetchCA] fetches
 // it when the URL has no path.
 const DCOSCAPath = "/ca/dcos-ca.crt"
 
-// MaxResponse bounds the body [FromURL] reads.
-const MaxResponse = 1 << 20
+// MaxCASize bounds the body [FetchCA] reads.
+const MaxCASize = 1 << 20
 
-// FromURL fetches the certificate authority served at rawURL and returns it
-// only if its SHA-256 fingerprint is want.
+// FetchCA fetches the certificate authority served at rawURL and returns it
+// only if its SHA-256 fingerprint is one of want.
 //
 // rawURL is an http or https URL, or a bare cluster name taken as https; a
 // URL without a path gets [DCOSCAPath], so "https://dcos.corp" fetches
 // https://dcos.corp/ca/dcos-ca.crt. The server's certificate is not verified:
 // the CA is what would verify it, and the fingerprint is what makes the
 // answer trustworthy. The body may hold PEM blocks or one DER certificate; the
-// certificate whose fingerprint is want is returned.
+// first certificate whose fingerprint is one of want is returned. It goes
+// through the proxy opts.Proxy picks for the URL, bounded by opts.Timeout.
 //
-// When want is zero or matches no certificate, FromURL returns a
+// When want is empty or matches no certificate, FetchCA returns a
 // *[MismatchError] that carries the fingerprint of every certificate served,
 // so the caller can show them for comparison; errors.Is reports
 // [ErrNoFingerprint] or [ErrMismatch]. Errors quote the URL with any
 // credentials redacted.
-func FromURL(ctx context.Context, rawURL string, want truststore.Fingerprint, opts ...Option) (*truststore.Certificate, error) {
-	cfg := newConfig(opts)
+func FetchCA(ctx context.Context, rawURL string, opts CAOptions, want ...truststore.Fingerprint) (*truststore.Certificate, error) {
 	u, err := parseCAURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
 	source := u.Redacted()
-	ctx, cancel := cfg.bound(ctx)
+	ctx, cancel := opts.bound(ctx)
 	defer cancel()
 
 	tr := &http.Transport{
@@ -53,11 +53,8 @@ func FromURL(ctx context.Context, rawURL string, want truststore.Fingerprint, op
 		DisableKeepAlives: true,
 	}
 	var proxy *url.URL
-	switch {
-	case cfg.proxy != nil:
-		proxy = cfg.proxy.URL()
-	case cfg.proxyFunc != nil:
-		if proxy, err = cfg.proxyFunc(u); err != nil {
+	if opts.Proxy != nil {
+		if proxy, err = opts.Proxy(u); err != nil {
 			return nil, fmt.Errorf("fetch %s: proxy: %w", source, err)
 		}
 	}
@@ -90,12 +87,12 @@ func FromURL(ctx context.Context, rawURL string, want truststore.Fingerprint, op
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("fetch %s: %w: %s", source, ErrStatus, quote.Bounded(resp.Status))
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxCASize+1))
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", source, err)
 	}
-	if len(body) > MaxResponse {
-		return nil, fmt.Errorf("fetch %s: %w (over %d bytes)", source, ErrTooLarge, MaxResponse)
+	if len(body) > MaxCASize {
+		return nil, fmt.Errorf("fetch %s: %w (over %d bytes)", source, ErrTooLarge, MaxCASize)
 	}
 	certs, err := truststore.ParseCertificates(body)
 	if err != nil {
