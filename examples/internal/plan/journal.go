@@ -243,21 +243,26 @@ func (t *Target) recover() (*Recovery, error) {
 			return rec, err
 		}
 	}
+	// A run killed while it wrote its journal left the journal's temporary
+	// file, which no journal names.
+	var temps []string
+	if r, err := t.resolve(t.journalPath()); err == nil && len(r.missing) == 0 {
+		temps = append(temps, tempName(r.real))
+	}
 	if m != nil {
-		var temps []string
 		for _, e := range m.Files {
 			temps = append(temps, tempName(e.Path))
 		}
-		r := &Recovery{}
-		if err := t.removeTemps(temps, r); err != nil {
-			return rec, err
+	}
+	r := &Recovery{}
+	if err := t.removeTemps(temps, r); err != nil {
+		return rec, err
+	}
+	if len(r.Removed) > 0 {
+		if rec == nil {
+			rec = &Recovery{Committed: true} // no journal: killed writing it, or an engine without one
 		}
-		if len(r.Removed) > 0 {
-			if rec == nil {
-				rec = &Recovery{Committed: true} // no journal: an engine without one
-			}
-			rec.Removed = append(rec.Removed, r.Removed...)
-		}
+		rec.Removed = append(rec.Removed, r.Removed...)
 	}
 	return rec, nil
 }

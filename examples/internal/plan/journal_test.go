@@ -342,3 +342,46 @@ func TestActionsRunOnlyWhenEveryFileIsInPlace(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 2, r.ran)
 }
+
+// TestRecoverRemovesTheTempOfAJournalNeverWritten: a run killed while it
+// writes its journal leaves the journal's temporary file and no journal;
+// the next run removes it even when it has nothing to write (a seed of
+// TestKillLoop found it).
+func TestRecoverRemovesTheTempOfAJournalNeverWritten(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"a": "A\n"})
+	tg := open(t, dir)
+	var p plan.Plan
+	p.Add(plan.Step{Path: "a", Edit: setLine("proxy", "1")})
+	ch, err := tg.Compute(&p)
+	require.NoError(t, err)
+	_, err = tg.Apply(ctx, ch, nil)
+	require.NoError(t, err)
+
+	var q plan.Plan
+	q.Add(plan.Step{Path: "a", Edit: setLine("proxy", "2")})
+	ch, err = tg.Compute(&q)
+	require.NoError(t, err)
+	type killed struct{}
+	plan.SetHook(tg, func(point, p string) error {
+		if point == "temp-created" && strings.HasSuffix(p, "/journal.json") {
+			panic(killed{})
+		}
+		return nil
+	})
+	func() {
+		defer func() { require.Equal(t, killed{}, recover()) }()
+		tg.Apply(ctx, ch, nil)
+	}()
+	plan.SetHook(tg, nil)
+	tg = open(t, dir)
+	require.FileExists(t, filepath.Join(dir, "var/lib/proxykit", plan.TempName("journal.json")))
+	require.NoFileExists(t, filepath.Join(dir, "var/lib/proxykit/journal.json"))
+
+	rec, err := tg.Recover(ctx)
+	require.NoError(t, err)
+	require.NotNil(t, rec)
+	require.Equal(t, []string{"var/lib/proxykit/" + plan.TempName("journal.json")}, rec.Removed)
+	requireNoTemp(t, dir)
+}
