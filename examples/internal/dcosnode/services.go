@@ -99,22 +99,6 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 	return restarts, nil
 }
 
-// warnOverrides warns about what would hide the Docker daemon's drop-in
-// from systemd ([systemdunit.Effective.Overrides]), except proxy.env, which
-// dcos-node writes itself.
-func warnOverrides(n *node.Node, unit, ours string, overrides []systemdunit.Override) {
-	for _, o := range overrides {
-		switch {
-		case o.EnvironmentFile && o.File != proxyenv.DCOSProxyEnvPath:
-			n.Warn(unit, "reads /%s with EnvironmentFile=, which sets %s and overrides every Environment= line, ours included; remove them there",
-				o.File, strings.Join(o.Keys, ", "))
-		case !o.EnvironmentFile && len(o.Keys) > 0:
-			n.Warn(unit, "the drop-in /%s sorts after %s and sets %s: systemd takes its values; remove them there",
-				o.File, ours, strings.Join(o.Keys, ", "))
-		}
-	}
-}
-
 // warnDCOSServices warns about what dcos-node cannot fix: dcos-oauth, which
 // cannot use a proxy at all. (The services that read proxy.env restart when
 // their environment changes: see [unitActions].)
