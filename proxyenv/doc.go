@@ -60,7 +60,8 @@
 //   - a docker-compose project: [Settings.ComposeProject] gives its services
 //     the proxy through [Settings.ComposeFile] and [Settings.ComposeDotEnv];
 //     [ComposeTrustOverride] mounts the proxy's CA into its containers and
-//     [ComposeTrustCommand] puts it into those still running
+//     [ComposeTrustCommand] puts it into those still running;
+//     [ComposeProject.Commands] are the docker-compose commands to run after
 //   - an Anaconda Server's mirror script: [ServerMirrorsScript]
 //
 // Every such edit is pure and idempotent, keeps every byte it does not own,

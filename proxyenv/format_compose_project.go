@@ -1,6 +1,7 @@
 package proxyenv
 
 import (
+	"path"
 	"slices"
 	"strings"
 
@@ -59,4 +60,40 @@ func (s Settings) ComposeProject(src []byte, services ...string) (ComposeProject
 		return ComposeProject{}, err
 	}
 	return p, nil
+}
+
+// ComposeCommand is a docker-compose command that brings the project's
+// changes to a service's container.
+type ComposeCommand struct {
+	// Name says what it does, for a person: "up repo_api", "trust repo_api".
+	Name string
+	// Argv is the command: "docker-compose", "--project-directory", ….
+	Argv []string
+}
+
+// Commands returns the commands to run, in order, once the project's files
+// are written: docker-compose up -d of each service, which recreates its
+// container with the new environment, then, when pem holds CAs, the
+// [ComposeTrustCommand] in each, through docker-compose exec -T. file is
+// the compose file's absolute path. The [ComposeOverrideFile] next to it is
+// named when override is set or pem holds CAs (it mounts them): with -f,
+// docker-compose reads it only when named.
+func (p ComposeProject) Commands(file string, override bool, pem []byte) []ComposeCommand {
+	dir := path.Dir(file)
+	base := []string{"docker-compose", "--project-directory", dir, "-f", file}
+	if override || len(pem) > 0 {
+		base = append(base, "-f", path.Join(dir, ComposeOverrideFile))
+	}
+	var out []ComposeCommand
+	for _, svc := range p.Services {
+		out = append(out, ComposeCommand{"up " + svc, append(slices.Clone(base), "up", "-d", svc)})
+	}
+	if len(pem) == 0 {
+		return out
+	}
+	for _, svc := range p.Services {
+		argv := append(slices.Clone(base), "exec", "-T", svc)
+		out = append(out, ComposeCommand{"trust " + svc, append(argv, ComposeTrustCommand(pem)...)})
+	}
+	return out
 }

@@ -125,3 +125,38 @@ func ExampleComposeTrustOverride() {
 	//       - ./proxykit/cacert.pem:/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem:ro
 	//       - ./proxykit/proxy-ca.pem:/usr/share/pki/ca-trust-source/anchors/proxykit-proxy-ca.pem:ro
 }
+
+// TestComposeProjectCommands: up -d of each service, then with CAs the
+// trust step in each; the override named when asked for or when the CAs
+// need its mounts.
+func TestComposeProjectCommands(t *testing.T) {
+	p, err := proxyenv.Settings{}.ComposeProject([]byte(composeProject))
+	require.NoError(t, err)
+	base := "docker-compose --project-directory /opt/repo -f /opt/repo/docker-compose.yml"
+	withOverride := base + " -f /opt/repo/docker-compose.override.yml"
+	pem := []byte("-----BEGIN CERTIFICATE-----\nAAAA\nBBBB\nCCCC\n-----END CERTIFICATE-----\n")
+	trust := strings.Join(proxyenv.ComposeTrustCommand(pem), " ")
+	tests := []struct {
+		name     string
+		override bool
+		pem      []byte
+		want     []string
+	}{
+		{"no CA, no override", false, nil, []string{
+			"up repo_api: " + base + " up -d repo_api", "up repo_worker: " + base + " up -d repo_worker"}},
+		{"the project's own override", true, nil, []string{
+			"up repo_api: " + withOverride + " up -d repo_api", "up repo_worker: " + withOverride + " up -d repo_worker"}},
+		{"a CA: the override, and the trust step after every up", false, pem, []string{
+			"up repo_api: " + withOverride + " up -d repo_api", "up repo_worker: " + withOverride + " up -d repo_worker",
+			"trust repo_api: " + withOverride + " exec -T repo_api " + trust, "trust repo_worker: " + withOverride + " exec -T repo_worker " + trust}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, c := range p.Commands("/opt/repo/docker-compose.yml", tt.override, tt.pem) {
+				got = append(got, c.Name+": "+strings.Join(c.Argv, " "))
+			}
+			require.Equal(t, tt.want, got)
+		})
+	}
+}

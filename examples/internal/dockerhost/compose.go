@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/proxykit/proxykit/examples/internal/node"
@@ -40,25 +39,13 @@ func (o *options) planCompose(n *node.Node, s proxyenv.Settings, certs []*trusts
 	}
 	dir := path.Dir(file)
 	override := path.Join(dir, proxyenv.ComposeOverrideFile)
-	compose := []string{"docker-compose", "--project-directory", "/" + dir, "-f", "/" + file}
-	if len(certs) > 0 || n.Exists(override) {
-		// With -f, docker-compose reads no override by itself: name it,
-		// ours or the project's own.
-		compose = append(compose, "-f", "/"+override)
-	}
-	var actions []string
-	for _, svc := range p.Services {
-		actions = append(actions, n.Action("compose up "+svc, append(slices.Clone(compose), "up", "-d", svc)...))
-	}
 	var pem []byte
 	for _, c := range certs {
 		pem = append(pem, c.PEM()...)
 	}
-	if len(certs) > 0 {
-		for _, svc := range p.Services {
-			argv := append(slices.Clone(compose), "exec", "-T", svc)
-			actions = append(actions, n.Action("compose trust "+svc, append(argv, proxyenv.ComposeTrustCommand(pem)...)...))
-		}
+	var actions []string
+	for _, c := range p.Commands("/"+file, n.Exists(override), pem) {
+		actions = append(actions, n.Action("compose "+c.Name, c.Argv...))
 	}
 	services := strings.Join(p.Services, " and ")
 	n.WarnFormat(file, p.Warnings)
