@@ -1,12 +1,8 @@
 package probe
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -153,9 +149,14 @@ func Probe(ctx context.Context, c Consumer, target *url.URL) Result {
 		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
 		defer cancel()
 	}
-	chain, status, err := tunnel(ctx, *p, target)
+	port := target.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[target.Scheme]
+	}
+	hostport := net.JoinHostPort(target.Hostname(), port)
+	chain, status, err := tunnel(ctx, *p, hostport, target.Hostname(), nil, target.Scheme == "https")
 	switch {
-	case status != 0 && status != http.StatusOK:
+	case status != 0 && (status < 200 || status > 299):
 		r.Status, r.HTTPStatus = Refused, status
 		return r
 	case err != nil:
@@ -205,71 +206,6 @@ func bypassEntry(l proxyenv.NoProxy, client proxyenv.Client, u *url.URL) string 
 	return l.String()
 }
 
-// tunnel connects to proxy, asks it to CONNECT to target and, for https,
-// performs the TLS handshake without verifying, returning the chain
-// presented. status is the proxy's answer to CONNECT (0 when none came).
-func tunnel(ctx context.Context, proxy proxyenv.Proxy, target *url.URL) (chain []*x509.Certificate, status int, err error) {
-	if proxy.Scheme != "http" && proxy.Scheme != "https" {
-		return nil, 0, fmt.Errorf("proxy scheme %q: CONNECT needs an http or https proxy", proxy.Scheme)
-	}
-	port := target.Port()
-	if port == "" {
-		port = map[string]string{"https": "443", "http": "80"}[target.Scheme]
-	}
-	hostport := net.JoinHostPort(target.Hostname(), port)
-
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", proxy.HostPort())
-	if err != nil {
-		return nil, 0, err
-	}
-	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	if proxy.Scheme == "https" {
-		tc := tls.Client(conn, &tls.Config{ServerName: proxy.Host})
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, 0, fmt.Errorf("tls to the proxy: %w", err)
-		}
-		conn = tc
-	}
-
-	var req bytes.Buffer
-	fmt.Fprintf(&req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n", hostport, hostport)
-	if proxy.HasCredentials() {
-		cred := proxy.Username + ":" + proxy.Password.Reveal()
-		fmt.Fprintf(&req, "Proxy-Authorization: Basic %s\r\n", base64.StdEncoding.EncodeToString([]byte(cred)))
-	}
-	req.WriteString("\r\n")
-	if _, err := conn.Write(req.Bytes()); err != nil {
-		return nil, 0, fmt.Errorf("send CONNECT: %w", err)
-	}
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
-	if err != nil {
-		return nil, 0, fmt.Errorf("read the answer to CONNECT: %w", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, resp.StatusCode, nil
-	}
-	if target.Scheme != "https" {
-		return nil, http.StatusOK, nil
-	}
-	if br.Buffered() > 0 {
-		return nil, http.StatusOK, errors.New("the proxy sent data after its answer to CONNECT")
-	}
-	tc := tls.Client(conn, &tls.Config{ServerName: target.Hostname(), InsecureSkipVerify: true})
-	if err := tc.HandshakeContext(ctx); err != nil {
-		return nil, http.StatusOK, fmt.Errorf("tls through the proxy: %w", err)
-	}
-	defer tc.Close()
-	return tc.ConnectionState().PeerCertificates, http.StatusOK, nil
-}
-
 // verify sets r's status from the chain presented, verified for host
 // against roots.
 func verify(r *Result, chain []*x509.Certificate, roots []*truststore.Certificate, host string) {
@@ -293,34 +229,12 @@ func verify(r *Result, chain []*x509.Certificate, roots []*truststore.Certificat
 	case err == nil:
 		r.Status = OK
 	case errors.As(err, &ua):
-		top := topOf(chain)
+		ordered, _ := ordered(chain)
+		top := ordered[len(ordered)-1]
 		r.Status = UnknownAuthority
 		r.Issuer = top.Issuer.String()
 		r.Fingerprint = truststore.FingerprintOf(top.Raw).String()
 	default:
 		r.Status, r.Error = BadCertificate, err.Error()
 	}
-}
-
-// topOf returns the top-most certificate of chain: following issuers from
-// the leaf among the certificates presented, in whatever order they came.
-func topOf(chain []*x509.Certificate) *x509.Certificate {
-	cur := chain[0]
-	for range chain {
-		if bytes.Equal(cur.RawIssuer, cur.RawSubject) {
-			return cur
-		}
-		next := (*x509.Certificate)(nil)
-		for _, c := range chain {
-			if c != cur && bytes.Equal(c.RawSubject, cur.RawIssuer) {
-				next = c
-				break
-			}
-		}
-		if next == nil {
-			return cur
-		}
-		cur = next
-	}
-	return cur
 }

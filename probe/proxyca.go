@@ -1,17 +1,13 @@
 package probe
 
 import (
-	"bufio"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/proxykit/proxykit/internal/quote"
 	"github.com/proxykit/proxykit/proxyenv"
@@ -52,15 +48,17 @@ func ProxyCA(ctx context.Context, proxy proxyenv.Proxy, target string, opts CAOp
 		return nil, err
 	}
 	where := fmt.Sprintf("discover CA through %s for %s", proxy, hostport)
-	if proxy.Scheme != "http" && proxy.Scheme != "https" {
-		return nil, fmt.Errorf("%s: %w %q (CONNECT needs an http or https proxy)", where, ErrProxyScheme, proxy.Scheme)
-	}
 	ctx, cancel := opts.bound(ctx)
 	defer cancel()
 
 	roots := opts.rootPool()
-	chain, err := presentedChain(ctx, roots, proxy, hostport, host)
-	if err != nil {
+	chain, status, err := tunnel(ctx, proxy, hostport, host, roots, true)
+	switch {
+	case status == http.StatusProxyAuthRequired:
+		return nil, fmt.Errorf("%s: %w: %d %s", where, ErrProxyAuth, status, http.StatusText(status))
+	case status != 0 && (status < 200 || status > 299):
+		return nil, fmt.Errorf("%s: %w: %d %s", where, ErrConnect, status, http.StatusText(status))
+	case err != nil:
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	o, err := analyse(chain)
@@ -114,100 +112,10 @@ func splitTarget(target string) (hostport, host string, err error) {
 	return net.JoinHostPort(h, port), h, nil
 }
 
-// presentedChain dials the proxy, tunnels to hostport and returns the
-// certificates the far end (the proxy, when it intercepts) presents.
-func presentedChain(ctx context.Context, roots *x509.CertPool, proxy proxyenv.Proxy, hostport, host string) ([]*x509.Certificate, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", proxy.HostPort())
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	// Unblock reads and writes as soon as ctx is done.
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-
-	if proxy.Scheme == "https" {
-		tc := tls.Client(conn, &tls.Config{ServerName: proxy.Host, RootCAs: roots})
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, fmt.Errorf("tls to proxy: %w", err)
-		}
-		conn = tc
-	}
-
-	var req strings.Builder
-	fmt.Fprintf(&req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: proxykit-probe\r\n", hostport, hostport)
-	if proxy.HasCredentials() {
-		cred := base64.StdEncoding.EncodeToString([]byte(proxy.Username + ":" + proxy.Password.Reveal()))
-		req.WriteString("Proxy-Authorization: Basic " + cred + "\r\n")
-	}
-	req.WriteString("\r\n")
-	if _, err := conn.Write([]byte(req.String())); err != nil {
-		return nil, fmt.Errorf("send CONNECT: %w", err)
-	}
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
-	if err != nil {
-		return nil, fmt.Errorf("read CONNECT response: %w", err)
-	}
-	resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusProxyAuthRequired:
-		return nil, fmt.Errorf("%w: %s", ErrProxyAuth, quote.Bounded(resp.Status))
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, fmt.Errorf("%w: %s", ErrConnect, quote.Bounded(resp.Status))
-	}
-	var tunnel net.Conn = conn
-	if br.Buffered() > 0 {
-		tunnel = &bufferedConn{Conn: conn, r: br}
-	}
-	tcfg := &tls.Config{InsecureSkipVerify: true} // we read the chain; the user checks its fingerprint
-	if net.ParseIP(host) == nil {
-		tcfg.ServerName = host
-	}
-	tc := tls.Client(tunnel, tcfg)
-	if err := tc.HandshakeContext(ctx); err != nil {
-		return nil, fmt.Errorf("tls through the tunnel: %w", err)
-	}
-	chain := tc.ConnectionState().PeerCertificates
-	if len(chain) == 0 {
-		return nil, ErrNoChain
-	}
-	return chain, nil
-}
-
-// bufferedConn reads first what the CONNECT response reader buffered.
-type bufferedConn struct {
-	net.Conn
-	r *bufio.Reader
-}
-
-func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
-
 // analyse orders a presented chain from its leaf up and picks the
 // certificate to offer.
 func analyse(presented []*x509.Certificate) (*Offer, error) {
-	chain := []*x509.Certificate{presented[0]}
-	used := make([]bool, len(presented))
-	used[0] = true
-	for cur := presented[0]; !selfSigned(cur); {
-		next := -1
-		for i, c := range presented {
-			if !used[i] && signs(c, cur) {
-				next = i
-				break
-			}
-		}
-		if next < 0 {
-			break
-		}
-		used[next] = true
-		cur = presented[next]
-		chain = append(chain, cur)
-	}
+	chain, used := ordered(presented)
 	top := chain[len(chain)-1]
 	ca, err := truststore.ParseCertificate(top.Raw)
 	if err != nil {
@@ -227,18 +135,4 @@ func analyse(presented []*x509.Certificate) (*Offer, error) {
 		}
 	}
 	return o, nil
-}
-
-// selfSigned reports whether c names itself as issuer and its signature
-// verifies with its own key.
-func selfSigned(c *x509.Certificate) bool {
-	return string(c.RawSubject) == string(c.RawIssuer) &&
-		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
-}
-
-// signs reports whether parent issued child. Unlike CheckSignatureFrom it
-// does not insist on parent's basic constraints: some proxies' CAs lack them.
-func signs(parent, child *x509.Certificate) bool {
-	return string(parent.RawSubject) == string(child.RawIssuer) &&
-		parent.CheckSignature(child.SignatureAlgorithm, child.RawTBSCertificate, child.Signature) == nil
 }
