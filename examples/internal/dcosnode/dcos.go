@@ -29,7 +29,7 @@ func (o *options) build(n *node.Node) error {
 	if len(pkgs) == 0 {
 		n.Note("no /%s or /%s: package manager left alone", proxyenv.YumConfPath, proxyenv.DNFConfPath)
 	}
-	addFiles(n, pkgs)
+	n.AddFiles(pkgs...)
 	restarts, err := planDocker(n, s) // services that read their CAs once, at start
 	if err != nil {
 		return err
@@ -38,7 +38,7 @@ func (o *options) build(n *node.Node) error {
 	if err != nil {
 		return err
 	}
-	addFiles(n, files)
+	n.AddFiles(files...)
 	if dcos != nil {
 		if err := o.planDCOSEnvironment(n); err != nil {
 			return err
@@ -50,8 +50,8 @@ func (o *options) build(n *node.Node) error {
 		restarts = append(restarts, java...)
 		warnDCOSServices(n)
 	}
-	// The units that read the files written restart when what systemd
-	// gives them changes, not merely the files.
+	// The units that read the files written (proxy.env, drop-ins) restart
+	// when what systemd gives them changes, not merely the files.
 	if err := unitActions(n); err != nil {
 		return err
 	}
@@ -60,15 +60,6 @@ func (o *options) build(n *node.Node) error {
 		ThenFor: func(c truststore.Change, regenerated []truststore.Store) []string {
 			return caRestarts(n, restarts, c, regenerated, noted)
 		}})
-}
-
-// addFiles plans the files. The units that read one restart when their
-// environment changes, not merely the file ([unitActions]).
-func addFiles(n *node.Node, files []proxyenv.File) {
-	for _, f := range files {
-		n.WarnFormat(f.Path, f.Warnings)
-		n.Edit(plan.Step{Path: f.Path, Edit: f.Edit, Why: f.Why, Secret: f.Secret, Mode: f.Mode})
-	}
 }
 
 // planDCOSEnvironment warns about the proxy variables a person put in

@@ -78,7 +78,7 @@ type trustUser struct {
 
 // jvmUser returns the trust store of the JVM the unit runs.
 func jvmUser(n *node.Node, unit string) trustUser {
-	if u, err := loadUnit(n, unit); err == nil && u != nil {
+	if u, err := systemdunit.Load(n.FS, unit); err == nil {
 		if eff, err := u.Effective(n.FS); err == nil {
 			if ks, err := jvmflags.Keystore(n.FS, eff); err == nil {
 				return trustUser{unit: unit, keystore: ks}

@@ -16,19 +16,6 @@ import (
 // service; the Docker daemon's keeps the name Docker's documentation uses.
 const dropInName = "proxykit-proxy"
 
-// loadUnit reads a unit as systemd does, with its drop-ins; nil when the
-// node has no such unit or it is masked.
-func loadUnit(n *node.Node, name string) (*systemdunit.Unit, error) {
-	u, err := systemdunit.Load(n.FS, name)
-	switch {
-	case errors.Is(err, systemdunit.ErrNotFound), errors.Is(err, systemdunit.ErrMasked):
-		return nil, nil
-	case err != nil:
-		return nil, err
-	}
-	return u, nil
-}
-
 // planDocker writes the Docker daemon's proxy drop-in as docker-host does
 // ([dockerd.Changes]); systemd reloads and Docker restarts when its
 // effective environment changes ([unitActions]), and Docker restarts for a
@@ -103,7 +90,7 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 // cannot use a proxy at all. (The services that read proxy.env restart when
 // their environment changes: see [unitActions].)
 func warnDCOSServices(n *node.Node) {
-	if u, _ := loadUnit(n, "dcos-oauth.service"); u != nil {
+	if _, err := systemdunit.Load(n.FS, "dcos-oauth.service"); err == nil { // found, not masked
 		n.Warn("dcos-oauth.service", "fetches its login provider's signing keys (https://dcos.auth0.com/.well-known/jwks.json) directly "+
 			"and cannot use a proxy: logins fail unless this master may reach dcos.auth0.com:443 without one")
 	}

@@ -21,6 +21,16 @@ func (n *Node) AddFormat(path, why string, secret bool, mode fs.FileMode, f func
 	return nil
 }
 
+// AddFiles adds the steps that write proxyenv's files ([proxyenv.File]:
+// path, edit, mode together), and passes their warnings on
+// ([Node.WarnFormat]).
+func (n *Node) AddFiles(files ...proxyenv.File) {
+	for _, f := range files {
+		n.WarnFormat(f.Path, f.Warnings)
+		n.Edit(plan.Step{Path: f.Path, Edit: f.Edit, Why: f.Why, Secret: f.Secret, Mode: f.Mode})
+	}
+}
+
 // WarnFormat passes a format's warnings about the file at path (root
 // relative) on to the report.
 func (n *Node) WarnFormat(path string, warns []proxyenv.Warning) {
