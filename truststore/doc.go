@@ -8,7 +8,8 @@
 // that keeps the regenerated stores in step) and every store it must leave
 // ([Left]), each with the reason, and those [ChangeOptions.Skip] leaves out
 // on purpose ([Skipped]). The caller writes the files (under an [os.Root])
-// and runs the update command.
+// and runs the update command; [Change.Reaches] tells which programs that
+// read their CAs at start (a JVM from its keystore) must restart for it.
 //
 // [ParseCertificate] reads the CA from PEM or DER, and the
 // [Certificate] it returns is identified by its SHA-256 [Fingerprint], printed

@@ -345,3 +345,39 @@ func ExampleStore_Matches() {
 	// /etc/pki/ca-trust true
 	// /opt false
 }
+
+func ExampleChange_Reaches() {
+	jdkLink := &fstest.MapFile{Data: []byte("/etc/pki/ca-trust/extracted/java/cacerts"), Mode: fs.ModeSymlink | 0o777}
+	jks, _ := truststore.AddToKeystore(mustCA(), "")(nil)
+	jks, _ = truststore.RemoveFromKeystore(mustCA().Fingerprint())(jks) // an empty keystore
+	node := fstest.MapFS{                                               // os.DirFS("/") on a real node
+		"etc/os-release": {Data: []byte("ID=\"centos\"\n")},
+		"etc/pki/ca-trust/extracted/java/cacerts":          {Data: jks},
+		"usr/lib/jvm/jre-11/lib/security/cacerts":          jdkLink,
+		"opt/jdk-21/lib/security/cacerts":                  {Data: jks},
+		"etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem": {Data: []byte(proxyCAPEM)},
+	}
+	plan, err := truststore.Changes(node, []*truststore.Certificate{mustCA()}, truststore.ChangeOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var regenerated []truststore.Store
+	for _, l := range plan.Left {
+		if l.Store.Regenerated {
+			regenerated = append(regenerated, l.Store)
+		}
+	}
+	// The keystores two JVMs read at start (see jvmflags.Keystore): the
+	// distribution's JRE's, which update-ca-trust rebuilds, and a JDK's own.
+	for _, ks := range []string{"etc/pki/ca-trust/extracted/java/cacerts", "opt/jdk-21/lib/security/cacerts"} {
+		for _, c := range plan.Changes {
+			if c.Reaches(ks, regenerated) {
+				fmt.Printf("/%s: restart its readers after writing /%s\n", ks, c.Path)
+			}
+		}
+	}
+	// Output:
+	// /etc/pki/ca-trust/extracted/java/cacerts: restart its readers after writing /etc/pki/ca-trust/source/anchors/corporate_proxy.crt
+	// /opt/jdk-21/lib/security/cacerts: restart its readers after writing /opt/jdk-21/lib/security/cacerts
+}
