@@ -249,6 +249,8 @@ func TestEachCAUnderItsOwnNameOnTheDCOSMaster(t *testing.T) {
 
 	code, stderr = runCA(t, args("-ca", newFile, "plan")...)
 	assert.Equal(t, node.ExitOK, code, "a second run has nothing to do: %s", stderr)
+	code, stderr = runCA(t, args("-ca", newFile, "verify")...)
+	assert.Equal(t, node.ExitOK, code, "no drift: %s", stderr)
 	code, stderr = runCA(t, args("undo")...)
 	require.Equal(t, node.ExitOK, code, stderr)
 	assert.Equal(t, before, snapshot(t, root), "undo removes every CA")
