@@ -52,7 +52,7 @@ func (o *options) build(n *node.Node) error {
 	}
 	// The units that read the files written (proxy.env, drop-ins) restart
 	// when what systemd gives them changes, not merely the files.
-	if err := unitActions(n); err != nil {
+	if err := n.UnitActions("*.service"); err != nil {
 		return err
 	}
 	noted := map[string]bool{}

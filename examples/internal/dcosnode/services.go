@@ -18,7 +18,7 @@ const dropInName = "proxykit-proxy"
 
 // planDocker writes the Docker daemon's proxy drop-in as docker-host does
 // ([dockerd.Changes]); systemd reloads and Docker restarts when its
-// effective environment changes ([unitActions]), and Docker restarts for a
+// effective environment changes ([node.Node.UnitActions]), and Docker restarts for a
 // change of its other files. It returns Docker as a user of the system
 // store (see [caRestarts]).
 func planDocker(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
@@ -47,7 +47,7 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 // planJavaServices writes, for every DC/OS Java service found, the drop-in
 // that gives it the Java proxy properties ([jvmflags.ProxyServices]). A
 // service restarts only when its effective environment or command line
-// changes ([unitActions]). It returns them as users of their JRE's
+// changes ([node.Node.UnitActions]). It returns them as users of their JRE's
 // keystore (see [caRestarts]).
 func planJavaServices(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 	p, err := jvmflags.ProxyServices(n.FS, s, jvmflags.DCOSServiceOptions(dropInName))
@@ -88,7 +88,7 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 
 // warnDCOSServices warns about what dcos-node cannot fix: dcos-oauth, which
 // cannot use a proxy at all. (The services that read proxy.env restart when
-// their environment changes: see [unitActions].)
+// their environment changes: see [node.Node.UnitActions].)
 func warnDCOSServices(n *node.Node) {
 	if _, err := systemdunit.Load(n.FS, "dcos-oauth.service"); err == nil { // found, not masked
 		n.Warn("dcos-oauth.service", "fetches its login provider's signing keys (https://dcos.auth0.com/.well-known/jwks.json) directly "+

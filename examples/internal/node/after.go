@@ -1,5 +1,13 @@
 package node
 
+import (
+	"bytes"
+	"cmp"
+	"slices"
+
+	"github.com/proxykit/proxykit/systemdunit"
+)
+
 // Planned returns the bytes the plan's steps for name will leave in it: the
 // file's current bytes (nil when missing) through each step's edit, in
 // order. nil means the file will not exist.
@@ -17,4 +25,56 @@ func (n *Node) Planned(name string) ([]byte, error) {
 		}
 	}
 	return b, nil
+}
+
+// UnitActions gives the steps planned so far the actions systemd needs
+// once their files are written ([systemdunit.Affected] over the planned
+// contents of every file the plan changes, for the units matching
+// patterns): for each unit they reach whose effective environment or start
+// commands change, a daemon-reload and a restart; for one whose unit files
+// change without that, a daemon-reload. Call it once every step that
+// writes a unit file, a drop-in or an EnvironmentFile= is planned. Each is noted once with the reason and goes to every step
+// whose file reaches the unit, so that it runs whichever of them is
+// written.
+func (n *Node) UnitActions(patterns ...string) error {
+	planned := map[string][]byte{}
+	for _, s := range n.Plan.Steps {
+		b, err := n.Planned(s.Path) // an edit that fails fails the plan later
+		if old, _ := n.ReadFile(s.Path); err == nil && b != nil && (old == nil || !bytes.Equal(b, old)) {
+			planned[s.Path] = b
+		}
+	}
+	changes, err := systemdunit.Affected(n.FS, planned, patterns...)
+	if err != nil {
+		return err
+	}
+	// Each in the order of the last step that reaches it: where the plan
+	// settles what the unit reads.
+	last := map[string]int{}
+	for i, s := range n.Plan.Steps {
+		for _, c := range changes {
+			if slices.Contains(c.Planned, s.Path) {
+				last[c.Unit] = i
+			}
+		}
+	}
+	slices.SortStableFunc(changes, func(a, b systemdunit.Change) int { return cmp.Compare(last[a.Unit], last[b.Unit]) })
+	for _, c := range changes {
+		if !c.Files && !c.Restart() {
+			continue
+		}
+		actions := []string{n.DaemonReload()}
+		if c.Restart() {
+			n.Note("restart %s: %s", c.Unit, c.Reason())
+			actions = append(actions, n.Restart(c.Unit))
+		} else {
+			n.Note("%s: %s: daemon-reload, no restart", c.Unit, c.Reason())
+		}
+		for i, s := range n.Plan.Steps {
+			if slices.Contains(c.Planned, s.Path) {
+				n.Plan.Steps[i].Actions = append(n.Plan.Steps[i].Actions, actions...)
+			}
+		}
+	}
+	return nil
 }
