@@ -35,11 +35,16 @@ func (o *options) planDaemon(n *node.Node, s proxyenv.Settings) error {
 		n.Warn(w.Topic, "%s", w.Message)
 	}
 	for _, c := range p.Changes {
-		actions := []string{n.Restart(dockerd.Unit)}
-		if c.Reload {
-			actions = []string{n.DaemonReload(), n.Restart(dockerd.Unit)}
+		var actions []string // for the unit's files: n.UnitActions
+		if !c.Reload {
+			actions = []string{n.Restart(dockerd.Unit)}
 		}
 		n.Edit(plan.Step{Path: c.Path, Edit: c.Edit, Why: c.Why, Secret: c.Secret, Mode: c.Mode, Actions: actions})
+	}
+	// Docker reloads and restarts for its drop-in only when what systemd
+	// gives it changes, not merely the file.
+	if err := n.UnitActions(dockerd.Unit); err != nil {
+		return err
 	}
 	if p.After == nil {
 		return nil
