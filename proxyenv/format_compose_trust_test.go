@@ -1,12 +1,19 @@
 package proxyenv_test
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
+	"github.com/proxykit/proxykit/internal/oracle"
 	"github.com/proxykit/proxykit/proxyenv"
 )
 
@@ -157,6 +164,119 @@ func TestComposeProjectCommands(t *testing.T) {
 				got = append(got, c.Name+": "+strings.Join(c.Argv, " "))
 			}
 			require.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// TestComposeTrustOverrideReadByDockerCompose runs the real docker-compose's
+// "config" on a project with the override: it merges it, by itself, into
+// the services named, each of which gets the three mounts read-only and
+// keeps its own volumes; other services get none.
+func TestComposeTrustOverrideReadByDockerCompose(t *testing.T) {
+	compose := oracle.Require(t, "docker-compose")
+	t.Logf("oracle: %s", oracle.Version(compose, "version", "--short"))
+	dir := t.TempDir()
+	project := composeProject + "    volumes:\n      - ./data:/var/lib/repo\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "docker-compose.yml"), []byte(project), 0o644))
+	edit, err := proxyenv.ComposeTrustOverride("repo_api", "repo_worker")
+	require.NoError(t, err)
+	override, err := edit(nil)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, proxyenv.ComposeOverrideFile), override, 0o644))
+
+	cmd := exec.Command(compose, "--no-ansi", "config")
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "docker-compose config: %s", stderr.String())
+	var cfg struct {
+		Services map[string]struct {
+			Volumes []any `yaml:"volumes"`
+		} `yaml:"services"`
+	}
+	require.NoError(t, yaml.Unmarshal(out, &cfg))
+	volumes := func(svc string) []string {
+		var vs []string
+		for _, v := range cfg.Services[svc].Volumes {
+			switch v := v.(type) {
+			case string: // docker-compose 1.x
+				vs = append(vs, strings.ReplaceAll(v, dir, "."))
+			case map[string]any: // 2.x
+				mode := "rw"
+				if ro, _ := v["read_only"].(bool); ro {
+					mode = "ro"
+				}
+				vs = append(vs, strings.ReplaceAll(fmt.Sprint(v["source"]), dir, ".")+":"+fmt.Sprint(v["target"])+":"+mode)
+			}
+		}
+		slices.Sort(vs)
+		return vs
+	}
+	mounts := []string{
+		"./proxykit/cacert.pem:" + proxyenv.ContainerCondaBundle + ":ro",
+		"./proxykit/cacert.pem:" + proxyenv.ContainerSystemBundle + ":ro",
+		"./proxykit/proxy-ca.pem:" + proxyenv.ContainerAnchor + ":ro",
+	}
+	require.Equal(t, mounts, volumes("repo_api"))
+	require.Equal(t, slices.Sorted(slices.Values(append(slices.Clone(mounts), "./data:/var/lib/repo:rw"))), volumes("repo_worker"), "its own volume kept")
+	require.Empty(t, volumes("repo_db"))
+}
+
+// TestComposeTrustCommandInAContainer runs the command with sh, the
+// container's paths moved to a directory: the CA is appended to conda's
+// bundle where it lacks it, update-ca-trust runs only where the system
+// bundle lacks it, and a second run changes nothing and runs nothing.
+func TestComposeTrustCommandInAContainer(t *testing.T) {
+	sh := oracle.Require(t, "sh")
+	ca := "-----BEGIN CERTIFICATE-----\nAAAA\nBBBB\nCCCC\n-----END CERTIFICATE-----\n"
+	other := "-----BEGIN CERTIFICATE-----\nXXXX\nYYYY\n-----END CERTIFICATE-----\n"
+	for _, tt := range []struct {
+		name                 string
+		conda, system        string
+		wantConda, wantCalls string
+	}{
+		{"a container that kept running", other, other, other + ca, "update-ca-trust\n"},
+		{"a container with the override's mounts", other + ca, other + ca, other + ca, ""},
+		{"conda's bundle only lacks it", other, other + ca, other + ca, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write := func(name, s string, mode os.FileMode) string {
+				p := filepath.Join(dir, name)
+				require.NoError(t, os.WriteFile(p, []byte(s), mode))
+				return p
+			}
+			conda, anchor, system := write("conda.pem", tt.conda, 0o644), write("anchor.pem", ca, 0o644), write("system.pem", tt.system, 0o644)
+			log := filepath.Join(dir, "log")
+			bin := filepath.Join(dir, "bin")
+			require.NoError(t, os.Mkdir(bin, 0o755))
+			write("bin/update-ca-trust", "#!/bin/sh\necho update-ca-trust >>"+log+"\n", 0o755)
+			argv := proxyenv.ComposeTrustCommand([]byte(ca))
+			require.Equal(t, []string{proxyenv.ContainerCondaBundle, proxyenv.ContainerAnchor, proxyenv.ContainerSystemBundle}, argv[4:7])
+			argv[4], argv[5], argv[6] = conda, anchor, system
+			run := func() {
+				cmd := exec.Command(sh, argv[1:]...)
+				cmd.Env = []string{"PATH=" + bin + ":" + os.Getenv("PATH")}
+				out, err := cmd.CombinedOutput()
+				require.NoError(t, err, "%s", out)
+			}
+			run()
+			got, err := os.ReadFile(conda)
+			require.NoError(t, err)
+			require.Equal(t, tt.wantConda, string(got))
+			calls, _ := os.ReadFile(log)
+			require.Equal(t, tt.wantCalls, string(calls))
+			// The system bundle as update-ca-trust would leave it; then
+			// again: nothing changes, nothing runs.
+			write("system.pem", other+ca, 0o644)
+			require.NoError(t, os.RemoveAll(log))
+			run()
+			again, err := os.ReadFile(conda)
+			require.NoError(t, err)
+			require.Equal(t, string(got), string(again))
+			require.NoFileExists(t, log)
 		})
 	}
 }
