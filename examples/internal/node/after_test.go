@@ -24,7 +24,9 @@ func TestUnitActions(t *testing.T) {
 		require.NoError(t, os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(root, p), []byte(s), 0o644))
 	}
-	set := func(s string) func([]byte) ([]byte, error) { return func([]byte) ([]byte, error) { return []byte(s), nil } }
+	set := func(s string) func([]byte) ([]byte, error) {
+		return func([]byte) ([]byte, error) { return []byte(s), nil }
+	}
 	n := NewNode(&Config{}, os.DirFS(root))
 	n.Edit(plan.Step{Path: "etc/systemd/system/docker.service.d/http-proxy.conf", Edit: set("[Service]\nEnvironment=NO_PROXY=.corp\n")})
 	n.Edit(plan.Step{Path: "etc/app/proxy.env", Edit: set("HTTP_PROXY=http://p:3128\n")})
