@@ -62,7 +62,8 @@
 //     [ComposeTrustOverride] mounts the proxy's CA into its containers and
 //     [ComposeTrustCommand] puts it into those still running;
 //     [ComposeProject.Commands] are the docker-compose commands to run after
-//   - an Anaconda Server's mirror script: [ServerMirrorsScript]
+//   - an Anaconda Server's mirror script: [ServerMirrorsScript]; with the
+//     REST API's request bodies, [ServerMirrorFiles]
 //
 // Every such edit is pure and idempotent, keeps every byte it does not own,
 // and refuses input larger than [MaxFileSize] or that is not text.

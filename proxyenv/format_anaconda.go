@@ -3,6 +3,7 @@ package proxyenv
 import (
 	"fmt"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/proxykit/proxykit/internal/quote"
@@ -180,3 +181,29 @@ func ServerMirrorsScript(mirrors []ServerMirror) (Edit, error) {
 }
 
 const serverScriptHeader = "#!/bin/sh\n# Written by proxykit; undo removes it.\n"
+
+// ServerMirrorFiles returns the files, in the directory dir of an Anaconda
+// Server's docker-compose project (relative to the root), that create each
+// mirror with its own proxy: ComposeTrustDir/mirrors.sh, the script of
+// [ServerMirrorsScript] (0700), and for each mirror
+// ComposeTrustDir/mirrors/CHANNEL-NAME.json, the body of POST
+// [ServerMirror.RequestPath] for the REST API (0600). Both hold the
+// passwords. None when there is no mirror.
+func ServerMirrorFiles(dir string, mirrors []ServerMirror) ([]File, error) {
+	if len(mirrors) == 0 {
+		return nil, nil
+	}
+	script, err := ServerMirrorsScript(mirrors)
+	if err != nil {
+		return nil, err
+	}
+	out := []File{{Path: path.Join(dir, ComposeTrustDir, "mirrors.sh"), Edit: script, Secret: true, Mode: 0o700,
+		Why: "creates each Anaconda Server mirror with its own proxy: run it once, after conda repo login"}}
+	for _, m := range mirrors {
+		body := m.RequestBody(true)
+		out = append(out, File{Path: path.Join(dir, ComposeTrustDir, "mirrors", m.Channel+"-"+m.Name+".json"),
+			Edit: func([]byte) ([]byte, error) { return body, nil }, Secret: true, Mode: 0o600,
+			Why: "the body of POST " + m.RequestPath() + ", for the REST API"})
+	}
+	return out, nil
+}

@@ -155,3 +155,33 @@ func FuzzParseServerMirror(f *testing.F) {
 		}
 	})
 }
+
+// TestServerMirrorFiles: the script and a request body per mirror, in the
+// project's proxykit directory, root-only, holding the password; nothing
+// without mirrors.
+func TestServerMirrorFiles(t *testing.T) {
+	files, err := proxyenv.ServerMirrorFiles("opt/repo", nil)
+	require.NoError(t, err)
+	require.Empty(t, files)
+
+	m, err := proxyenv.ParseServerMirror("conda-forge/cf https://conda.anaconda.org/conda-forge http://user1@proxy.corp:8899")
+	require.NoError(t, err)
+	m.Proxy.Password = proxyenv.NewSecret("pw-1")
+	files, err = proxyenv.ServerMirrorFiles("opt/repo", []proxyenv.ServerMirror{m})
+	require.NoError(t, err)
+	require.Len(t, files, 2)
+	for i, want := range []struct {
+		path string
+		mode os.FileMode
+	}{{"opt/repo/proxykit/mirrors.sh", 0o700}, {"opt/repo/proxykit/mirrors/conda-forge-cf.json", 0o600}} {
+		require.Equal(t, want.path, files[i].Path)
+		require.Equal(t, want.mode, files[i].Mode)
+		require.True(t, files[i].Secret)
+		b, err := files[i].Edit(nil)
+		require.NoError(t, err)
+		require.Contains(t, string(b), "http://user1:pw-1@proxy.corp:8899", "the file holds the password")
+	}
+	body, err := files[1].Edit(nil)
+	require.NoError(t, err)
+	require.Equal(t, string(m.RequestBody(true)), string(body))
+}

@@ -54,8 +54,13 @@ func (o *options) planCompose(n *node.Node, s proxyenv.Settings, certs []*trusts
 		Why: "the proxy for " + services + ", as ${…} references to .env"})
 	n.Edit(plan.Step{Path: path.Join(dir, ".env"), Edit: p.DotEnv, Secret: s.HasCredentials(), Mode: 0o600, Actions: actions,
 		Why: "the proxy values docker-compose puts in the references"})
-	if err := planServerMirrors(n, dir, o.serverList); err != nil {
+	mirrors, err := proxyenv.ServerMirrorFiles(dir, o.serverList)
+	if err != nil {
 		return err
+	}
+	n.AddFiles(mirrors...)
+	for _, m := range o.serverList {
+		n.Note("Anaconda Server mirror %s/%s: %s", m.Channel, m.Name, strings.Join(m.Args(false), " "))
 	}
 	if len(certs) == 0 {
 		return nil
