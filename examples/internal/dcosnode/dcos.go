@@ -55,11 +55,8 @@ func (o *options) build(n *node.Node) error {
 	if err := n.UnitActions("*.service"); err != nil {
 		return err
 	}
-	noted := map[string]bool{}
 	return node.AddCA(n, node.CAOptions{BundleRoots: truststore.DCOSBundleRoots(), JavaHomes: jvmflags.JavaHomes(n.FS, jvmflags.JavaHomeFiles, "*.service"),
-		ThenFor: func(c truststore.Change, regenerated []truststore.Store) []string {
-			return caRestarts(n, restarts, c, regenerated, noted)
-		}})
+		ThenFor: n.RestartReaders(restarts)})
 }
 
 // planDCOSEnvironment warns about the proxy variables a person put in

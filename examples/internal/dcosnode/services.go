@@ -20,8 +20,8 @@ const dropInName = "proxykit-proxy"
 // ([dockerd.Changes]); systemd reloads and Docker restarts when its
 // effective environment changes ([node.Node.UnitActions]), and Docker restarts for a
 // change of its other files. It returns Docker as a user of the system
-// store (see [caRestarts]).
-func planDocker(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
+// store (see [node.Node.RestartReaders]).
+func planDocker(n *node.Node, s proxyenv.Settings) ([]node.CAReader, error) {
 	p, err := dockerd.Changes(n.FS, s, dockerd.InDropIn)
 	if err != nil {
 		return nil, err
@@ -41,15 +41,15 @@ func planDocker(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 		n.Edit(plan.Step{Path: c.Path, Edit: c.Edit, Why: c.Why, Secret: c.Secret, Mode: c.Mode, Actions: actions})
 	}
 	// Docker reads the system bundle at start: it restarts for a new CA there.
-	return []trustUser{{unit: dockerd.Unit, system: true}}, nil
+	return []node.CAReader{{Unit: dockerd.Unit, System: true}}, nil
 }
 
 // planJavaServices writes, for every DC/OS Java service found, the drop-in
 // that gives it the Java proxy properties ([jvmflags.ProxyServices]). A
 // service restarts only when its effective environment or command line
 // changes ([node.Node.UnitActions]). It returns them as users of their JRE's
-// keystore (see [caRestarts]).
-func planJavaServices(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
+// keystore (see [node.Node.RestartReaders]).
+func planJavaServices(n *node.Node, s proxyenv.Settings) ([]node.CAReader, error) {
 	p, err := jvmflags.ProxyServices(n.FS, s, jvmflags.DCOSServiceOptions(dropInName))
 	if errors.Is(err, jvmflags.ErrProxyScheme) {
 		n.Warn("Java services", "left alone: %v; give Java services an http:// proxy by hand", err)
@@ -58,7 +58,7 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 		return nil, err
 	}
 	var done []string
-	var restarts []trustUser
+	var restarts []node.CAReader
 	for _, c := range p.Changes {
 		for _, w := range c.Warnings() {
 			n.Warn(c.Unit, "%s", w)
@@ -69,7 +69,7 @@ func planJavaServices(n *node.Node, s proxyenv.Settings) ([]trustUser, error) {
 		n.Edit(plan.Step{Path: c.Path, Edit: c.Edit, Why: c.Why})
 		done = append(done, strings.TrimSuffix(c.Unit, ".service"))
 		// A JVM reads its keystore at start: it restarts for a new CA there.
-		restarts = append(restarts, jvmUser(n, c.Unit))
+		restarts = append(restarts, node.JVMReader(n, c.Unit))
 	}
 	for _, l := range p.Left {
 		n.Warn(l.Unit, "left alone: %s", l.Reason)

@@ -53,12 +53,7 @@ func (o *options) build(n *node.Node) error {
 	ca := node.CAOptions{Bundles: bundles}
 	if !o.image {
 		// dockerd reads the system's CAs once, when it starts.
-		ca.ThenFor = func(c truststore.Change, _ []truststore.Store) []string {
-			if c.Update == nil {
-				return nil
-			}
-			return []string{n.Restart(dockerd.Unit)}
-		}
+		ca.ThenFor = n.RestartReaders([]node.CAReader{{Unit: dockerd.Unit, System: true}})
 	}
 	if err := node.AddCA(n, ca); err != nil {
 		return err
