@@ -60,7 +60,8 @@ func DiscoverConda(fsys fs.FS, prefixes []string) ([]Conda, error) {
 }
 
 // condarcSSLVerify returns the root-relative CA bundle a .condarc names in
-// ssl_verify: an absolute path (true and false name none).
+// ssl_verify: an absolute path, not the root itself (true and false name
+// none).
 func condarcSSLVerify(b []byte) (string, bool) {
 	var c struct {
 		SSLVerify any `yaml:"ssl_verify"`
@@ -68,7 +69,7 @@ func condarcSSLVerify(b []byte) (string, bool) {
 	if yaml.Unmarshal(b, &c) != nil {
 		return "", false
 	}
-	if p, ok := c.SSLVerify.(string); ok && strings.HasPrefix(p, "/") {
+	if p, ok := c.SSLVerify.(string); ok && strings.HasPrefix(p, "/") && relative(p) != "" {
 		return relative(p), true
 	}
 	return "", false

@@ -3,6 +3,8 @@ package truststore_test
 import (
 	"fmt"
 	"io/fs"
+	"path"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -138,4 +140,27 @@ func TestCondaBundleGlobs(t *testing.T) {
 	require.Len(t, got, len(truststore.DefaultCondaPrefixes())*len(truststore.DefaultCondaBundles()))
 	require.Contains(t, got, "conda/ssl/cacert.pem")
 	require.Contains(t, got, "home/*/miniforge*/envs/*/lib/python3*/site-packages/certifi/cacert.pem")
+}
+
+// FuzzCondarcSSLVerify: whatever a .condarc holds, discovery finds the
+// installation, and a bundle its ssl_verify names is a clean path inside
+// the root.
+func FuzzCondarcSSLVerify(f *testing.F) {
+	f.Add([]byte("ssl_verify: /etc/ssl/corp.pem\n"))
+	f.Add([]byte("ssl_verify: true\n"))
+	f.Add([]byte("ssl_verify: /../../etc/../x.pem\n"))
+	f.Fuzz(func(t *testing.T, rc []byte) {
+		fsys := fstest.MapFS{"opt/conda/conda-meta": {Mode: fs.ModeDir | 0o755}, "opt/conda/.condarc": {Data: rc}}
+		got, err := truststore.DiscoverConda(fsys, nil)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("DiscoverConda = %v, %v", got, err)
+		}
+		n := len(truststore.DefaultCondaBundles())
+		if len(got[0].Bundles) > n {
+			b := got[0].Bundles[n]
+			if b == "" || strings.HasPrefix(b, "/") || b == ".." || strings.HasPrefix(b, "../") || path.Clean(b) != b {
+				t.Fatalf("ssl_verify bundle %q is not a clean root-relative path", b)
+			}
+		}
+	})
 }
