@@ -280,3 +280,21 @@ func TestComposeTrustCommandInAContainer(t *testing.T) {
 		})
 	}
 }
+
+// FuzzComposeTrustCommand: whatever the PEM, the command keeps its fixed
+// head, and each marker is one non-empty line that the PEM holds.
+func FuzzComposeTrustCommand(f *testing.F) {
+	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\nBBBB\n-----END CERTIFICATE-----\n"))
+	f.Add([]byte("# label\r\n-----BEGIN CERTIFICATE-----\r\nAAAA\r\n-----END CERTIFICATE-----\r\n-----END CERTIFICATE-----\n"))
+	f.Fuzz(func(t *testing.T, pem []byte) {
+		argv := proxyenv.ComposeTrustCommand(pem)
+		require.GreaterOrEqual(t, len(argv), 7)
+		require.Equal(t, []string{proxyenv.ContainerCondaBundle, proxyenv.ContainerAnchor, proxyenv.ContainerSystemBundle}, argv[4:7])
+		require.LessOrEqual(t, len(argv)-7, strings.Count(string(pem), "-----END "))
+		for _, m := range argv[7:] {
+			require.NotEmpty(t, m)
+			require.NotContains(t, m, "\n")
+			require.Contains(t, string(pem), m)
+		}
+	})
+}
