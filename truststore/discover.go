@@ -86,7 +86,10 @@ type Discovery struct {
 	// at most [MaxWalkDepth] levels down, is a bundle, told by its content
 	// (one that does not read as PEM certificates is reported with its
 	// Problem). Links are followed inside the root and each directory is
-	// entered once. Nil walks nothing; [DCOSBundleRoots] and
+	// entered once. Where the file system hands out open directories
+	// (os.DirFS, os.Root), a few goroutines list directories ahead of the
+	// walk, which finds the same in the same order; none outlives
+	// [Discover]. Nil walks nothing; [DCOSBundleRoots] and
 	// [DefaultBundleRoots] are the usual places.
 	BundleRoots []string
 	// BundleNames are the file names the walk takes for bundles; nil means

@@ -19,6 +19,9 @@ const (
 	MaxWalkEntries = 200_000
 )
 
+// walkEntryLimit is MaxWalkEntries; tests lower it.
+var walkEntryLimit = MaxWalkEntries
+
 // ErrWalkLimit: the walk for bundles reached [MaxWalkEntries]; stores past
 // that point were not looked for.
 var ErrWalkLimit = fmt.Errorf("walk stopped after %d entries", MaxWalkEntries)
@@ -38,7 +41,9 @@ type walker struct {
 	seen    map[string]bool // resolved directories entered
 	entries int
 	found   []string
-	buf     []byte // read buffer for listing by descriptor, reused
+	buf     []byte     // read buffer for listing by descriptor, reused
+	ahead   *lookahead // started at the first directory listed by descriptor
+	workers int        // goroutines of the lookahead
 }
 
 // A dent is a directory entry the walk looks at: a directory, a link, a
@@ -61,10 +66,15 @@ var direntTypesUnknown = false
 // whose base name is one of names, as found (unresolved), in walk order. It
 // returns [ErrWalkLimit] with what it found when the walk was cut short.
 func walkBundles(fsys fs.FS, roots, names []string) ([]string, error) {
-	w := &walker{fsys: fsys, names: map[string]bool{}, seen: map[string]bool{}}
+	w := &walker{fsys: fsys, names: map[string]bool{}, seen: map[string]bool{}, workers: lookaheadWorkers()}
 	for _, n := range names {
 		w.names[n] = true
 	}
+	defer func() {
+		if w.ahead != nil {
+			w.ahead.close()
+		}
+	}()
 	for _, r := range roots {
 		m, err := glob(fsys, relative(r))
 		if err != nil {
@@ -75,7 +85,7 @@ func walkBundles(fsys fs.FS, roots, names []string) ([]string, error) {
 			if err != nil {
 				continue
 			}
-			if err := w.walk(dir, real, -1, 0); err != nil {
+			if err := w.walk(dir, real, -1, 0, nil); err != nil {
 				return w.found, err
 			}
 		}
@@ -91,9 +101,15 @@ func walkBundles(fsys fs.FS, roots, names []string) ([]string, error) {
 // file) and a subdirectory is opened relative to its parent's descriptor,
 // without following a link: a few system calls per directory. Otherwise,
 // and for a directory reached through a link, it is opened by its path.
-// fd is real's open descriptor or -1; the caller closes it.
-func (w *walker) walk(dir, real string, fd, depth int) error {
+// A few goroutines open and list ahead the subdirectories it will come to
+// (see [lookahead]). fd is real's open descriptor or -1; the caller closes
+// it. pre, when not nil, is real's listing made ahead: fd is its
+// descriptor, or -1 when it did not open.
+func (w *walker) walk(dir, real string, fd, depth int, pre *listing) error {
 	if w.seen[real] {
+		if pre != nil {
+			w.ahead.drop(pre.subs)
+		}
 		return nil
 	}
 	w.seen[real] = true
@@ -107,19 +123,43 @@ func (w *walker) walk(dir, real string, fd, depth int) error {
 			defer g.Close()
 		}
 	}
-	entries, all, err := w.list(real, fd)
+	var entries []dent
+	var all int
+	var err error
+	var subs []*listing // listed ahead: subdirectories, in entries' order
+	if pre != nil && pre.fd >= 0 {
+		entries, all, err, subs = pre.entries, pre.all, pre.err, pre.subs
+	} else {
+		entries, all, err = w.list(real, fd)
+		if err == nil && fd >= 0 && direntBufSize > 0 && w.workers > 0 {
+			if w.ahead == nil { // the file system hands out open directories
+				w.ahead = newLookahead(w.names, w.workers)
+			}
+			subs = w.ahead.plan(fd, entries, depth, nil)
+		}
+	}
+	if subs != nil {
+		// Before fd is closed: deferred above, or by the caller.
+		defer w.ahead.drop(subs)
+	}
 	if err != nil {
 		return nil
 	}
 	// Files the listing left out (no bundle name) count as entries too.
-	if w.entries += all - len(entries); w.entries > MaxWalkEntries {
-		return ErrWalkLimit
+	if w.entries += all - len(entries); w.entries > walkEntryLimit {
+		return w.limit()
 	}
+	next := 0 // subs[next] is the next subdirectory listed ahead
 	for _, e := range entries {
-		if w.entries++; w.entries > MaxWalkEntries {
-			return ErrWalkLimit
+		if w.entries++; w.entries > walkEntryLimit {
+			return w.limit()
 		}
 		name, t := e.name, e.typ
+		var sub *listing
+		if next < len(subs) && subs[next].name == name {
+			sub = subs[next]
+			next++
+		}
 		if t == typeUnknown {
 			fi, err := fs.Lstat(w.fsys, join(real, name))
 			if err != nil {
@@ -157,10 +197,14 @@ func (w *walker) walk(dir, real string, fd, depth int) error {
 				continue
 			}
 			child := -1
-			if fd >= 0 && !link {
+			switch {
+			case sub != nil:
+				w.ahead.take(sub, w.buffer())
+				child = sub.fd
+			case fd >= 0 && !link:
 				child, _ = openChild(fd, name)
 			}
-			err := w.walk(p, r, child, depth+1)
+			err := w.walk(p, r, child, depth+1, sub)
 			if child >= 0 {
 				closeDir(child)
 			}
@@ -174,6 +218,15 @@ func (w *walker) walk(dir, real string, fd, depth int) error {
 	return nil
 }
 
+// limit ends the walk at its entry limit: the lookahead starts no more
+// listings, so what it holds is dropped quickly.
+func (w *walker) limit() error {
+	if w.ahead != nil {
+		w.ahead.halt.Store(true)
+	}
+	return ErrWalkLimit
+}
+
 // list returns the entries of the directory real that the walk looks at
 // (directories, links, files named as bundles, entries of unknown type),
 // sorted by name, and how many entries it has in all. It reads fd when
@@ -182,11 +235,8 @@ func (w *walker) list(real string, fd int) ([]dent, int, error) {
 	var entries []dent
 	all := 0
 	if fd >= 0 {
-		if w.buf == nil {
-			w.buf = make([]byte, direntBufSize)
-		}
 		var err error
-		entries, all, err = readDirFD(fd, w.buf, w.names)
+		entries, all, err = readDirFD(fd, w.buffer(), w.names)
 		if err != nil && err != errors.ErrUnsupported {
 			return nil, 0, err
 		}
@@ -207,6 +257,14 @@ func (w *walker) list(real string, fd int) ([]dent, int, error) {
 		entries = append(entries, dent{e.Name(), t})
 	}
 	return entries, len(des), nil
+}
+
+// buffer returns the walk's read buffer for listing by descriptor.
+func (w *walker) buffer() []byte {
+	if w.buf == nil {
+		w.buf = make([]byte, direntBufSize)
+	}
+	return w.buf
 }
 
 // join joins a clean root-relative directory and a file name.
