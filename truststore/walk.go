@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
-	"strings"
 )
 
 // Limits of the walk [Discover] makes under [Discovery.BundleRoots]: it
@@ -241,7 +239,6 @@ func (w *walker) list(real string, fd int) ([]dent, int, error) {
 			return nil, 0, err
 		}
 		if err == nil {
-			slices.SortFunc(entries, func(a, b dent) int { return strings.Compare(a.name, b.name) })
 			return entries, all, nil
 		}
 	}

@@ -3,8 +3,6 @@ package truststore
 import (
 	"io/fs"
 	"runtime"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -137,7 +135,8 @@ func (a *lookahead) release() {
 	a.more.Signal()
 }
 
-// make opens l relative to its parent, lists it as [walker.list] does and
+// make opens l relative to its parent, lists it as [walker.list] does
+// (readDirFD, sorted) and
 // finds its subdirectories, which it hands out in turn.
 func (a *lookahead) make(l *listing, buf []byte) {
 	fd, err := openChild(l.parent, l.name)
@@ -150,7 +149,6 @@ func (a *lookahead) make(l *listing, buf []byte) {
 	if l.err != nil {
 		return
 	}
-	slices.SortFunc(l.entries, func(a, b dent) int { return strings.Compare(a.name, b.name) })
 	l.subs = a.plan(fd, l.entries, l.depth, l)
 }
 

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io/fs"
+	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -28,7 +30,7 @@ func closeDir(fd int) { syscall.Close(fd) }
 const direntBufSize = 32 << 10
 
 // readDirFD lists the open directory fd with getdents64 into buf (see
-// [parseDirents]).
+// [parseDirents]), sorted by name, the order the walk takes entries in.
 func readDirFD(fd int, buf []byte, names map[string]bool) (out []dent, all int, err error) {
 	for {
 		n, err := syscall.Getdents(fd, buf)
@@ -39,6 +41,7 @@ func readDirFD(fd int, buf []byte, names map[string]bool) (out []dent, all int, 
 			return nil, 0, err
 		}
 		if n <= 0 {
+			slices.SortFunc(out, func(a, b dent) int { return strings.Compare(a.name, b.name) })
 			return out, all, nil
 		}
 		var m int
