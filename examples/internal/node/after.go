@@ -8,18 +8,16 @@ import (
 	"github.com/proxykit/proxykit/systemdunit"
 )
 
-// Planned returns the bytes the plan's steps for name will leave in it: the
-// file's current bytes (nil when missing) through each step's edit, in
-// order. nil means the file will not exist.
-func (n *Node) Planned(name string) ([]byte, error) {
-	b, err := n.ReadFile(name)
-	if err != nil {
-		b = nil
-	}
+// planned returns the bytes the plan's steps for name will leave in it:
+// old, the file's current bytes (nil when missing), through each step's
+// edit, in order. nil means the file will not exist.
+func (n *Node) planned(name string, old []byte) ([]byte, error) {
+	b := old
 	for _, s := range n.Plan.Steps {
 		if s.Path != name || s.Edit == nil {
 			continue
 		}
+		var err error
 		if b, err = s.Edit(b); err != nil {
 			return nil, err
 		}
@@ -38,9 +36,20 @@ func (n *Node) Planned(name string) ([]byte, error) {
 // written.
 func (n *Node) UnitActions(patterns ...string) error {
 	planned := map[string][]byte{}
+	seen := map[string]bool{} // a file several steps edit is computed once
 	for _, s := range n.Plan.Steps {
-		b, err := n.Planned(s.Path) // an edit that fails fails the plan later
-		if old, _ := n.ReadFile(s.Path); err == nil && b != nil && (old == nil || !bytes.Equal(b, old)) {
+		if seen[s.Path] {
+			continue
+		}
+		seen[s.Path] = true
+		old, err := n.ReadFile(s.Path)
+		if err != nil {
+			old = nil
+		}
+		// A copy: old is compared with what the edits make of it. An edit
+		// that fails fails the plan later.
+		b, err := n.planned(s.Path, bytes.Clone(old))
+		if err == nil && b != nil && (old == nil || !bytes.Equal(b, old)) {
 			planned[s.Path] = b
 		}
 	}
